@@ -1,0 +1,114 @@
+-- Initial schema: identity, catalog, installed connectors, audit, key checks.
+-- Times are RFC 3339 UTC strings with microseconds; JSON documents are TEXT.
+
+CREATE TABLE tenants (
+    id          VARCHAR(36)  PRIMARY KEY,
+    slug        VARCHAR(63)  NOT NULL UNIQUE,
+    name        VARCHAR(255) NOT NULL,
+    created_at  TEXT         NOT NULL
+);
+
+CREATE TABLE users (
+    id            VARCHAR(36)  PRIMARY KEY,
+    email         VARCHAR(320) NOT NULL UNIQUE,
+    display_name  VARCHAR(255) NOT NULL,
+    password_hash TEXT,
+    created_at    TEXT         NOT NULL
+);
+
+CREATE TABLE memberships (
+    tenant_id   VARCHAR(36) NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    user_id     VARCHAR(36) NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    role        VARCHAR(20) NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+    created_at  TEXT        NOT NULL,
+    PRIMARY KEY (tenant_id, user_id)
+);
+CREATE INDEX ix_memberships_user_id ON memberships (user_id);
+
+CREATE TABLE api_tokens (
+    id           VARCHAR(36)  PRIMARY KEY,
+    tenant_id    VARCHAR(36)  NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    user_id      VARCHAR(36)  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name         VARCHAR(255) NOT NULL,
+    token_hash   VARCHAR(64)  NOT NULL UNIQUE,
+    scopes       TEXT         NOT NULL DEFAULT '[]',
+    created_at   TEXT         NOT NULL,
+    revoked_at   TEXT
+);
+CREATE INDEX ix_api_tokens_tenant_id ON api_tokens (tenant_id);
+
+CREATE TABLE sessions (
+    id_hash       VARCHAR(64) PRIMARY KEY,
+    user_id       VARCHAR(36) NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    tenant_id     VARCHAR(36) NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    csrf_token    VARCHAR(64) NOT NULL,
+    created_at    TEXT        NOT NULL,
+    last_seen_at  TEXT        NOT NULL,
+    expires_at    TEXT        NOT NULL
+);
+CREATE INDEX ix_sessions_user_id ON sessions (user_id);
+
+CREATE TABLE login_failures (
+    id          INTEGER     PRIMARY KEY AUTOINCREMENT,
+    subject     VARCHAR(400) NOT NULL,
+    failed_at   TEXT        NOT NULL
+);
+CREATE INDEX ix_login_failures_subject ON login_failures (subject, failed_at);
+
+CREATE TABLE connector_catalog (
+    id                    VARCHAR(36)  PRIMARY KEY,
+    key                   VARCHAR(100) NOT NULL UNIQUE,
+    name                  VARCHAR(255) NOT NULL,
+    description           TEXT,
+    category              VARCHAR(50)  NOT NULL,
+    icon                  VARCHAR(100),
+    auth_type             VARCHAR(20)  NOT NULL CHECK (auth_type IN ('oauth', 'api_key', 'basic', 'none')),
+    capabilities          TEXT         NOT NULL DEFAULT '{}',
+    default_config_schema TEXT         NOT NULL DEFAULT '{}',
+    auth_schema           TEXT         NOT NULL DEFAULT '{}',
+    document              TEXT         NOT NULL,
+    created_at            TEXT         NOT NULL,
+    updated_at            TEXT         NOT NULL
+);
+
+CREATE TABLE connectors (
+    id              VARCHAR(36)  PRIMARY KEY,
+    tenant_id       VARCHAR(64)  NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    catalog_id      VARCHAR(36)  NOT NULL REFERENCES connector_catalog(id),
+    name            VARCHAR(255) NOT NULL,
+    status          VARCHAR(20)  NOT NULL DEFAULT 'inactive' CHECK (status IN ('inactive', 'active', 'error')),
+    status_message  TEXT,
+    config          TEXT         NOT NULL DEFAULT '{}',
+    auth            TEXT         NOT NULL DEFAULT '{}',
+    tags            TEXT         NOT NULL DEFAULT '[]',
+    version         INTEGER      NOT NULL DEFAULT 1,
+    created_at      TEXT         NOT NULL,
+    updated_at      TEXT         NOT NULL,
+    created_by      VARCHAR(36),
+    updated_by      VARCHAR(36),
+    created_by_name VARCHAR(255),
+    updated_by_name VARCHAR(255),
+    CONSTRAINT uq_connectors_name_tenant UNIQUE (name, tenant_id)
+);
+-- (tenant_id, id): every tenant-scoped list is a range scan in id order.
+CREATE INDEX ix_connectors_tenant_id ON connectors (tenant_id, id);
+CREATE INDEX ix_connectors_catalog_id ON connectors (catalog_id);
+
+CREATE TABLE audit_events (
+    id            VARCHAR(36)  PRIMARY KEY,
+    tenant_id     VARCHAR(36)  NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    connector_id  VARCHAR(36),
+    actor_id      VARCHAR(36),
+    actor_name    VARCHAR(255),
+    action        VARCHAR(40)  NOT NULL,
+    changes       TEXT         NOT NULL DEFAULT '{}',
+    created_at    TEXT         NOT NULL
+);
+CREATE INDEX ix_audit_events_tenant ON audit_events (tenant_id, id);
+CREATE INDEX ix_audit_events_connector ON audit_events (tenant_id, connector_id, id);
+
+CREATE TABLE key_checks (
+    key_id       VARCHAR(64) PRIMARY KEY,
+    check_value  TEXT        NOT NULL,
+    created_at   TEXT        NOT NULL
+);

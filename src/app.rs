@@ -1,0 +1,127 @@
+//! Start-up: one function builds the whole application from a
+//! configuration — store, migrations, catalog seed, key checks, bootstrap
+//! owner, router, listener — so tests boot exactly what production runs.
+
+use crate::config::Config;
+use crate::service::identity::{BootstrapOutcome, bootstrap};
+use crate::service::{catalog, keys};
+use crate::storage::{self, DatabaseLocation, DynStore};
+use crate::web::{self, AppState, Settings};
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub struct Application {
+    state: AppState,
+    listener: TcpListener,
+    bootstrap: BootstrapOutcome,
+}
+
+/// Opens the configured database and applies pending migrations.
+pub async fn open_store(config: &Config, migrate: bool) -> anyhow::Result<DynStore> {
+    let location = location(config)?;
+    let store = storage::open(&location).await?;
+    if migrate {
+        store.migrate().await.context("applying migrations")?;
+    }
+    Ok(store)
+}
+
+pub fn location(config: &Config) -> anyhow::Result<DatabaseLocation> {
+    DatabaseLocation::from_url(
+        config.database_url.as_ref().map(|u| u.expose_secret()),
+        &config.data_dir,
+    )
+    .map_err(|e| anyhow::anyhow!("CONNECTORS_DATABASE_URL: {e}"))
+}
+
+impl Application {
+    /// Builds everything and binds the listener; nothing is served yet.
+    pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let location = location(config)?;
+        // Refuse a missing or malformed key before touching the database.
+        let keyring = keys::load_keyring(config, location.backend())?;
+        let store = storage::open(&location).await?;
+        store.migrate().await.context("applying migrations")?;
+        catalog::seed(store.as_ref())
+            .await
+            .context("seeding the catalog")?;
+        keys::verify_keyring(store.as_ref(), &keyring).await?;
+        let bootstrap = bootstrap(store.as_ref(), config.bootstrap_password.as_ref())
+            .await
+            .context("creating the first owner")?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let state = AppState {
+            store,
+            keys: Arc::new(keyring),
+            settings: Arc::new(Settings {
+                max_body_bytes: config.max_body_bytes,
+                cookie_secure: config.cookie_secure,
+            }),
+        };
+        Ok(Application {
+            state,
+            listener,
+            bootstrap,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn store(&self) -> DynStore {
+        self.state.store.clone()
+    }
+
+    /// The random password of a bootstrap owner created by this start-up.
+    pub fn generated_password(&self) -> Option<&SecretString> {
+        match &self.bootstrap {
+            BootstrapOutcome::CreatedWithRandomPassword(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn bootstrap_outcome(&self) -> &BootstrapOutcome {
+        &self.bootstrap
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = web::router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

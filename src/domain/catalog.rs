@@ -1,0 +1,259 @@
+//! Catalog manifests: the description of a connector type, with the JSON
+//! Schema of its config and of its secrets.
+//!
+//! A manifest is parsed from JSON or YAML, checked field by field, its two
+//! schemas compiled and checked for form-renderability, and then kept as a
+//! canonical JSON document whose key order is the author's (forms render
+//! fields in that order on every database).
+
+use crate::domain::schema::{SchemaRole, check_renderable};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthType {
+    Oauth,
+    ApiKey,
+    Basic,
+    None,
+}
+
+impl AuthType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthType::Oauth => "oauth",
+            AuthType::ApiKey => "api_key",
+            AuthType::Basic => "basic",
+            AuthType::None => "none",
+        }
+    }
+}
+
+/// A catalog manifest as written by its author.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub key: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub category: String,
+    #[serde(default)]
+    pub icon: Option<String>,
+    pub auth_type: AuthType,
+    #[serde(default = "empty_object")]
+    pub capabilities: Value,
+    pub default_config_schema: Value,
+    pub auth_schema: Value,
+}
+
+fn empty_object() -> Value {
+    Value::Object(Map::new())
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{source_name}: {message}")]
+pub struct ManifestError {
+    /// The file (or built-in name) the manifest came from.
+    pub source_name: String,
+    pub message: String,
+}
+
+fn fail(source_name: &str, message: impl Into<String>) -> ManifestError {
+    ManifestError {
+        source_name: source_name.to_string(),
+        message: message.into(),
+    }
+}
+
+/// The text format of a manifest file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+impl Format {
+    /// From a file name's extension: `.json`, `.yaml` or `.yml`.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("json") => Some(Format::Json),
+            Some("yaml" | "yml") => Some(Format::Yaml),
+            _ => None,
+        }
+    }
+}
+
+impl Manifest {
+    /// Parses and fully checks a manifest. `source_name` prefixes every
+    /// error message.
+    pub fn parse(text: &str, format: Format, source_name: &str) -> Result<Manifest, ManifestError> {
+        let doc: Value = match format {
+            Format::Json => serde_json::from_str(text)
+                .map_err(|e| fail(source_name, format!("not valid JSON: {e}")))?,
+            Format::Yaml => serde_norway::from_str(text)
+                .map_err(|e| fail(source_name, format!("not valid YAML: {e}")))?,
+        };
+        if !doc.is_object() {
+            return Err(fail(source_name, "a manifest must be an object"));
+        }
+        let manifest: Manifest = serde_json::from_value(doc)
+            .map_err(|e| fail(source_name, format!("invalid manifest: {e}")))?;
+        manifest.check(source_name)?;
+        Ok(manifest)
+    }
+
+    fn check(&self, src: &str) -> Result<(), ManifestError> {
+        let key_ok = !self.key.is_empty()
+            && self.key.len() <= 100
+            && self
+                .key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            && self.key.as_bytes()[0].is_ascii_alphanumeric();
+        if !key_ok {
+            return Err(fail(
+                src,
+                "`key` must be 1-100 lowercase letters, digits, '_' or '-', starting with a letter or digit",
+            ));
+        }
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 255 {
+            return Err(fail(src, "`name` must be 1-255 characters"));
+        }
+        let category = self.category.trim();
+        if category.is_empty() || category.chars().count() > 50 {
+            return Err(fail(src, "`category` must be 1-50 characters"));
+        }
+        if self.icon.as_ref().is_some_and(|i| i.chars().count() > 100) {
+            return Err(fail(src, "`icon` must be at most 100 characters"));
+        }
+        let Some(caps) = self.capabilities.as_object() else {
+            return Err(fail(src, "`capabilities` must be an object"));
+        };
+        if caps.get("publish").is_some_and(|p| !p.is_boolean()) {
+            return Err(fail(src, "`capabilities.publish` must be true or false"));
+        }
+        for (field, schema, role) in [
+            (
+                "default_config_schema",
+                &self.default_config_schema,
+                SchemaRole::Config,
+            ),
+            ("auth_schema", &self.auth_schema, SchemaRole::Secrets),
+        ] {
+            compile_schema(schema)
+                .map_err(|e| fail(src, format!("`{field}` is not a valid JSON Schema: {e}")))?;
+            check_renderable(schema, &format!("/{field}"), role)
+                .map_err(|issue| fail(src, issue.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// The canonical stored form: compact JSON in the author's key order.
+    pub fn to_document(&self) -> String {
+        serde_json::to_string(self).expect("manifest serialises")
+    }
+
+    /// Reads back a stored document (written by [`Manifest::to_document`]).
+    pub fn from_document(doc: &str) -> Result<Manifest, serde_json::Error> {
+        serde_json::from_str(doc)
+    }
+
+    /// Whether connectors of this type can be publish targets.
+    pub fn can_publish(&self) -> bool {
+        self.capabilities.get("publish") == Some(&Value::Bool(true))
+    }
+}
+
+/// Compiles a schema under draft 2020-12 with format assertions on and no
+/// remote reference resolution.
+pub fn compile_schema(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::meta::validate(schema).map_err(|e| e.to_string())?;
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(schema)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"{
+        "key": "demo", "name": "Demo", "category": "test", "auth_type": "api_key",
+        "capabilities": {"publish": true},
+        "default_config_schema": {"type": "object", "properties": {"z": {"type": "string"}, "a": {"type": "integer"}}},
+        "auth_schema": {"type": "object", "properties": {"token": {"type": "string"}}, "required": ["token"]}
+    }"#;
+
+    #[test]
+    fn parses_json_and_yaml_and_keeps_key_order() {
+        let m = Manifest::parse(MINIMAL, Format::Json, "demo.json").unwrap();
+        assert!(m.can_publish());
+        let doc = m.to_document();
+        assert!(doc.find("\"z\"").unwrap() < doc.find("\"a\"").unwrap());
+        assert_eq!(Manifest::from_document(&doc).unwrap(), m);
+        let yaml = "key: demo\nname: Demo\ncategory: test\nauth_type: none\ndefault_config_schema:\n  type: object\n  properties:\n    z: {type: string}\n    a: {type: integer}\nauth_schema: {type: object}\n";
+        let y = Manifest::parse(yaml, Format::Yaml, "demo.yaml").unwrap();
+        assert_eq!(y.auth_type, AuthType::None);
+        let doc = y.to_document();
+        assert!(doc.find("\"z\"").unwrap() < doc.find("\"a\"").unwrap());
+    }
+
+    #[test]
+    fn refuses_bad_manifests_with_file_names() {
+        let cases = [
+            (MINIMAL.replace("\"demo\"", "\"Bad Key\""), "`key`"),
+            (
+                MINIMAL.replace("\"api_key\"", "\"magic\""),
+                "invalid manifest",
+            ),
+            (
+                MINIMAL.replace(
+                    "\"category\": \"test\",",
+                    "\"category\": \"test\", \"extra\": 1,",
+                ),
+                "unknown field",
+            ),
+            (
+                MINIMAL.replace(
+                    "{\"type\": \"integer\"}",
+                    "{\"type\": \"string\", \"pattern\": \"(\"}",
+                ),
+                "not a valid JSON Schema",
+            ),
+            (
+                MINIMAL.replace(
+                    "{\"type\": \"integer\"}",
+                    "{\"anyOf\": [{\"type\": \"string\"}]}",
+                ),
+                "keyword `anyOf` at /default_config_schema/properties/a/anyOf",
+            ),
+            ("[1]".to_string(), "must be an object"),
+            ("{".to_string(), "not valid JSON"),
+        ];
+        for (text, needle) in cases {
+            let err = Manifest::parse(&text, Format::Json, "x.json")
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("x.json: "), "{err}");
+            assert!(err.contains(needle), "{needle} not in {err}");
+        }
+    }
+
+    #[test]
+    fn built_in_style_format_detection() {
+        assert_eq!(Format::from_path(Path::new("a.JSON")), Some(Format::Json));
+        assert_eq!(Format::from_path(Path::new("a.yml")), Some(Format::Yaml));
+        assert_eq!(Format::from_path(Path::new("a.txt")), None);
+    }
+}

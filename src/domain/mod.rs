@@ -1,0 +1,11 @@
+//! The domain: what the service knows about catalogs, tenants, users,
+//! tokens and secrets, independent of storage and HTTP.
+//!
+//! Each submodule owns its own error type (`thiserror`); the web edge maps
+//! them to HTTP statuses in one place (`web::error`).
+
+pub mod catalog;
+pub mod identity;
+pub mod schema;
+pub mod secrets;
+pub mod time;

@@ -1,0 +1,252 @@
+//! The catalog: built-in manifests embedded in the binary, idempotent
+//! seeding, import of operator manifests, and reads for the API and pages.
+
+use super::{ServiceError, ServiceResult};
+use crate::domain::catalog::{Format, Manifest};
+use crate::storage::{CatalogRow, CatalogWrite, Store, UpsertOutcome};
+use chrono::{DateTime, Utc};
+use rust_embed::RustEmbed;
+use serde::Serialize;
+use serde_json::Value;
+use std::path::Path;
+
+#[derive(RustEmbed)]
+#[folder = "catalog/"]
+#[include = "*.json"]
+#[include = "*.yaml"]
+#[include = "*.yml"]
+struct BuiltIn;
+
+/// The built-in manifests, checked, in file-name order.
+pub fn builtin_manifests() -> ServiceResult<Vec<Manifest>> {
+    let mut names: Vec<String> = BuiltIn::iter().map(|n| n.to_string()).collect();
+    names.sort();
+    names
+        .iter()
+        .map(|name| {
+            let file = BuiltIn::get(name)
+                .ok_or_else(|| ServiceError::NotFound(format!("built-in manifest {name}")))?;
+            let text = std::str::from_utf8(&file.data)
+                .map_err(|_| ServiceError::Invalid(format!("{name}: not UTF-8")))?;
+            let format = Format::from_path(Path::new(name)).unwrap_or(Format::Json);
+            Ok(Manifest::parse(text, format, &format!("catalog/{name}"))?)
+        })
+        .collect()
+}
+
+/// Whether a key belongs to a built-in manifest.
+pub fn is_builtin_key(key: &str) -> ServiceResult<bool> {
+    Ok(builtin_manifests()?.iter().any(|m| m.key == key))
+}
+
+/// What a seed or import did, entry by entry.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct UpsertReport {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+}
+
+impl UpsertReport {
+    fn record(&mut self, key: &str, outcome: UpsertOutcome) {
+        let list = match outcome {
+            UpsertOutcome::Created => &mut self.created,
+            UpsertOutcome::Updated => &mut self.updated,
+            UpsertOutcome::Unchanged => &mut self.unchanged,
+        };
+        list.push(key.to_string());
+    }
+
+    pub fn summary(&self) -> String {
+        format!(
+            "{} created, {} updated, {} unchanged",
+            self.created.len(),
+            self.updated.len(),
+            self.unchanged.len()
+        )
+    }
+}
+
+fn to_write(m: &Manifest) -> CatalogWrite {
+    CatalogWrite {
+        key: m.key.clone(),
+        name: m.name.trim().to_string(),
+        description: m.description.clone(),
+        category: m.category.trim().to_string(),
+        icon: m.icon.clone(),
+        auth_type: m.auth_type.as_str().to_string(),
+        capabilities: m.capabilities.to_string(),
+        default_config_schema: m.default_config_schema.to_string(),
+        auth_schema: m.auth_schema.to_string(),
+        document: m.to_document(),
+    }
+}
+
+/// Upserts manifests by key: new keys are created, changed manifests are
+/// updated in place (same id), identical ones are left alone.
+pub async fn upsert_all(store: &dyn Store, manifests: &[Manifest]) -> ServiceResult<UpsertReport> {
+    let mut report = UpsertReport::default();
+    for m in manifests {
+        let outcome = store.catalog_upsert(&to_write(m)).await?;
+        report.record(&m.key, outcome);
+    }
+    Ok(report)
+}
+
+/// Seeds the built-in catalog. Idempotent.
+pub async fn seed(store: &dyn Store) -> ServiceResult<UpsertReport> {
+    upsert_all(store, &builtin_manifests()?).await
+}
+
+/// Reads, checks and upserts manifest files. Every file is checked before
+/// anything is written, so one bad file writes nothing.
+pub async fn import_files(
+    store: &dyn Store,
+    paths: &[impl AsRef<Path>],
+) -> ServiceResult<UpsertReport> {
+    if paths.is_empty() {
+        return Err(ServiceError::Invalid("no manifest files given".into()));
+    }
+    let mut manifests: Vec<Manifest> = Vec::new();
+    for p in paths {
+        let path = p.as_ref();
+        let shown = path.display().to_string();
+        let format = Format::from_path(path).ok_or_else(|| {
+            ServiceError::Invalid(format!(
+                "{shown}: unknown file type (use .json, .yaml or .yml)"
+            ))
+        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ServiceError::Invalid(format!("{shown}: cannot read: {e}")))?;
+        let m = Manifest::parse(&text, format, &shown)?;
+        if is_builtin_key(&m.key)? {
+            return Err(ServiceError::Invalid(format!(
+                "{shown}: key '{}' belongs to a built-in connector, which `connectors seed` maintains; choose another key",
+                m.key
+            )));
+        }
+        if manifests.iter().any(|o| o.key == m.key) {
+            return Err(ServiceError::Invalid(format!(
+                "{shown}: key '{}' appears in more than one file",
+                m.key
+            )));
+        }
+        manifests.push(m);
+    }
+    upsert_all(store, &manifests).await
+}
+
+/// A catalog entry as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogEntry {
+    pub id: String,
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub category: String,
+    pub icon: Option<String>,
+    pub auth_type: &'static str,
+    pub capabilities: Value,
+    pub default_config_schema: Value,
+    pub auth_schema: Value,
+    #[serde(serialize_with = "crate::service::catalog::ser_time")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::service::catalog::ser_time")]
+    pub updated_at: DateTime<Utc>,
+}
+
+pub(crate) fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::domain::time::format(t))
+}
+
+impl CatalogEntry {
+    fn from_row(row: CatalogRow) -> ServiceResult<CatalogEntry> {
+        let m = Manifest::from_document(&row.document).map_err(|e| {
+            crate::storage::StoreError::Corrupt(format!("catalog entry {}: {e}", row.key))
+        })?;
+        Ok(CatalogEntry {
+            id: row.id,
+            key: row.key,
+            name: m.name,
+            description: m.description,
+            category: m.category,
+            icon: m.icon,
+            auth_type: m.auth_type.as_str(),
+            capabilities: m.capabilities,
+            default_config_schema: m.default_config_schema,
+            auth_schema: m.auth_schema,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// Filters for the catalog list.
+#[derive(Debug, Default, Clone)]
+pub struct CatalogFilter {
+    /// Case-insensitive substring of name or description.
+    pub q: Option<String>,
+    /// Exact category (case-insensitive).
+    pub category: Option<String>,
+}
+
+pub async fn list(store: &dyn Store, filter: &CatalogFilter) -> ServiceResult<Vec<CatalogEntry>> {
+    let q = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_lowercase);
+    let category = filter
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_lowercase);
+    let mut out = Vec::new();
+    for row in store.catalog_list().await? {
+        let e = CatalogEntry::from_row(row)?;
+        if let Some(c) = &category {
+            if e.category.to_lowercase() != *c {
+                continue;
+            }
+        }
+        if let Some(q) = &q {
+            let hit = e.name.to_lowercase().contains(q)
+                || e.description
+                    .as_deref()
+                    .is_some_and(|d| d.to_lowercase().contains(q));
+            if !hit {
+                continue;
+            }
+        }
+        out.push(e);
+    }
+    Ok(out)
+}
+
+pub async fn get(store: &dyn Store, key: &str) -> ServiceResult<CatalogEntry> {
+    match store.catalog_get(key).await? {
+        Some(row) => CatalogEntry::from_row(row),
+        None => Err(ServiceError::NotFound(
+            "no catalog entry with that key".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_ins_parse_and_can_publish() {
+        let all = builtin_manifests().unwrap();
+        let keys: Vec<&str> = all.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, ["linkedin", "medium", "twitter", "wordpress"]);
+        assert!(all.iter().all(Manifest::can_publish));
+        for m in &all {
+            let props = m.auth_schema["properties"].as_object().unwrap();
+            assert!(!props.is_empty(), "{} has secrets", m.key);
+        }
+    }
+}

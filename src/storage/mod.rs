@@ -1,0 +1,285 @@
+//! Storage: one [`Store`] trait, one implementation per database, chosen
+//! from the database URL at start-up.
+//!
+//! Every tenant-owned row is reached through a method that takes the tenant
+//! id as its first argument and filters by it in SQL; the few global
+//! operations (catalog, migrations, key checks, operator commands that name
+//! a tenant by slug) are named as such.
+//!
+//! Constraint violations are mapped to [`StoreError::Conflict`] in one
+//! place per backend, so a duplicate becomes a client error wherever it
+//! happens.
+
+pub mod migrations;
+pub mod postgres;
+pub mod sqlite;
+
+use crate::domain::identity::{Principal, Role, Tenant, User};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint was violated; names the constraint (or columns).
+    #[error("duplicate value violates {0}")]
+    Conflict(String),
+    /// The database cannot be reached, is read-only, full or busy.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Database(String),
+    /// A row holds data this version cannot read.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One migration as known to the binary and, when applied, to the database.
+#[derive(Debug, Clone)]
+pub struct MigrationState {
+    pub version: i64,
+    pub name: String,
+    pub applied_at: Option<DateTime<Utc>>,
+}
+
+/// A catalog entry as stored: the canonical manifest document plus ids and
+/// times.
+#[derive(Debug, Clone)]
+pub struct CatalogRow {
+    pub id: String,
+    pub key: String,
+    pub document: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The columns written for a catalog entry.
+#[derive(Debug, Clone)]
+pub struct CatalogWrite {
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub category: String,
+    pub icon: Option<String>,
+    pub auth_type: String,
+    pub capabilities: String,
+    pub default_config_schema: String,
+    pub auth_schema: String,
+    pub document: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipOutcome {
+    Added,
+    RoleChanged,
+    Unchanged,
+}
+
+/// What `user create` did.
+#[derive(Debug, Clone)]
+pub struct MemberWrite {
+    pub user: User,
+    pub user_created: bool,
+    pub password_set: bool,
+    pub membership: MembershipOutcome,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTokenRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub user_email: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    Revoked,
+    AlreadyRevoked,
+    NotFound,
+}
+
+/// The first tenant and owner created on an empty database.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    pub tenant_slug: String,
+    pub tenant_name: String,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Cheap round trip proving the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // ---- migrations (global) ----
+    /// Applies pending migrations in order; returns the ones applied now.
+    async fn migrate(&self) -> StoreResult<Vec<MigrationState>>;
+    /// Every migration the binary knows, with when it was applied.
+    async fn migration_status(&self) -> StoreResult<Vec<MigrationState>>;
+
+    // ---- catalog (global, read-only to tenants) ----
+    async fn catalog_upsert(&self, entry: &CatalogWrite) -> StoreResult<UpsertOutcome>;
+    async fn catalog_list(&self) -> StoreResult<Vec<CatalogRow>>;
+    async fn catalog_get(&self, key: &str) -> StoreResult<Option<CatalogRow>>;
+
+    // ---- identity ----
+    async fn has_users(&self) -> StoreResult<bool>;
+    /// Creates the bootstrap tenant and owner if, inside one transaction,
+    /// the database has no user. Returns whether it did.
+    async fn bootstrap(&self, b: &Bootstrap) -> StoreResult<bool>;
+    async fn tenant_create(&self, slug: &str, name: &str) -> StoreResult<Tenant>;
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
+    /// Creates the user if new (setting the password hash when given) and
+    /// adds or updates the membership, in one transaction.
+    async fn member_upsert(
+        &self,
+        tenant_id: &str,
+        email: &str,
+        display_name: &str,
+        password_hash: Option<&str>,
+        role: Role,
+    ) -> StoreResult<MemberWrite>;
+    async fn member_by_email(
+        &self,
+        tenant_id: &str,
+        email: &str,
+    ) -> StoreResult<Option<(User, Role)>>;
+
+    // ---- API tokens ----
+    async fn token_insert(&self, token: &NewTokenRow) -> StoreResult<()>;
+    async fn token_list(&self, tenant_id: &str) -> StoreResult<Vec<TokenRow>>;
+    /// Operator escape hatch: tokens are revoked by their globally unique id.
+    async fn token_revoke(&self, token_id: &str) -> StoreResult<RevokeOutcome>;
+    /// The principal behind a live token (not revoked, membership current).
+    async fn token_principal(&self, token_hash: &str) -> StoreResult<Option<Principal>>;
+
+    // ---- encryption key checks (global) ----
+    async fn key_checks(&self) -> StoreResult<Vec<(String, String)>>;
+    async fn key_check_insert(&self, key_id: &str, check_value: &str) -> StoreResult<()>;
+    /// How many stored connector secrets each key id protects.
+    async fn key_usage(&self) -> StoreResult<Vec<(String, i64)>>;
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+/// Where the data lives, parsed from a database URL (or the data dir).
+/// The PostgreSQL URL may hold a password, so it is kept secret.
+#[derive(Debug, Clone)]
+pub enum DatabaseLocation {
+    Sqlite(std::path::PathBuf),
+    Postgres(secrecy::SecretString),
+}
+
+impl DatabaseLocation {
+    /// `postgres://…` / `postgresql://…`, or `sqlite://PATH` / `sqlite:PATH`;
+    /// with no URL, `DATA_DIR/connectors.db`.
+    pub fn from_url(url: Option<&str>, data_dir: &Path) -> Result<Self, String> {
+        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(DatabaseLocation::Sqlite(data_dir.join("connectors.db")));
+        };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseLocation::Postgres(url.to_string().into()));
+        }
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            let path = rest.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(
+                    "the sqlite URL has no file path (e.g. sqlite://./data/connectors.db)".into(),
+                );
+            }
+            return Ok(DatabaseLocation::Sqlite(path.into()));
+        }
+        Err("unsupported database URL: use postgres://… or sqlite://PATH".into())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DatabaseLocation::Sqlite(_) => Backend::Sqlite,
+            DatabaseLocation::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Opens the store for a location (connecting, not migrating).
+pub async fn open(location: &DatabaseLocation) -> StoreResult<DynStore> {
+    Ok(match location {
+        DatabaseLocation::Sqlite(path) => Arc::new(sqlite::SqliteStore::open(path)?),
+        DatabaseLocation::Postgres(url) => {
+            Arc::new(postgres::PgStore::connect(url.expose_secret()).await?)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        let d = Path::new("/tmp/d");
+        assert!(matches!(
+            DatabaseLocation::from_url(None, d).unwrap(),
+            DatabaseLocation::Sqlite(p) if p == Path::new("/tmp/d/connectors.db")
+        ));
+        assert!(matches!(
+            DatabaseLocation::from_url(Some("sqlite://./x.db"), d).unwrap(),
+            DatabaseLocation::Sqlite(p) if p == Path::new("./x.db")
+        ));
+        assert_eq!(
+            DatabaseLocation::from_url(Some("postgres://u@h/db"), d)
+                .unwrap()
+                .backend(),
+            Backend::Postgres
+        );
+        assert!(DatabaseLocation::from_url(Some("mysql://x"), d).is_err());
+        assert!(DatabaseLocation::from_url(Some("sqlite://"), d).is_err());
+    }
+}

@@ -1,0 +1,798 @@
+//! PostgreSQL store (tokio-postgres behind a deadpool connection pool).
+//!
+//! Hot read paths use prepared statements cached per pooled connection;
+//! writes that read before they write run in one transaction and lock the
+//! rows they read (`SELECT … FOR UPDATE`). Migrations and the bootstrap of an
+//! empty database take transaction-scoped advisory locks, so several
+//! replicas starting at once apply each migration, and create the first
+//! owner, exactly once.
+
+use super::{
+    Backend, Bootstrap, CatalogRow, CatalogWrite, MemberWrite, MembershipOutcome, MigrationState,
+    NewTokenRow, RevokeOutcome, Store, StoreError, StoreResult, TokenRow, UpsertOutcome,
+    migrations,
+};
+use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
+use crate::domain::time;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Transaction,
+};
+use std::error::Error as _;
+use std::str::FromStr;
+use std::time::Duration;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{FromSql, Json};
+use tokio_postgres::{NoTls, Row};
+use uuid::Uuid;
+
+/// Most connections the pool opens.
+const POOL_MAX_SIZE: usize = 16;
+/// Used when the URL sets no `connect_timeout`, so that an unreachable
+/// server fails start-up instead of hanging it.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Advisory lock key serialising `migrate` across replicas.
+const MIGRATION_LOCK: i64 = 7_261_001;
+/// Advisory lock key serialising `bootstrap` across replicas.
+const BOOTSTRAP_LOCK: i64 = 7_261_002;
+
+pub struct PgStore {
+    pool: Pool,
+}
+
+/// A readable description of a driver error. The driver's own `Display`
+/// says only "db error" for server errors, so those are described by their
+/// severity, message and SQLSTATE (not their detail, which can quote row
+/// values); other errors get their cause appended. Neither ever contains
+/// the connection password.
+fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!(
+            "{}: {} (SQLSTATE {})",
+            db.severity(),
+            db.message(),
+            db.code().code()
+        );
+    }
+    match e.source() {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
+/// Maps a tokio-postgres error to a store error: unique violations become
+/// conflicts naming the constraint; a lost connection, a server shutting
+/// down, out of resources or read-only means the database is unavailable.
+pub(crate) fn map_err(e: tokio_postgres::Error) -> StoreError {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            return StoreError::Conflict(
+                db.constraint().unwrap_or("unique constraint").to_string(),
+            );
+        }
+        let class = code.code();
+        let unavailable = class.starts_with("08")
+            || class.starts_with("53")
+            || [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+                SqlState::READ_ONLY_SQL_TRANSACTION,
+            ]
+            .contains(code);
+        return if unavailable {
+            StoreError::Unavailable(describe(&e))
+        } else {
+            StoreError::Database(describe(&e))
+        };
+    }
+    if e.is_closed() || e.source().is_some_and(|s| s.is::<std::io::Error>()) {
+        return StoreError::Unavailable(describe(&e));
+    }
+    StoreError::Database(describe(&e))
+}
+
+/// A connection could not be had from the pool: the database is unavailable.
+fn pool_err(e: PoolError) -> StoreError {
+    match e {
+        PoolError::Backend(e) => StoreError::Unavailable(describe(&e)),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+/// Reads one column, turning a type mismatch into an error, not a panic.
+fn col<'a, T: FromSql<'a>>(row: &'a Row, idx: usize) -> StoreResult<T> {
+    row.try_get(idx).map_err(map_err)
+}
+
+fn parse_role(s: &str) -> StoreResult<Role> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad role '{s}'")))
+}
+
+fn parse_scopes(v: serde_json::Value) -> StoreResult<Vec<String>> {
+    serde_json::from_value(v).map_err(|_| StoreError::Corrupt("bad token scopes".into()))
+}
+
+/// One JSON column of a catalog write, parsed for binding as JSONB.
+fn catalog_json(key: &str, field: &str, text: &str) -> StoreResult<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| {
+        StoreError::Database(format!(
+            "catalog entry '{key}': {field} is not valid JSON: {e}"
+        ))
+    })
+}
+
+impl PgStore {
+    /// Parses the URL, builds the pool and opens one connection to prove the
+    /// server is reachable. Errors never quote the URL (it may hold a
+    /// password).
+    pub async fn connect(url: &str) -> StoreResult<PgStore> {
+        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| {
+            StoreError::Unavailable(format!("invalid PostgreSQL URL: {}", describe(&e)))
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
+        }
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_MAX_SIZE)
+            .build()
+            .map_err(|e| {
+                StoreError::Unavailable(format!("cannot build the PostgreSQL pool: {e}"))
+            })?;
+        let store = PgStore { pool };
+        store.client().await.map_err(|e| match e {
+            StoreError::Unavailable(m) => {
+                StoreError::Unavailable(format!("cannot connect to PostgreSQL: {m}"))
+            }
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    /// The connection pool, for callers that need a raw connection.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    async fn client(&self) -> StoreResult<Object> {
+        self.pool.get().await.map_err(pool_err)
+    }
+}
+
+const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    BIGINT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    checksum   TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL
+)";
+
+/// One applied migration as recorded in `schema_migrations`.
+struct AppliedMigration {
+    version: i64,
+    name: String,
+    checksum: String,
+    applied_at: DateTime<Utc>,
+}
+
+/// The applied migrations, or none when `schema_migrations` does not exist.
+async fn applied_migrations(c: &tokio_postgres::Client) -> StoreResult<Vec<AppliedMigration>> {
+    let row = c
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
+        .await
+        .map_err(map_err)?;
+    if !col::<bool>(&row, 0)? {
+        return Ok(Vec::new());
+    }
+    let rows = c
+        .query(
+            "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version",
+            &[],
+        )
+        .await
+        .map_err(map_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(AppliedMigration {
+                version: col(r, 0)?,
+                name: col(r, 1)?,
+                checksum: col(r, 2)?,
+                applied_at: col(r, 3)?,
+            })
+        })
+        .collect()
+}
+
+fn tenant_from_row(r: &Row) -> StoreResult<Tenant> {
+    Ok(Tenant {
+        id: col(r, 0)?,
+        slug: col(r, 1)?,
+        name: col(r, 2)?,
+    })
+}
+
+fn user_from_row(r: &Row) -> StoreResult<User> {
+    Ok(User {
+        id: col(r, 0)?,
+        email: col(r, 1)?,
+        display_name: col(r, 2)?,
+    })
+}
+
+fn catalog_from_row(r: &Row) -> StoreResult<CatalogRow> {
+    Ok(CatalogRow {
+        id: col(r, 0)?,
+        key: col(r, 1)?,
+        document: col(r, 2)?,
+        created_at: col(r, 3)?,
+        updated_at: col(r, 4)?,
+    })
+}
+
+async fn insert_user(
+    tx: &Transaction<'_>,
+    email: &str,
+    display: &str,
+    hash: Option<&str>,
+) -> StoreResult<User> {
+    let id = Uuid::new_v4().to_string();
+    tx.execute(
+        "INSERT INTO users (id, email, display_name, password_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[&id, &email, &display, &hash, &time::now()],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(User {
+        id,
+        email: email.to_string(),
+        display_name: display.to_string(),
+    })
+}
+
+async fn insert_tenant(tx: &Transaction<'_>, slug: &str, name: &str) -> StoreResult<Tenant> {
+    let id = Uuid::new_v4().to_string();
+    tx.execute(
+        "INSERT INTO tenants (id, slug, name, created_at) VALUES ($1, $2, $3, $4)",
+        &[&id, &slug, &name, &time::now()],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(Tenant {
+        id,
+        slug: slug.to_string(),
+        name: name.to_string(),
+    })
+}
+
+/// The JSON columns of a catalog write, parsed for binding as JSONB.
+struct CatalogJson {
+    capabilities: serde_json::Value,
+    default_config_schema: serde_json::Value,
+    auth_schema: serde_json::Value,
+}
+
+impl CatalogJson {
+    fn parse(e: &CatalogWrite) -> StoreResult<CatalogJson> {
+        Ok(CatalogJson {
+            capabilities: catalog_json(&e.key, "capabilities", &e.capabilities)?,
+            default_config_schema: catalog_json(
+                &e.key,
+                "default_config_schema",
+                &e.default_config_schema,
+            )?,
+            auth_schema: catalog_json(&e.key, "auth_schema", &e.auth_schema)?,
+        })
+    }
+}
+
+/// Brings an existing (locked) catalog row up to date: unchanged when the
+/// document text is the same, otherwise updated in place, keeping its id.
+async fn catalog_update_existing(
+    tx: &Transaction<'_>,
+    row: &Row,
+    e: &CatalogWrite,
+    j: &CatalogJson,
+) -> StoreResult<UpsertOutcome> {
+    let id: String = col(row, 0)?;
+    let doc: String = col(row, 1)?;
+    if doc == e.document {
+        return Ok(UpsertOutcome::Unchanged);
+    }
+    tx.execute(
+        "UPDATE connector_catalog SET name = $2, description = $3, category = $4, icon = $5,
+            auth_type = $6, capabilities = $7, default_config_schema = $8, auth_schema = $9,
+            document = $10, updated_at = $11 WHERE id = $1",
+        &[
+            &id,
+            &e.name,
+            &e.description,
+            &e.category,
+            &e.icon,
+            &e.auth_type,
+            &j.capabilities,
+            &j.default_config_schema,
+            &j.auth_schema,
+            &e.document,
+            &time::now(),
+        ],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(UpsertOutcome::Updated)
+}
+
+const CATALOG_LOCK_ROW: &str =
+    "SELECT id, document FROM connector_catalog WHERE key = $1 FOR UPDATE";
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.batch_execute("SELECT 1").await.map_err(map_err)
+    }
+
+    async fn migrate(&self) -> StoreResult<Vec<MigrationState>> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(map_err)?;
+        tx.batch_execute(MIGRATIONS_TABLE).await.map_err(map_err)?;
+        let applied: Vec<(i64, String)> = applied_migrations(tx.client())
+            .await?
+            .into_iter()
+            .map(|a| (a.version, a.checksum))
+            .collect();
+        let todo = migrations::pending(Backend::Postgres, &applied)?;
+        let mut done = Vec::new();
+        for m in todo {
+            tx.batch_execute(&m.sql).await.map_err(|e| {
+                StoreError::Migration(format!("{:04}_{}: {}", m.version, m.name, describe(&e)))
+            })?;
+            let now = time::now();
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at)
+                 VALUES ($1, $2, $3, $4)",
+                &[&m.version, &m.name, &m.checksum, &now],
+            )
+            .await
+            .map_err(map_err)?;
+            done.push(MigrationState {
+                version: m.version,
+                name: m.name,
+                applied_at: Some(now),
+            });
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(done)
+    }
+
+    async fn migration_status(&self) -> StoreResult<Vec<MigrationState>> {
+        let c = self.client().await?;
+        let applied = applied_migrations(&c).await?;
+        let mut out: Vec<MigrationState> = migrations::all(Backend::Postgres)
+            .into_iter()
+            .map(|m| MigrationState {
+                version: m.version,
+                applied_at: applied
+                    .iter()
+                    .find(|a| a.version == m.version)
+                    .map(|a| a.applied_at),
+                name: m.name,
+            })
+            .collect();
+        for a in applied {
+            if !out.iter().any(|m| m.version == a.version) {
+                out.push(MigrationState {
+                    version: a.version,
+                    name: a.name,
+                    applied_at: Some(a.applied_at),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn catalog_upsert(&self, e: &CatalogWrite) -> StoreResult<UpsertOutcome> {
+        let j = CatalogJson::parse(e)?;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let outcome = match tx
+            .query_opt(CATALOG_LOCK_ROW, &[&e.key])
+            .await
+            .map_err(map_err)?
+        {
+            Some(row) => catalog_update_existing(&tx, &row, e, &j).await?,
+            None => {
+                let now = time::now();
+                let inserted = tx
+                    .execute(
+                        "INSERT INTO connector_catalog (id, key, name, description, category, icon,
+                            auth_type, capabilities, default_config_schema, auth_schema, document,
+                            created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                         ON CONFLICT (key) DO NOTHING",
+                        &[
+                            &Uuid::new_v4().to_string(),
+                            &e.key,
+                            &e.name,
+                            &e.description,
+                            &e.category,
+                            &e.icon,
+                            &e.auth_type,
+                            &j.capabilities,
+                            &j.default_config_schema,
+                            &j.auth_schema,
+                            &e.document,
+                            &now,
+                        ],
+                    )
+                    .await
+                    .map_err(map_err)?;
+                if inserted == 1 {
+                    UpsertOutcome::Created
+                } else {
+                    // A concurrent upsert inserted the key first and has
+                    // committed (ON CONFLICT waited for it): treat this one
+                    // as a later write of the same entry.
+                    let row = tx
+                        .query_opt(CATALOG_LOCK_ROW, &[&e.key])
+                        .await
+                        .map_err(map_err)?
+                        .ok_or_else(|| {
+                            StoreError::Database(format!(
+                                "catalog entry '{}' conflicted on insert but cannot be read",
+                                e.key
+                            ))
+                        })?;
+                    catalog_update_existing(&tx, &row, e, &j).await?
+                }
+            }
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(outcome)
+    }
+
+    async fn catalog_list(&self) -> StoreResult<Vec<CatalogRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT id, key, document, created_at, updated_at FROM connector_catalog
+                 ORDER BY name COLLATE \"C\", key COLLATE \"C\"",
+            )
+            .await
+            .map_err(map_err)?;
+        let rows = c.query(&stmt, &[]).await.map_err(map_err)?;
+        rows.iter().map(catalog_from_row).collect()
+    }
+
+    async fn catalog_get(&self, key: &str) -> StoreResult<Option<CatalogRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT id, key, document, created_at, updated_at FROM connector_catalog
+                 WHERE key = $1",
+            )
+            .await
+            .map_err(map_err)?;
+        c.query_opt(&stmt, &[&key])
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(catalog_from_row)
+            .transpose()
+    }
+
+    async fn has_users(&self) -> StoreResult<bool> {
+        let c = self.client().await?;
+        let row = c
+            .query_one("SELECT EXISTS (SELECT 1 FROM users)", &[])
+            .await
+            .map_err(map_err)?;
+        col(&row, 0)
+    }
+
+    async fn bootstrap(&self, b: &Bootstrap) -> StoreResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&BOOTSTRAP_LOCK])
+            .await
+            .map_err(map_err)?;
+        let row = tx
+            .query_one("SELECT EXISTS (SELECT 1 FROM users)", &[])
+            .await
+            .map_err(map_err)?;
+        if col::<bool>(&row, 0)? {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(false);
+        }
+        let existing = tx
+            .query_opt(
+                "SELECT id, slug, name FROM tenants WHERE slug = $1",
+                &[&b.tenant_slug],
+            )
+            .await
+            .map_err(map_err)?;
+        let tenant = match existing {
+            Some(r) => tenant_from_row(&r)?,
+            None => insert_tenant(&tx, &b.tenant_slug, &b.tenant_name).await?,
+        };
+        let user = insert_user(&tx, &b.email, &b.display_name, Some(&b.password_hash)).await?;
+        tx.execute(
+            "INSERT INTO memberships (tenant_id, user_id, role, created_at)
+             VALUES ($1, $2, 'owner', $3)",
+            &[&tenant.id, &user.id, &time::now()],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn tenant_create(&self, slug: &str, name: &str) -> StoreResult<Tenant> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let tenant = insert_tenant(&tx, slug, name).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(tenant)
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
+        let c = self.client().await?;
+        c.query_opt(
+            "SELECT id, slug, name FROM tenants WHERE slug = $1",
+            &[&slug],
+        )
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(tenant_from_row)
+        .transpose()
+    }
+
+    async fn member_upsert(
+        &self,
+        tenant_id: &str,
+        email: &str,
+        display_name: &str,
+        password_hash: Option<&str>,
+        role: Role,
+    ) -> StoreResult<MemberWrite> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let existing = tx
+            .query_opt(
+                "SELECT id, email, display_name FROM users WHERE email = $1 FOR UPDATE",
+                &[&email],
+            )
+            .await
+            .map_err(map_err)?;
+        let (user, user_created) = match existing {
+            Some(r) => {
+                let u = user_from_row(&r)?;
+                if let Some(h) = password_hash {
+                    tx.execute(
+                        "UPDATE users SET password_hash = $2 WHERE id = $1",
+                        &[&u.id, &h],
+                    )
+                    .await
+                    .map_err(map_err)?;
+                }
+                (u, false)
+            }
+            None => (
+                insert_user(&tx, email, display_name, password_hash).await?,
+                true,
+            ),
+        };
+        let current = tx
+            .query_opt(
+                "SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE",
+                &[&tenant_id, &user.id],
+            )
+            .await
+            .map_err(map_err)?;
+        let membership = match current {
+            Some(r) if col::<String>(&r, 0)? == role.as_str() => MembershipOutcome::Unchanged,
+            Some(_) => {
+                tx.execute(
+                    "UPDATE memberships SET role = $3 WHERE tenant_id = $1 AND user_id = $2",
+                    &[&tenant_id, &user.id, &role.as_str()],
+                )
+                .await
+                .map_err(map_err)?;
+                MembershipOutcome::RoleChanged
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO memberships (tenant_id, user_id, role, created_at)
+                     VALUES ($1, $2, $3, $4)",
+                    &[&tenant_id, &user.id, &role.as_str(), &time::now()],
+                )
+                .await
+                .map_err(map_err)?;
+                MembershipOutcome::Added
+            }
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(MemberWrite {
+            user,
+            user_created,
+            password_set: password_hash.is_some(),
+            membership,
+        })
+    }
+
+    async fn member_by_email(
+        &self,
+        tenant_id: &str,
+        email: &str,
+    ) -> StoreResult<Option<(User, Role)>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT u.id, u.email, u.display_name, m.role FROM users u
+                 JOIN memberships m ON m.user_id = u.id
+                 WHERE m.tenant_id = $1 AND u.email = $2",
+                &[&tenant_id, &email],
+            )
+            .await
+            .map_err(map_err)?;
+        row.map(|r| Ok((user_from_row(&r)?, parse_role(&col::<String>(&r, 3)?)?)))
+            .transpose()
+    }
+
+    async fn token_insert(&self, t: &NewTokenRow) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO api_tokens (id, tenant_id, user_id, name, token_hash, scopes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &t.id,
+                &t.tenant_id,
+                &t.user_id,
+                &t.name,
+                &t.token_hash,
+                &Json(&t.scopes),
+                &time::now(),
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn token_list(&self, tenant_id: &str) -> StoreResult<Vec<TokenRow>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT t.id, t.name, u.email, t.scopes, t.created_at, t.revoked_at
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.tenant_id = $1 ORDER BY t.created_at, t.id COLLATE \"C\"",
+                &[&tenant_id],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenRow {
+                    id: col(r, 0)?,
+                    name: col(r, 1)?,
+                    user_email: col(r, 2)?,
+                    scopes: parse_scopes(col(r, 3)?)?,
+                    created_at: col(r, 4)?,
+                    revoked_at: col(r, 5)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn token_revoke(&self, token_id: &str) -> StoreResult<RevokeOutcome> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let row = tx
+            .query_opt(
+                "SELECT revoked_at FROM api_tokens WHERE id = $1 FOR UPDATE",
+                &[&token_id],
+            )
+            .await
+            .map_err(map_err)?;
+        let revoked: Option<Option<DateTime<Utc>>> = row.map(|r| col(&r, 0)).transpose()?;
+        let outcome = match revoked {
+            None => RevokeOutcome::NotFound,
+            Some(Some(_)) => RevokeOutcome::AlreadyRevoked,
+            Some(None) => {
+                tx.execute(
+                    "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1",
+                    &[&token_id, &time::now()],
+                )
+                .await
+                .map_err(map_err)?;
+                RevokeOutcome::Revoked
+            }
+        };
+        tx.commit().await.map_err(map_err)?;
+        Ok(outcome)
+    }
+
+    async fn token_principal(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, t.scopes
+                 FROM api_tokens t
+                 JOIN users u ON u.id = t.user_id
+                 JOIN memberships m ON m.user_id = t.user_id AND m.tenant_id = t.tenant_id
+                 JOIN tenants te ON te.id = t.tenant_id
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            )
+            .await
+            .map_err(map_err)?;
+        let row = c.query_opt(&stmt, &[&token_hash]).await.map_err(map_err)?;
+        row.map(|r| {
+            Ok(Principal {
+                user_id: col(&r, 0)?,
+                email: col(&r, 1)?,
+                display_name: col(&r, 2)?,
+                tenant_id: col(&r, 3)?,
+                tenant_slug: col(&r, 4)?,
+                role: parse_role(&col::<String>(&r, 5)?)?,
+                scopes: parse_scopes(col(&r, 6)?)?,
+                via: AuthMethod::Token,
+            })
+        })
+        .transpose()
+    }
+
+    async fn key_checks(&self) -> StoreResult<Vec<(String, String)>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT key_id, check_value FROM key_checks ORDER BY key_id COLLATE \"C\"",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect()
+    }
+
+    async fn key_check_insert(&self, key_id: &str, check_value: &str) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO key_checks (key_id, check_value, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key_id) DO NOTHING",
+            &[&key_id, &check_value, &time::now()],
+        )
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn key_usage(&self) -> StoreResult<Vec<(String, i64)>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT auth ->> 'kid' AS kid, COUNT(*) FROM connectors
+                 WHERE auth ->> 'kid' IS NOT NULL
+                 GROUP BY 1 ORDER BY (auth ->> 'kid') COLLATE \"C\"",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect()
+    }
+}

@@ -1,0 +1,760 @@
+//! SQLite store (rusqlite): WAL mode, a busy timeout, one writer connection
+//! behind a lock and a small pool of reader connections, all used from
+//! blocking threads so the async runtime never waits on disk.
+
+use super::{
+    Backend, Bootstrap, CatalogRow, CatalogWrite, MemberWrite, MembershipOutcome, MigrationState,
+    NewTokenRow, RevokeOutcome, Store, StoreError, StoreResult, TokenRow, UpsertOutcome,
+    migrations,
+};
+use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
+use crate::domain::time;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+/// How many idle reader connections are kept.
+const MAX_IDLE_READERS: usize = 8;
+const BUSY_TIMEOUT_MS: u64 = 5_000;
+
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+/// Maps a rusqlite error to a store error: constraint violations become
+/// conflicts; busy, locked, read-only, full and I/O errors mean the
+/// database is unavailable.
+pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+        let detail = msg.clone().unwrap_or_else(|| f.to_string());
+        match f.code {
+            ErrorCode::ConstraintViolation
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                let cols = detail
+                    .strip_prefix("UNIQUE constraint failed: ")
+                    .unwrap_or(&detail)
+                    .to_string();
+                return StoreError::Conflict(cols);
+            }
+            ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::ReadOnly
+            | ErrorCode::DiskFull
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::CannotOpen
+            | ErrorCode::PermissionDenied => return StoreError::Unavailable(detail),
+            _ => {}
+        }
+    }
+    StoreError::Database(e.to_string())
+}
+
+fn open_conn(path: &Path, create: bool) -> StoreResult<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
+        .map_err(map_err)?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+    )
+    .map_err(map_err)?;
+    Ok(conn)
+}
+
+fn ts(t: &DateTime<Utc>) -> String {
+    time::format(t)
+}
+
+fn parse_ts(s: &str) -> StoreResult<DateTime<Utc>> {
+    time::parse(s).ok_or_else(|| StoreError::Corrupt(format!("bad timestamp '{s}'")))
+}
+
+fn parse_role(s: &str) -> StoreResult<Role> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad role '{s}'")))
+}
+
+fn parse_scopes(s: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(s).map_err(|_| StoreError::Corrupt("bad token scopes".into()))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and its directory.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let writer = open_conn(path, true)?;
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(map_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Unavailable(format!(
+                "could not switch {} to WAL mode (got {mode})",
+                path.display()
+            )));
+        }
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// Runs `f` on a reader connection on a blocking thread.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = match inner.readers.lock().map(|mut r| r.pop()) {
+                Ok(Some(c)) => c,
+                _ => open_conn(&inner.path, false)?,
+            };
+            let out = f(&conn);
+            if let Ok(mut r) = inner.readers.lock() {
+                if r.len() < MAX_IDLE_READERS {
+                    r.push(conn);
+                }
+            }
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs `f` inside an immediate transaction on the single writer
+    /// connection, committing if it returns `Ok`.
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner
+                .writer
+                .lock()
+                .map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(map_err)?;
+            let out = f(&tx)?;
+            tx.commit().map_err(map_err)?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
+    }
+}
+
+const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    checksum   TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)";
+
+fn applied_migrations(conn: &Connection) -> StoreResult<Vec<(i64, String, String, String)>> {
+    let exists: bool = conn
+        .query_row(
+            "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(map_err)?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn
+        .prepare(
+            "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version",
+        )
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .map_err(map_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(map_err)?;
+    Ok(rows)
+}
+
+fn tenant_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Tenant> {
+    Ok(Tenant {
+        id: r.get(0)?,
+        slug: r.get(1)?,
+        name: r.get(2)?,
+    })
+}
+
+fn catalog_from_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, String, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn to_catalog_row(t: (String, String, String, String, String)) -> StoreResult<CatalogRow> {
+    Ok(CatalogRow {
+        id: t.0,
+        key: t.1,
+        document: t.2,
+        created_at: parse_ts(&t.3)?,
+        updated_at: parse_ts(&t.4)?,
+    })
+}
+
+fn insert_user(
+    tx: &Transaction<'_>,
+    email: &str,
+    display: &str,
+    hash: Option<&str>,
+) -> StoreResult<User> {
+    let id = Uuid::new_v4().to_string();
+    tx.execute(
+        "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, email, display, hash, ts(&time::now())],
+    )
+    .map_err(map_err)?;
+    Ok(User {
+        id,
+        email: email.to_string(),
+        display_name: display.to_string(),
+    })
+}
+
+fn insert_tenant(tx: &Transaction<'_>, slug: &str, name: &str) -> StoreResult<Tenant> {
+    let id = Uuid::new_v4().to_string();
+    tx.execute(
+        "INSERT INTO tenants (id, slug, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, slug, name, ts(&time::now())],
+    )
+    .map_err(map_err)?;
+    Ok(Tenant {
+        id,
+        slug: slug.to_string(),
+        name: name.to_string(),
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|c| {
+            c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn migrate(&self) -> StoreResult<Vec<MigrationState>> {
+        self.write(|tx| {
+            tx.execute_batch(MIGRATIONS_TABLE).map_err(map_err)?;
+            let applied: Vec<(i64, String)> = applied_migrations(tx)?
+                .into_iter()
+                .map(|(v, _, c, _)| (v, c))
+                .collect();
+            let todo = migrations::pending(Backend::Sqlite, &applied)?;
+            let mut done = Vec::new();
+            for m in todo {
+                tx.execute_batch(&m.sql).map_err(|e| {
+                    StoreError::Migration(format!("{:04}_{}: {e}", m.version, m.name))
+                })?;
+                let now = time::now();
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![m.version, m.name, m.checksum, ts(&now)],
+                )
+                .map_err(map_err)?;
+                done.push(MigrationState {
+                    version: m.version,
+                    name: m.name,
+                    applied_at: Some(now),
+                });
+            }
+            Ok(done)
+        })
+        .await
+    }
+
+    async fn migration_status(&self) -> StoreResult<Vec<MigrationState>> {
+        self.read(|c| {
+            let applied = applied_migrations(c)?;
+            let mut out = Vec::new();
+            for m in migrations::all(Backend::Sqlite) {
+                let at = applied
+                    .iter()
+                    .find(|a| a.0 == m.version)
+                    .map(|a| parse_ts(&a.3))
+                    .transpose()?;
+                out.push(MigrationState {
+                    version: m.version,
+                    name: m.name,
+                    applied_at: at,
+                });
+            }
+            for a in &applied {
+                if !out.iter().any(|m| m.version == a.0) {
+                    out.push(MigrationState {
+                        version: a.0,
+                        name: a.1.clone(),
+                        applied_at: Some(parse_ts(&a.3)?),
+                    });
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn catalog_upsert(&self, e: &CatalogWrite) -> StoreResult<UpsertOutcome> {
+        let e = e.clone();
+        self.write(move |tx| {
+            let existing: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT id, document FROM connector_catalog WHERE key = ?1",
+                    [&e.key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(map_err)?;
+            let now = ts(&time::now());
+            match existing {
+                Some((_, doc)) if doc == e.document => Ok(UpsertOutcome::Unchanged),
+                Some((id, _)) => {
+                    tx.execute(
+                        "UPDATE connector_catalog SET name = ?2, description = ?3, category = ?4, icon = ?5,
+                            auth_type = ?6, capabilities = ?7, default_config_schema = ?8, auth_schema = ?9,
+                            document = ?10, updated_at = ?11 WHERE id = ?1",
+                        params![id, e.name, e.description, e.category, e.icon, e.auth_type,
+                            e.capabilities, e.default_config_schema, e.auth_schema, e.document, now],
+                    )
+                    .map_err(map_err)?;
+                    Ok(UpsertOutcome::Updated)
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO connector_catalog (id, key, name, description, category, icon, auth_type,
+                            capabilities, default_config_schema, auth_schema, document, created_at, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                        params![Uuid::new_v4().to_string(), e.key, e.name, e.description, e.category, e.icon,
+                            e.auth_type, e.capabilities, e.default_config_schema, e.auth_schema, e.document, now],
+                    )
+                    .map_err(map_err)?;
+                    Ok(UpsertOutcome::Created)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn catalog_list(&self) -> StoreResult<Vec<CatalogRow>> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id, key, document, created_at, updated_at FROM connector_catalog ORDER BY name, key",
+                )
+                .map_err(map_err)?;
+            let rows = stmt
+                .query_map([], catalog_from_row)
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            rows.into_iter().map(to_catalog_row).collect()
+        })
+        .await
+    }
+
+    async fn catalog_get(&self, key: &str) -> StoreResult<Option<CatalogRow>> {
+        let key = key.to_string();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id, key, document, created_at, updated_at FROM connector_catalog WHERE key = ?1",
+                [&key],
+                catalog_from_row,
+            )
+            .optional()
+            .map_err(map_err)?
+            .map(to_catalog_row)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn has_users(&self) -> StoreResult<bool> {
+        self.read(|c| {
+            c.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))
+                .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn bootstrap(&self, b: &Bootstrap) -> StoreResult<bool> {
+        let b = b.clone();
+        self.write(move |tx| {
+            let any: bool = tx
+                .query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))
+                .map_err(map_err)?;
+            if any {
+                return Ok(false);
+            }
+            let tenant = match tx
+                .query_row(
+                    "SELECT id, slug, name FROM tenants WHERE slug = ?1",
+                    [&b.tenant_slug],
+                    tenant_from_row,
+                )
+                .optional()
+                .map_err(map_err)?
+            {
+                Some(t) => t,
+                None => insert_tenant(tx, &b.tenant_slug, &b.tenant_name)?,
+            };
+            let user = insert_user(tx, &b.email, &b.display_name, Some(&b.password_hash))?;
+            tx.execute(
+                "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', ?3)",
+                params![tenant.id, user.id, ts(&time::now())],
+            )
+            .map_err(map_err)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn tenant_create(&self, slug: &str, name: &str) -> StoreResult<Tenant> {
+        let (slug, name) = (slug.to_string(), name.to_string());
+        self.write(move |tx| insert_tenant(tx, &slug, &name)).await
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>> {
+        let slug = slug.to_string();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id, slug, name FROM tenants WHERE slug = ?1",
+                [&slug],
+                tenant_from_row,
+            )
+            .optional()
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn member_upsert(
+        &self,
+        tenant_id: &str,
+        email: &str,
+        display_name: &str,
+        password_hash: Option<&str>,
+        role: Role,
+    ) -> StoreResult<MemberWrite> {
+        let (tenant_id, email, display) = (
+            tenant_id.to_string(),
+            email.to_string(),
+            display_name.to_string(),
+        );
+        let hash = password_hash.map(str::to_string);
+        self.write(move |tx| {
+            let existing: Option<User> = tx
+                .query_row(
+                    "SELECT id, email, display_name FROM users WHERE email = ?1",
+                    [&email],
+                    |r| {
+                        Ok(User {
+                            id: r.get(0)?,
+                            email: r.get(1)?,
+                            display_name: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()
+                .map_err(map_err)?;
+            let (user, user_created) = match existing {
+                Some(u) => {
+                    if let Some(h) = &hash {
+                        tx.execute(
+                            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                            params![u.id, h],
+                        )
+                        .map_err(map_err)?;
+                    }
+                    (u, false)
+                }
+                None => (insert_user(tx, &email, &display, hash.as_deref())?, true),
+            };
+            let current: Option<String> = tx
+                .query_row(
+                    "SELECT role FROM memberships WHERE tenant_id = ?1 AND user_id = ?2",
+                    params![tenant_id, user.id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(map_err)?;
+            let membership = match current {
+                Some(r) if r == role.as_str() => MembershipOutcome::Unchanged,
+                Some(_) => {
+                    tx.execute(
+                        "UPDATE memberships SET role = ?3 WHERE tenant_id = ?1 AND user_id = ?2",
+                        params![tenant_id, user.id, role.as_str()],
+                    )
+                    .map_err(map_err)?;
+                    MembershipOutcome::RoleChanged
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![tenant_id, user.id, role.as_str(), ts(&time::now())],
+                    )
+                    .map_err(map_err)?;
+                    MembershipOutcome::Added
+                }
+            };
+            Ok(MemberWrite {
+                user,
+                user_created,
+                password_set: hash.is_some(),
+                membership,
+            })
+        })
+        .await
+    }
+
+    async fn member_by_email(
+        &self,
+        tenant_id: &str,
+        email: &str,
+    ) -> StoreResult<Option<(User, Role)>> {
+        let (tenant_id, email) = (tenant_id.to_string(), email.to_string());
+        self.read(move |c| {
+            let row: Option<(User, String)> = c
+                .query_row(
+                    "SELECT u.id, u.email, u.display_name, m.role FROM users u
+                     JOIN memberships m ON m.user_id = u.id
+                     WHERE m.tenant_id = ?1 AND u.email = ?2",
+                    params![tenant_id, email],
+                    |r| {
+                        Ok((
+                            User {
+                                id: r.get(0)?,
+                                email: r.get(1)?,
+                                display_name: r.get(2)?,
+                            },
+                            r.get(3)?,
+                        ))
+                    },
+                )
+                .optional()
+                .map_err(map_err)?;
+            row.map(|(u, r)| Ok((u, parse_role(&r)?))).transpose()
+        })
+        .await
+    }
+
+    async fn token_insert(&self, t: &NewTokenRow) -> StoreResult<()> {
+        let t = t.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO api_tokens (id, tenant_id, user_id, name, token_hash, scopes, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    t.id,
+                    t.tenant_id,
+                    t.user_id,
+                    t.name,
+                    t.token_hash,
+                    serde_json::to_string(&t.scopes).unwrap_or_else(|_| "[]".into()),
+                    ts(&time::now())
+                ],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn token_list(&self, tenant_id: &str) -> StoreResult<Vec<TokenRow>> {
+        let tenant_id = tenant_id.to_string();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT t.id, t.name, u.email, t.scopes, t.created_at, t.revoked_at
+                     FROM api_tokens t JOIN users u ON u.id = t.user_id
+                     WHERE t.tenant_id = ?1 ORDER BY t.created_at, t.id",
+                )
+                .map_err(map_err)?;
+            let raw = stmt
+                .query_map([&tenant_id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                    ))
+                })
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            raw.into_iter()
+                .map(|(id, name, email, scopes, created, revoked)| {
+                    Ok(TokenRow {
+                        id,
+                        name,
+                        user_email: email,
+                        scopes: parse_scopes(&scopes)?,
+                        created_at: parse_ts(&created)?,
+                        revoked_at: revoked.as_deref().map(parse_ts).transpose()?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn token_revoke(&self, token_id: &str) -> StoreResult<RevokeOutcome> {
+        let id = token_id.to_string();
+        self.write(move |tx| {
+            let revoked: Option<Option<String>> = tx
+                .query_row(
+                    "SELECT revoked_at FROM api_tokens WHERE id = ?1",
+                    [&id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(map_err)?;
+            match revoked {
+                None => Ok(RevokeOutcome::NotFound),
+                Some(Some(_)) => Ok(RevokeOutcome::AlreadyRevoked),
+                Some(None) => {
+                    tx.execute(
+                        "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1",
+                        params![id, ts(&time::now())],
+                    )
+                    .map_err(map_err)?;
+                    Ok(RevokeOutcome::Revoked)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn token_principal(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
+        let hash = token_hash.to_string();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, t.scopes
+                     FROM api_tokens t
+                     JOIN users u ON u.id = t.user_id
+                     JOIN memberships m ON m.user_id = t.user_id AND m.tenant_id = t.tenant_id
+                     JOIN tenants te ON te.id = t.tenant_id
+                     WHERE t.token_hash = ?1 AND t.revoked_at IS NULL",
+                )
+                .map_err(map_err)?;
+            let row = stmt
+                .query_row([&hash], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                })
+                .optional()
+                .map_err(map_err)?;
+            row.map(|(uid, email, display, tid, slug, role, scopes)| {
+                Ok(Principal {
+                    user_id: uid,
+                    email,
+                    display_name: display,
+                    tenant_id: tid,
+                    tenant_slug: slug,
+                    role: parse_role(&role)?,
+                    scopes: parse_scopes(&scopes)?,
+                    via: AuthMethod::Token,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn key_checks(&self) -> StoreResult<Vec<(String, String)>> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare("SELECT key_id, check_value FROM key_checks ORDER BY key_id")
+                .map_err(map_err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn key_check_insert(&self, key_id: &str, check_value: &str) -> StoreResult<()> {
+        let (k, v) = (key_id.to_string(), check_value.to_string());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO key_checks (key_id, check_value, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key_id) DO NOTHING",
+                params![k, v, ts(&time::now())],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn key_usage(&self) -> StoreResult<Vec<(String, i64)>> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT json_extract(auth, '$.kid') AS kid, COUNT(*) FROM connectors
+                     WHERE json_valid(auth) AND json_extract(auth, '$.kid') IS NOT NULL
+                     GROUP BY kid ORDER BY kid",
+                )
+                .map_err(map_err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            Ok(rows)
+        })
+        .await
+    }
+}

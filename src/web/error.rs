@@ -1,0 +1,143 @@
+//! Errors at the HTTP edge.
+//!
+//! Three tiers: `anyhow` in the binary and background jobs; a `thiserror`
+//! enum per domain/service module; and [`AppError`] here, the only place
+//! that picks an HTTP status and writes the JSON envelope
+//! `{"error": CODE, "message": TEXT, "errors": {FIELD: [TEXT]}}`.
+//! Internal details (database messages, panics) are logged, never sent.
+
+use crate::service::ServiceError;
+use crate::storage::StoreError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub errors: Option<FieldErrors>,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a FieldErrors>,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        AppError {
+            status,
+            code,
+            message: message.into(),
+            errors: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "authentication required: send a valid API token as `Authorization: Bearer TOKEN`",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn validation(message: impl Into<String>, errors: FieldErrors) -> Self {
+        AppError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "validation_failed",
+            message: message.into(),
+            errors: Some(errors),
+        }
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is unavailable; try again shortly",
+        )
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred; the request id identifies it in the logs",
+        )
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = Envelope {
+            error: self.code,
+            message: &self.message,
+            errors: self.errors.as_ref(),
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "database unavailable");
+                AppError::unavailable()
+            }
+            StoreError::Conflict(what) => {
+                tracing::warn!(constraint = %what, "unmapped conflict");
+                AppError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "the resource already exists",
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "store error");
+                AppError::internal()
+            }
+        }
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(m) => {
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m)
+            }
+            ServiceError::NotFound(m) => AppError::not_found(m),
+            ServiceError::Conflict(m) => AppError::new(StatusCode::CONFLICT, "conflict", m),
+            ServiceError::Manifest(m) => {
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m.to_string())
+            }
+            ServiceError::Secrets(s) => {
+                tracing::error!(error = %s, "secrets error");
+                AppError::internal()
+            }
+            ServiceError::Store(s) => s.into(),
+        }
+    }
+}

@@ -149,10 +149,10 @@ impl Manifest {
             ),
             ("auth_schema", &self.auth_schema, SchemaRole::Secrets),
         ] {
-            compile_schema(schema)
-                .map_err(|e| fail(src, format!("`{field}` is not a valid JSON Schema: {e}")))?;
             check_renderable(schema, &format!("/{field}"), role)
                 .map_err(|issue| fail(src, issue.to_string()))?;
+            compile_schema(schema)
+                .map_err(|e| fail(src, format!("`{field}` is not a valid JSON Schema: {e}")))?;
         }
         Ok(())
     }

@@ -150,12 +150,13 @@ impl PgStore {
                 StoreError::Unavailable(format!("cannot build the PostgreSQL pool: {e}"))
             })?;
         let store = PgStore { pool };
-        store.client().await.map_err(|e| match e {
+        let probe = store.client().await.map_err(|e| match e {
             StoreError::Unavailable(m) => {
                 StoreError::Unavailable(format!("cannot connect to PostgreSQL: {m}"))
             }
             other => other,
         })?;
+        drop(probe);
         Ok(store)
     }
 

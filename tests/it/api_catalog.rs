@@ -1,0 +1,221 @@
+//! Authentication and the catalog endpoints over HTTP.
+
+use crate::both_databases;
+use crate::support::{TestApp, TestDb, assert_envelope};
+use connectors::domain::identity::Role;
+use serde_json::Value;
+
+both_databases!(
+    tokens_none_bad_and_revoked_answer_401,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let url = app.api("/catalog");
+
+        let ok = app
+            .http
+            .get(&url)
+            .bearer_auth(&admin.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200);
+
+        let none = app.http.get(&url).send().await.unwrap();
+        assert_envelope(none, 401, "unauthorized").await;
+        for bad in [
+            "nope",
+            "cnk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "",
+        ] {
+            let res = app.http.get(&url).bearer_auth(bad).send().await.unwrap();
+            assert_envelope(res, 401, "unauthorized").await;
+        }
+        let basic = app
+            .http
+            .get(&url)
+            .header("authorization", format!("Basic {}", admin.token))
+            .send()
+            .await
+            .unwrap();
+        assert_envelope(basic, 401, "unauthorized").await;
+
+        // Revoke it through the same code path as the CLI.
+        let rows = app
+            .store
+            .token_list(&app.store.tenant_by_slug("acme").await.unwrap().unwrap().id)
+            .await
+            .unwrap();
+        connectors::service::identity::revoke_token(app.store.as_ref(), &rows[0].id)
+            .await
+            .unwrap();
+        let revoked = app
+            .http
+            .get(&url)
+            .bearer_auth(&admin.token)
+            .send()
+            .await
+            .unwrap();
+        assert_envelope(revoked, 401, "unauthorized").await;
+        app.stop().await;
+    }
+);
+
+both_databases!(
+    a_removed_membership_stops_the_token,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let member = app.actor("acme", "m@acme.test", Role::Member).await;
+        let res = app.get(&member, "/catalog").send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        // Members read the catalog; a token of another tenant's user does not
+        // carry over to a tenant they are not in.
+        let other = app.other_admin().await;
+        let res = app.get(&other, "/catalog").send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        app.stop().await;
+    }
+);
+
+both_databases!(
+    catalog_lists_four_entries_with_schemas_and_filters,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let who = app.member().await;
+
+        let res = app.get(&who, "/catalog").send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers().contains_key("x-request-id"));
+        let body: Value = res.json().await.unwrap();
+        assert!(body["next_cursor"].is_null());
+        let items = body["items"].as_array().unwrap();
+        let keys: Vec<&str> = items.iter().map(|i| i["key"].as_str().unwrap()).collect();
+        assert_eq!(keys.len(), 4);
+        for k in ["twitter", "wordpress", "linkedin", "medium"] {
+            assert!(keys.contains(&k), "{k}");
+        }
+        for item in items {
+            assert_eq!(item["default_config_schema"]["type"], "object");
+            assert_eq!(item["auth_schema"]["type"], "object");
+            assert_eq!(item["capabilities"]["publish"], true);
+            assert!(uuid::Uuid::parse_str(item["id"].as_str().unwrap()).is_ok());
+            for t in ["created_at", "updated_at"] {
+                let s = item[t].as_str().unwrap();
+                assert!(
+                    chrono::DateTime::parse_from_rfc3339(s).is_ok() && s.ends_with('Z'),
+                    "{s}"
+                );
+            }
+        }
+        // Field order is the manifest's own, on every database.
+        let wp = items.iter().find(|i| i["key"] == "wordpress").unwrap();
+        let props: Vec<&String> = wp["default_config_schema"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(props[0], "site_url");
+        assert_eq!(props[1], "username");
+
+        let q = |path: &'static str| {
+            let req = app.get(&who, path);
+            async move {
+                let res = req.send().await.unwrap();
+                assert_eq!(res.status(), 200, "{path}");
+                let v: Value = res.json().await.unwrap();
+                let mut keys: Vec<String> = v["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["key"].as_str().unwrap().to_string())
+                    .collect();
+                keys.sort();
+                keys
+            }
+        };
+        assert_eq!(q("/catalog?category=social").await, ["linkedin", "twitter"]);
+        assert_eq!(q("/catalog?category=SOCIAL").await, ["linkedin", "twitter"]);
+        assert_eq!(
+            q("/catalog?category=blogging").await,
+            ["medium", "wordpress"]
+        );
+        assert_eq!(q("/catalog?q=WORDPRESS").await, ["wordpress"]);
+        assert_eq!(
+            q("/catalog?q=nothing-matches-this").await,
+            Vec::<String>::new()
+        );
+        assert_eq!(q("/catalog?q=&category=").await.len(), 4);
+        assert_eq!(
+            q("/catalog?q=press&category=social").await,
+            Vec::<String>::new()
+        );
+
+        let one = app.get(&who, "/catalog/medium").send().await.unwrap();
+        assert_eq!(one.status(), 200);
+        let one: Value = one.json().await.unwrap();
+        assert_eq!(one["key"], "medium");
+        assert_eq!(one["auth_type"], "api_key");
+        assert!(one["auth_schema"]["properties"]["integration_token"].is_object());
+
+        let missing = app.get(&who, "/catalog/nope").send().await.unwrap();
+        assert_envelope(missing, 404, "not_found").await;
+        let unknown = app.get(&who, "/catalog?colour=red").send().await.unwrap();
+        assert_envelope(unknown, 400, "bad_request").await;
+        app.stop().await;
+    }
+);
+
+both_databases!(
+    errors_use_the_envelope_everywhere,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let who = app.admin().await;
+        let res = app
+            .http
+            .get(app.url("/no/such/route"))
+            .send()
+            .await
+            .unwrap();
+        assert_envelope(res, 404, "not_found").await;
+        let res = app
+            .http
+            .delete(app.api("/catalog"))
+            .bearer_auth(&who.token)
+            .send()
+            .await
+            .unwrap();
+        assert_envelope(res, 405, "method_not_allowed").await;
+
+        let health = app.http.get(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+        let ready: Value = app
+            .http
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(ready["status"], "ok");
+
+        // A well-formed request id is echoed; a hostile one is replaced.
+        let res = app
+            .http
+            .get(app.url("/healthz"))
+            .header("x-request-id", "abc-123")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["x-request-id"], "abc-123");
+        let res = app
+            .http
+            .get(app.url("/healthz"))
+            .header("x-request-id", "bad id\twith spaces")
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(res.headers()["x-request-id"], "bad id\twith spaces");
+        app.stop().await;
+    }
+);

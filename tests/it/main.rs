@@ -1,0 +1,8 @@
+//! Integration tests: the real application over HTTP and the real binary,
+//! each test on a fresh SQLite file and on a fresh PostgreSQL database.
+
+mod support;
+
+mod api_catalog;
+mod cli;
+mod startup;

@@ -1,0 +1,362 @@
+//! Test harness: fresh databases, a running application, typed actors.
+
+use connectors::app::Application;
+use connectors::config::{Config, LogFormat};
+use connectors::domain::identity::Role;
+use connectors::domain::secrets::generate_key_line;
+use connectors::service::identity as svc;
+use connectors::storage::DynStore;
+use secrecy::{ExposeSecret, SecretString};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+/// Runs a test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! both_databases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::support::TestDb::sqlite();
+                ($body)(db).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let db = $crate::support::TestDb::postgres().await;
+                ($body)(db).await;
+            }
+        }
+    };
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("CONNECTORS_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A fresh, empty database: a SQLite file in a temp dir, or a PostgreSQL
+/// database created for this test and dropped afterwards.
+pub struct TestDb {
+    pub dir: TempDir,
+    pub pg_name: Option<String>,
+    pub keys: String,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        TestDb {
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg_name: None,
+            keys: generate_key_line(),
+        }
+    }
+
+    /// Fails (never skips) when PostgreSQL cannot be reached.
+    pub async fn postgres() -> TestDb {
+        let name = format!("ct_{}", uuid::Uuid::new_v4().simple());
+        let (client, conn) = tokio_postgres::connect(&pg_admin_url(), tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is required for these tests ({}): {e}",
+                    pg_admin_url()
+                )
+            });
+        tokio::spawn(conn);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        TestDb {
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg_name: Some(name),
+            keys: generate_key_line(),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The database URL to pass on the command line.
+    pub fn url(&self) -> String {
+        match &self.pg_name {
+            Some(name) => {
+                let admin = pg_admin_url();
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                format!("{base}/{name}")
+            }
+            None => format!(
+                "sqlite://{}",
+                self.data_dir().join("connectors.db").display()
+            ),
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        Config {
+            bind: "127.0.0.1:0".parse().expect("addr"),
+            database_url: Some(SecretString::from(self.url())),
+            data_dir: self.data_dir().to_path_buf(),
+            encryption_keys: Some(SecretString::from(self.keys.clone())),
+            log_filter: "warn".into(),
+            log_format: LogFormat::Text,
+            cookie_secure: false,
+            bootstrap_password: Some(SecretString::from("bootstrap-password-1".to_string())),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+
+    /// Runs the real binary against this database (no inherited
+    /// `CONNECTORS_*` settings, no config file).
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.cli_with_stdin(args, None)
+    }
+
+    pub fn cli_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = self.command(args);
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn connectors");
+        if let Some(input) = stdin {
+            use std::io::Write;
+            let mut pipe = child.stdin.take().expect("stdin");
+            pipe.write_all(input.as_bytes()).expect("write stdin");
+        }
+        child.wait_with_output().expect("wait for connectors")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_connectors"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("CONNECTORS_") || k == "RUST_LOG" {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.current_dir(self.data_dir())
+            .arg("--database-url")
+            .arg(self.url())
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(args);
+        cmd
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
+        // Drop runs outside async context: use a private runtime on a thread.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let (client, conn) =
+                    tokio_postgres::connect(&pg_admin_url(), tokio_postgres::NoTls)
+                        .await
+                        .ok()?;
+                tokio::spawn(conn);
+                client
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// Output helpers for CLI assertions.
+pub trait OutputExt {
+    fn stdout_text(&self) -> String;
+    fn stderr_text(&self) -> String;
+    fn assert_ok(&self) -> &Self;
+    /// Non-zero exit with exactly one line on stderr containing `needle`.
+    fn assert_one_line_error(&self, needle: &str) -> &Self;
+}
+
+impl OutputExt for Output {
+    fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+    fn assert_ok(&self) -> &Self {
+        assert!(
+            self.status.success(),
+            "expected success, got {:?}\nstdout: {}\nstderr: {}",
+            self.status,
+            self.stdout_text(),
+            self.stderr_text()
+        );
+        self
+    }
+    fn assert_one_line_error(&self, needle: &str) -> &Self {
+        let err = self.stderr_text();
+        assert!(!self.status.success(), "expected failure; stderr: {err}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "one line expected: {err}"
+        );
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(err.contains(needle), "{needle:?} not in {err}");
+        self
+    }
+}
+
+/// The application running on a loopback port.
+pub struct TestApp {
+    pub base: String,
+    pub store: DynStore,
+    pub http: reqwest::Client,
+    /// Kept alive (temp dir, PostgreSQL database) for as long as the app runs.
+    _db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A caller with a bearer token.
+#[derive(Clone)]
+pub struct Actor {
+    pub token: String,
+}
+
+impl TestApp {
+    pub async fn spawn(db: TestDb) -> TestApp {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    pub async fn spawn_with(db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = db.config();
+        tweak(&mut config);
+        let app = Application::build(&config)
+            .await
+            .expect("build application");
+        let addr = app.local_addr().expect("local addr");
+        let store = app.store();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.run_until(async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server");
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            store,
+            http: reqwest::Client::new(),
+            _db: db,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/features/connectors/api{}", self.base, path)
+    }
+
+    /// Creates (if needed) a tenant and a member with `role`, and a token.
+    pub async fn actor(&self, tenant: &str, email: &str, role: Role) -> Actor {
+        self.actor_with_scopes(tenant, email, role, &[]).await
+    }
+
+    pub async fn actor_with_scopes(
+        &self,
+        tenant: &str,
+        email: &str,
+        role: Role,
+        scopes: &[&str],
+    ) -> Actor {
+        let store = self.store.as_ref();
+        if store
+            .tenant_by_slug(tenant)
+            .await
+            .expect("tenant lookup")
+            .is_none()
+        {
+            svc::create_tenant(store, tenant, None)
+                .await
+                .expect("create tenant");
+        }
+        svc::add_member(store, tenant, email, role, None)
+            .await
+            .expect("add member");
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        let token = svc::create_token(store, tenant, email, Some("test"), &scopes)
+            .await
+            .expect("create token");
+        Actor {
+            token: token.value.expose_secret().to_string(),
+        }
+    }
+
+    pub async fn admin(&self) -> Actor {
+        self.actor("acme", "admin@acme.test", Role::Admin).await
+    }
+
+    pub async fn member(&self) -> Actor {
+        self.actor("acme", "member@acme.test", Role::Member).await
+    }
+
+    pub async fn other_admin(&self) -> Actor {
+        self.actor("globex", "admin@globex.test", Role::Admin).await
+    }
+
+    pub fn get(&self, who: &Actor, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.api(path)).bearer_auth(&who.token)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(s) = self.server.take() {
+            let _ = s.await;
+        }
+    }
+}
+
+/// Asserts a response is the JSON error envelope with this status and code.
+pub async fn assert_envelope(res: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(ct.starts_with("application/json"), "content-type {ct}");
+    let body: serde_json::Value = res.json().await.expect("json body");
+    assert_eq!(body["error"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write file");
+    p
+}

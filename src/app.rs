@@ -56,9 +56,11 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let keys = Arc::new(keyring);
         let state = AppState {
+            connectors: crate::service::connectors::Connectors::new(store.clone(), keys.clone()),
             store,
-            keys: Arc::new(keyring),
+            keys,
             settings: Arc::new(Settings {
                 max_body_bytes: config.max_body_bytes,
                 cookie_secure: config.cookie_secure,

@@ -45,7 +45,7 @@ pub enum Command {
     /// Create, list and revoke API tokens
     #[command(subcommand)]
     Token(identity::TokenCommand),
-    /// Generate encryption keys
+    /// Generate encryption keys and re-encrypt secrets under the primary key
     #[command(subcommand)]
     Keys(keys::KeysCommand),
 }

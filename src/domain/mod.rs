@@ -9,3 +9,4 @@ pub mod identity;
 pub mod schema;
 pub mod secrets;
 pub mod time;
+pub mod validation;

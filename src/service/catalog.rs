@@ -250,3 +250,133 @@ mod tests {
         }
     }
 }
+
+/// A catalog entry with its schemas compiled, ready to validate configs and
+/// secrets. Cached per process by (id, `updated_at`): a changed entry has a
+/// new `updated_at`, so every replica picks up a re-import on its next read.
+pub struct CompiledEntry {
+    pub id: String,
+    pub key: String,
+    pub updated_at: DateTime<Utc>,
+    pub manifest: Manifest,
+    pub config_validator: jsonschema::Validator,
+    /// Secret names in the auth schema's own order.
+    pub secret_names: Vec<String>,
+    pub required_secrets: Vec<String>,
+    /// One validator per secret property, applied to values that are set.
+    pub secret_validators: Vec<(String, Value, jsonschema::Validator)>,
+}
+
+impl CompiledEntry {
+    fn compile(row: &CatalogRow) -> ServiceResult<CompiledEntry> {
+        let corrupt = |e: String| {
+            ServiceError::Store(crate::storage::StoreError::Corrupt(format!(
+                "catalog entry {}: {e}",
+                row.key
+            )))
+        };
+        let manifest =
+            Manifest::from_document(&row.document).map_err(|e| corrupt(e.to_string()))?;
+        let config_validator =
+            crate::domain::catalog::compile_schema(&manifest.default_config_schema)
+                .map_err(corrupt)?;
+        let props = manifest
+            .auth_schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let mut secret_validators = Vec::new();
+        for (name, schema) in &props {
+            // Each property is checked on its own; `$defs` stay reachable.
+            let mut standalone = schema.clone();
+            if let (Some(obj), Some(defs)) = (
+                standalone.as_object_mut(),
+                manifest.auth_schema.get("$defs"),
+            ) {
+                obj.insert("$defs".into(), defs.clone());
+            }
+            let v = crate::domain::catalog::compile_schema(&standalone).map_err(corrupt)?;
+            secret_validators.push((name.clone(), standalone, v));
+        }
+        let required_secrets = manifest
+            .auth_schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(CompiledEntry {
+            id: row.id.clone(),
+            key: row.key.clone(),
+            updated_at: row.updated_at,
+            secret_names: props.keys().cloned().collect(),
+            required_secrets,
+            secret_validators,
+            config_validator,
+            manifest,
+        })
+    }
+}
+
+/// Process-local cache of compiled catalog entries.
+#[derive(Default)]
+pub struct CatalogCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<CompiledEntry>>>,
+}
+
+impl CatalogCache {
+    fn cached(
+        &self,
+        id: &str,
+        updated_at: &DateTime<Utc>,
+    ) -> Option<std::sync::Arc<CompiledEntry>> {
+        let map = self.entries.read().ok()?;
+        map.get(id).filter(|e| e.updated_at == *updated_at).cloned()
+    }
+
+    fn insert(&self, row: &CatalogRow) -> ServiceResult<std::sync::Arc<CompiledEntry>> {
+        let entry = std::sync::Arc::new(CompiledEntry::compile(row)?);
+        if let Ok(mut map) = self.entries.write() {
+            map.insert(entry.id.clone(), entry.clone());
+        }
+        Ok(entry)
+    }
+
+    /// The entry with this id as of `updated_at` (as joined into a
+    /// connector row).
+    pub async fn by_id(
+        &self,
+        store: &dyn Store,
+        id: &str,
+        updated_at: &DateTime<Utc>,
+    ) -> ServiceResult<std::sync::Arc<CompiledEntry>> {
+        if let Some(e) = self.cached(id, updated_at) {
+            return Ok(e);
+        }
+        let row = store.catalog_get_by_id(id).await?.ok_or_else(|| {
+            ServiceError::Store(crate::storage::StoreError::Corrupt(format!(
+                "catalog entry {id} is missing"
+            )))
+        })?;
+        self.insert(&row)
+    }
+
+    /// The current entry with this key, if any.
+    pub async fn by_key(
+        &self,
+        store: &dyn Store,
+        key: &str,
+    ) -> ServiceResult<Option<std::sync::Arc<CompiledEntry>>> {
+        let Some(row) = store.catalog_get(key).await? else {
+            return Ok(None);
+        };
+        if let Some(e) = self.cached(&row.id, &row.updated_at) {
+            return Ok(Some(e));
+        }
+        self.insert(&row).map(Some)
+    }
+}

@@ -149,6 +149,116 @@ pub struct Bootstrap {
     pub password_hash: String,
 }
 
+/// An installed connector as stored, with its catalog entry's key and
+/// version (`updated_at`) joined in.
+#[derive(Debug, Clone)]
+pub struct ConnectorRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub catalog_id: String,
+    pub catalog_key: String,
+    pub catalog_updated_at: DateTime<Utc>,
+    pub name: String,
+    pub status: String,
+    pub status_message: Option<String>,
+    /// JSON text of the config object.
+    pub config: String,
+    /// JSON text of the encrypted secrets envelope.
+    pub auth: String,
+    /// JSON text of the tags array.
+    pub tags: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+    pub created_by_name: Option<String>,
+    pub updated_by_name: Option<String>,
+}
+
+/// A new connector row; `tenant_id` is the caller's.
+#[derive(Debug, Clone)]
+pub struct ConnectorInsert {
+    pub id: String,
+    pub catalog_id: String,
+    pub name: String,
+    pub config: String,
+    pub auth: String,
+    pub tags: String,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub now: DateTime<Utc>,
+}
+
+/// The full new state of a connector, written only if its version is still
+/// `expected_version`; the stored version becomes `expected_version + 1`.
+#[derive(Debug, Clone)]
+pub struct ConnectorUpdate {
+    pub id: String,
+    pub expected_version: i64,
+    pub name: String,
+    pub status: String,
+    pub status_message: Option<String>,
+    pub config: String,
+    pub auth: String,
+    pub tags: String,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub enum UpdateOutcome {
+    Updated(Box<ConnectorRow>),
+    VersionMismatch,
+    NotFound,
+}
+
+/// An audit event to record (in the same transaction as its change).
+#[derive(Debug, Clone)]
+pub struct AuditWrite {
+    pub id: String,
+    pub connector_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    /// JSON text: names of changed fields and secrets, never values.
+    pub changes: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub id: String,
+    pub connector_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub changes: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Filters and page position for a tenant's connector list, ordered by id.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectorFilter {
+    pub status: Option<String>,
+    pub catalog_key: Option<String>,
+    pub tag: Option<String>,
+    /// Case-insensitive substring of the name.
+    pub name_contains: Option<String>,
+    /// Only rows with an id greater than this.
+    pub after_id: Option<String>,
+    pub limit: i64,
+}
+
+/// One stored secrets envelope, for key rotation.
+#[derive(Debug, Clone)]
+pub struct SecretRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub auth: String,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -203,6 +313,61 @@ pub trait Store: Send + Sync + 'static {
     async fn key_check_insert(&self, key_id: &str, check_value: &str) -> StoreResult<()>;
     /// How many stored connector secrets each key id protects.
     async fn key_usage(&self) -> StoreResult<Vec<(String, i64)>>;
+
+    // ---- installed connectors (tenant-scoped) ----
+    async fn catalog_get_by_id(&self, id: &str) -> StoreResult<Option<CatalogRow>>;
+    /// Inserts the connector and its audit event in one transaction; a
+    /// duplicate name in the tenant is a `Conflict`.
+    async fn connector_insert(
+        &self,
+        tenant_id: &str,
+        row: &ConnectorInsert,
+        audit: &AuditWrite,
+    ) -> StoreResult<ConnectorRow>;
+    async fn connector_get(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConnectorRow>>;
+    async fn connector_list(
+        &self,
+        tenant_id: &str,
+        filter: &ConnectorFilter,
+    ) -> StoreResult<Vec<ConnectorRow>>;
+    /// The tenant's active connectors (for publish targets).
+    async fn connector_list_active(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRow>>;
+    /// Compare-and-set on `version`, with its audit event, in one transaction.
+    async fn connector_update(
+        &self,
+        tenant_id: &str,
+        update: &ConnectorUpdate,
+        audit: &AuditWrite,
+    ) -> StoreResult<UpdateOutcome>;
+    /// Hard delete with its audit event; false when there was no such row.
+    async fn connector_delete(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        audit: &AuditWrite,
+    ) -> StoreResult<bool>;
+    async fn audit_insert(&self, tenant_id: &str, audit: &AuditWrite) -> StoreResult<()>;
+    /// Newest first; `before_id` pages backwards.
+    async fn audit_list(
+        &self,
+        tenant_id: &str,
+        connector_id: Option<&str>,
+        before_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRow>>;
+
+    // ---- key rotation (global operator task) ----
+    /// Up to `limit` connectors whose secrets are not under `primary_kid`,
+    /// with ids greater than `after_id`, in id order.
+    async fn secrets_not_under(
+        &self,
+        primary_kid: &str,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<SecretRow>>;
+    /// Replaces one row's envelope if it is still `old_auth`; the version and
+    /// audit fields are untouched (the secrets themselves do not change).
+    async fn secret_replace(&self, id: &str, old_auth: &str, new_auth: &str) -> StoreResult<bool>;
 }
 
 pub type DynStore = Arc<dyn Store>;

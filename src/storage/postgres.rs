@@ -8,22 +8,24 @@
 //! owner, exactly once.
 
 use super::{
-    Backend, Bootstrap, CatalogRow, CatalogWrite, MemberWrite, MembershipOutcome, MigrationState,
-    NewTokenRow, RevokeOutcome, Store, StoreError, StoreResult, TokenRow, UpsertOutcome,
-    migrations,
+    AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
+    ConnectorInsert, ConnectorRow, ConnectorUpdate, MemberWrite, MembershipOutcome, MigrationState,
+    NewTokenRow, RevokeOutcome, SecretRow, Store, StoreError, StoreResult, TokenRow, UpdateOutcome,
+    UpsertOutcome, migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{
-    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Transaction,
+    GenericClient, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Transaction,
 };
+use serde_json::value::RawValue;
 use std::error::Error as _;
 use std::str::FromStr;
 use std::time::Duration;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::{FromSql, Json};
+use tokio_postgres::types::{FromSql, Json, ToSql};
 use tokio_postgres::{NoTls, Row};
 use uuid::Uuid;
 
@@ -334,6 +336,103 @@ async fn catalog_update_existing(
 
 const CATALOG_LOCK_ROW: &str =
     "SELECT id, document FROM connector_catalog WHERE key = $1 FOR UPDATE";
+
+const CONNECTOR_SELECT: &str =
+    "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
+    c.status_message, c.config::text, c.auth::text, c.tags::text, c.version, c.created_at,
+    c.updated_at, c.created_by, c.updated_by, c.created_by_name, c.updated_by_name
+    FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id";
+
+fn connector_from_row(r: &Row) -> StoreResult<ConnectorRow> {
+    Ok(ConnectorRow {
+        id: col(r, 0)?,
+        tenant_id: col(r, 1)?,
+        catalog_id: col(r, 2)?,
+        catalog_key: col(r, 3)?,
+        catalog_updated_at: col(r, 4)?,
+        name: col(r, 5)?,
+        status: col(r, 6)?,
+        status_message: col(r, 7)?,
+        config: col(r, 8)?,
+        auth: col(r, 9)?,
+        tags: col(r, 10)?,
+        version: col(r, 11)?,
+        created_at: col(r, 12)?,
+        updated_at: col(r, 13)?,
+        created_by: col(r, 14)?,
+        updated_by: col(r, 15)?,
+        created_by_name: col(r, 16)?,
+        updated_by_name: col(r, 17)?,
+    })
+}
+
+/// A JSON text value checked and bound as JSONB as written: the server
+/// parses the text itself, so numbers keep their exact value (as in SQLite,
+/// which stores the text).
+fn json_param(what: &str, text: &str) -> StoreResult<Json<Box<RawValue>>> {
+    RawValue::from_string(text.to_owned())
+        .map(Json)
+        .map_err(|e| StoreError::Database(format!("{what} is not valid JSON: {e}")))
+}
+
+async fn get_connector<C: GenericClient>(
+    c: &C,
+    tenant_id: &str,
+    id: &str,
+) -> StoreResult<Option<ConnectorRow>> {
+    let stmt = c
+        .prepare_cached(&format!(
+            "{CONNECTOR_SELECT} WHERE c.tenant_id = $1 AND c.id = $2"
+        ))
+        .await
+        .map_err(map_err)?;
+    c.query_opt(&stmt, &[&tenant_id, &id])
+        .await
+        .map_err(map_err)?
+        .as_ref()
+        .map(connector_from_row)
+        .transpose()
+}
+
+async fn insert_audit<C: GenericClient>(c: &C, tenant_id: &str, a: &AuditWrite) -> StoreResult<()> {
+    let changes = json_param("audit changes", &a.changes)?;
+    let stmt = c
+        .prepare_cached(
+            "INSERT INTO audit_events (id, tenant_id, connector_id, actor_id, actor_name, action,
+                changes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .await
+        .map_err(map_err)?;
+    c.execute(
+        &stmt,
+        &[
+            &a.id,
+            &tenant_id,
+            &a.connector_id,
+            &a.actor_id,
+            &a.actor_name,
+            &a.action,
+            &changes,
+            &a.created_at,
+        ],
+    )
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
 
 #[async_trait]
 impl Store for PgStore {
@@ -795,5 +894,298 @@ impl Store for PgStore {
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect()
+    }
+
+    async fn catalog_get_by_id(&self, id: &str) -> StoreResult<Option<CatalogRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT id, key, document, created_at, updated_at FROM connector_catalog
+                 WHERE id = $1",
+            )
+            .await
+            .map_err(map_err)?;
+        c.query_opt(&stmt, &[&id])
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(catalog_from_row)
+            .transpose()
+    }
+
+    async fn connector_insert(
+        &self,
+        tenant_id: &str,
+        row: &ConnectorInsert,
+        audit: &AuditWrite,
+    ) -> StoreResult<ConnectorRow> {
+        let config = json_param("connector config", &row.config)?;
+        let auth = json_param("connector auth", &row.auth)?;
+        let tags = json_param("connector tags", &row.tags)?;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO connectors (id, tenant_id, catalog_id, name, status, config, auth, tags,
+                    version, created_at, updated_at, created_by, updated_by, created_by_name,
+                    updated_by_name)
+                 VALUES ($1, $2, $3, $4, 'inactive', $5, $6, $7, 1, $8, $8, $9, $9, $10, $10)",
+            )
+            .await
+            .map_err(map_err)?;
+        tx.execute(
+            &stmt,
+            &[
+                &row.id,
+                &tenant_id,
+                &row.catalog_id,
+                &row.name,
+                &config,
+                &auth,
+                &tags,
+                &row.now,
+                &row.actor_id,
+                &row.actor_name,
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        insert_audit(&tx, tenant_id, audit).await?;
+        let inserted = get_connector(&tx, tenant_id, &row.id)
+            .await?
+            .ok_or_else(|| StoreError::Database("inserted connector vanished".into()))?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(inserted)
+    }
+
+    async fn connector_get(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConnectorRow>> {
+        let c = self.client().await?;
+        get_connector(&c, tenant_id, id).await
+    }
+
+    async fn connector_list(
+        &self,
+        tenant_id: &str,
+        filter: &ConnectorFilter,
+    ) -> StoreResult<Vec<ConnectorRow>> {
+        let f = filter;
+        let mut sql = format!("{CONNECTOR_SELECT} WHERE c.tenant_id = $1");
+        let mut args: Vec<String> = vec![tenant_id.to_owned()];
+        let conditions = [
+            (" AND c.status = $?", f.status.clone()),
+            (" AND cat.key = $?", f.catalog_key.clone()),
+            (" AND jsonb_exists(c.tags, $?)", f.tag.clone()),
+            (
+                " AND c.name ILIKE $? ESCAPE '\\'",
+                f.name_contains
+                    .as_deref()
+                    .map(|v| format!("%{}%", like_escape(v))),
+            ),
+            (" AND c.id > $?", f.after_id.clone()),
+        ];
+        for (cond, value) in conditions {
+            if let Some(v) = value {
+                args.push(v);
+                sql.push_str(&cond.replace("$?", &format!("${}", args.len())));
+            }
+        }
+        sql.push_str(&format!(" ORDER BY c.id LIMIT ${}", args.len() + 1));
+        let params: Vec<&(dyn ToSql + Sync)> = args
+            .iter()
+            .map(|a| a as &(dyn ToSql + Sync))
+            .chain(std::iter::once(&f.limit as &(dyn ToSql + Sync)))
+            .collect();
+        let c = self.client().await?;
+        let stmt = c.prepare_cached(&sql).await.map_err(map_err)?;
+        let rows = c.query(&stmt, &params).await.map_err(map_err)?;
+        rows.iter().map(connector_from_row).collect()
+    }
+
+    async fn connector_list_active(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(&format!(
+                "{CONNECTOR_SELECT} WHERE c.tenant_id = $1 AND c.status = 'active' ORDER BY c.id"
+            ))
+            .await
+            .map_err(map_err)?;
+        let rows = c.query(&stmt, &[&tenant_id]).await.map_err(map_err)?;
+        rows.iter().map(connector_from_row).collect()
+    }
+
+    async fn connector_update(
+        &self,
+        tenant_id: &str,
+        u: &ConnectorUpdate,
+        audit: &AuditWrite,
+    ) -> StoreResult<UpdateOutcome> {
+        let config = json_param("connector config", &u.config)?;
+        let auth = json_param("connector auth", &u.auth)?;
+        let tags = json_param("connector tags", &u.tags)?;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let stmt = tx
+            .prepare_cached(
+                "UPDATE connectors SET name = $4, status = $5, status_message = $6, config = $7,
+                    auth = $8, tags = $9, version = version + 1, updated_at = $10,
+                    updated_by = $11, updated_by_name = $12
+                 WHERE tenant_id = $1 AND id = $2 AND version = $3",
+            )
+            .await
+            .map_err(map_err)?;
+        let n = tx
+            .execute(
+                &stmt,
+                &[
+                    &tenant_id,
+                    &u.id,
+                    &u.expected_version,
+                    &u.name,
+                    &u.status,
+                    &u.status_message,
+                    &config,
+                    &auth,
+                    &tags,
+                    &u.now,
+                    &u.actor_id,
+                    &u.actor_name,
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        if n == 0 {
+            let row = tx
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM connectors WHERE tenant_id = $1 AND id = $2)",
+                    &[&tenant_id, &u.id],
+                )
+                .await
+                .map_err(map_err)?;
+            let exists: bool = col(&row, 0)?;
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(if exists {
+                UpdateOutcome::VersionMismatch
+            } else {
+                UpdateOutcome::NotFound
+            });
+        }
+        insert_audit(&tx, tenant_id, audit).await?;
+        let updated = get_connector(&tx, tenant_id, &u.id).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(match updated {
+            Some(row) => UpdateOutcome::Updated(Box::new(row)),
+            None => UpdateOutcome::NotFound,
+        })
+    }
+
+    async fn connector_delete(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        audit: &AuditWrite,
+    ) -> StoreResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let n = tx
+            .execute(
+                "DELETE FROM connectors WHERE tenant_id = $1 AND id = $2",
+                &[&tenant_id, &id],
+            )
+            .await
+            .map_err(map_err)?;
+        if n == 0 {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(false);
+        }
+        insert_audit(&tx, tenant_id, audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn audit_insert(&self, tenant_id: &str, audit: &AuditWrite) -> StoreResult<()> {
+        let c = self.client().await?;
+        insert_audit(&c, tenant_id, audit).await
+    }
+
+    async fn audit_list(
+        &self,
+        tenant_id: &str,
+        connector_id: Option<&str>,
+        before_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT id, connector_id, actor_id, actor_name, action, changes::text, created_at
+                 FROM audit_events
+                 WHERE tenant_id = $1 AND ($2::text IS NULL OR connector_id = $2)
+                   AND ($3::text IS NULL OR id < $3)
+                 ORDER BY id DESC LIMIT $4",
+            )
+            .await
+            .map_err(map_err)?;
+        let rows = c
+            .query(&stmt, &[&tenant_id, &connector_id, &before_id, &limit])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    id: col(r, 0)?,
+                    connector_id: col(r, 1)?,
+                    actor_id: col(r, 2)?,
+                    actor_name: col(r, 3)?,
+                    action: col(r, 4)?,
+                    changes: col(r, 5)?,
+                    created_at: col(r, 6)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn secrets_not_under(
+        &self,
+        primary_kid: &str,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<SecretRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT id, tenant_id, auth::text FROM connectors
+                 WHERE (auth ->> 'kid') IS DISTINCT FROM $1
+                   AND ($2::text IS NULL OR id > $2)
+                 ORDER BY id LIMIT $3",
+            )
+            .await
+            .map_err(map_err)?;
+        let rows = c
+            .query(&stmt, &[&primary_kid, &after_id, &limit])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(SecretRow {
+                    id: col(r, 0)?,
+                    tenant_id: col(r, 1)?,
+                    auth: col(r, 2)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn secret_replace(&self, id: &str, old_auth: &str, new_auth: &str) -> StoreResult<bool> {
+        let old = json_param("old secrets envelope", old_auth)?;
+        let new = json_param("new secrets envelope", new_auth)?;
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE connectors SET auth = $3::jsonb WHERE id = $1 AND auth = $2::jsonb",
+                &[&id, &old, &new],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(n == 1)
     }
 }

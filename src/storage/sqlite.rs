@@ -3,9 +3,10 @@
 //! blocking threads so the async runtime never waits on disk.
 
 use super::{
-    Backend, Bootstrap, CatalogRow, CatalogWrite, MemberWrite, MembershipOutcome, MigrationState,
-    NewTokenRow, RevokeOutcome, Store, StoreError, StoreResult, TokenRow, UpsertOutcome,
-    migrations,
+    AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
+    ConnectorInsert, ConnectorRow, ConnectorUpdate, MemberWrite, MembershipOutcome, MigrationState,
+    NewTokenRow, RevokeOutcome, SecretRow, Store, StoreError, StoreResult, TokenRow, UpdateOutcome,
+    UpsertOutcome, migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
@@ -257,6 +258,131 @@ fn insert_tenant(tx: &Transaction<'_>, slug: &str, name: &str) -> StoreResult<Te
         slug: slug.to_string(),
         name: name.to_string(),
     })
+}
+
+const CONNECTOR_SELECT: &str =
+    "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
+    c.status_message, c.config, c.auth, c.tags, c.version, c.created_at, c.updated_at, c.created_by,
+    c.updated_by, c.created_by_name, c.updated_by_name
+    FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id";
+
+/// The raw column values of a connector row (times still text).
+struct RawConnector {
+    id: String,
+    tenant_id: String,
+    catalog_id: String,
+    catalog_key: String,
+    catalog_updated_at: String,
+    name: String,
+    status: String,
+    status_message: Option<String>,
+    config: String,
+    auth: String,
+    tags: String,
+    version: i64,
+    created_at: String,
+    updated_at: String,
+    created_by: Option<String>,
+    updated_by: Option<String>,
+    created_by_name: Option<String>,
+    updated_by_name: Option<String>,
+}
+
+fn raw_connector(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawConnector> {
+    Ok(RawConnector {
+        id: r.get(0)?,
+        tenant_id: r.get(1)?,
+        catalog_id: r.get(2)?,
+        catalog_key: r.get(3)?,
+        catalog_updated_at: r.get(4)?,
+        name: r.get(5)?,
+        status: r.get(6)?,
+        status_message: r.get(7)?,
+        config: r.get(8)?,
+        auth: r.get(9)?,
+        tags: r.get(10)?,
+        version: r.get(11)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+        created_by: r.get(14)?,
+        updated_by: r.get(15)?,
+        created_by_name: r.get(16)?,
+        updated_by_name: r.get(17)?,
+    })
+}
+
+impl RawConnector {
+    fn into_row(self) -> StoreResult<ConnectorRow> {
+        Ok(ConnectorRow {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            catalog_id: self.catalog_id,
+            catalog_key: self.catalog_key,
+            catalog_updated_at: parse_ts(&self.catalog_updated_at)?,
+            name: self.name,
+            status: self.status,
+            status_message: self.status_message,
+            config: self.config,
+            auth: self.auth,
+            tags: self.tags,
+            version: self.version,
+            created_at: parse_ts(&self.created_at)?,
+            updated_at: parse_ts(&self.updated_at)?,
+            created_by: self.created_by,
+            updated_by: self.updated_by,
+            created_by_name: self.created_by_name,
+            updated_by_name: self.updated_by_name,
+        })
+    }
+}
+
+fn get_connector(
+    conn: &Connection,
+    tenant_id: &str,
+    id: &str,
+) -> StoreResult<Option<ConnectorRow>> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "{CONNECTOR_SELECT} WHERE c.tenant_id = ?1 AND c.id = ?2"
+        ))
+        .map_err(map_err)?;
+    stmt.query_row(params![tenant_id, id], raw_connector)
+        .optional()
+        .map_err(map_err)?
+        .map(RawConnector::into_row)
+        .transpose()
+}
+
+fn insert_audit(tx: &Connection, tenant_id: &str, a: &AuditWrite) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO audit_events (id, tenant_id, connector_id, actor_id, actor_name, action, changes, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .map_err(map_err)?
+    .execute(params![
+        a.id,
+        tenant_id,
+        a.connector_id,
+        a.actor_id,
+        a.actor_name,
+        a.action,
+        a.changes,
+        ts(&a.created_at)
+    ])
+    .map_err(map_err)?;
+    Ok(())
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[async_trait]
@@ -754,6 +880,290 @@ impl Store for SqliteStore {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(map_err)?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn catalog_get_by_id(&self, id: &str) -> StoreResult<Option<CatalogRow>> {
+        let id = id.to_string();
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT id, key, document, created_at, updated_at FROM connector_catalog WHERE id = ?1",
+            )
+            .map_err(map_err)?
+            .query_row([&id], catalog_from_row)
+            .optional()
+            .map_err(map_err)?
+            .map(to_catalog_row)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn connector_insert(
+        &self,
+        tenant_id: &str,
+        row: &ConnectorInsert,
+        audit: &AuditWrite,
+    ) -> StoreResult<ConnectorRow> {
+        let (tenant_id, row, audit) = (tenant_id.to_string(), row.clone(), audit.clone());
+        self.write(move |tx| {
+            let now = ts(&row.now);
+            tx.prepare_cached(
+                "INSERT INTO connectors (id, tenant_id, catalog_id, name, status, config, auth, tags, version,
+                    created_at, updated_at, created_by, updated_by, created_by_name, updated_by_name)
+                 VALUES (?1, ?2, ?3, ?4, 'inactive', ?5, ?6, ?7, 1, ?8, ?8, ?9, ?9, ?10, ?10)",
+            )
+            .map_err(map_err)?
+            .execute(params![
+                row.id, tenant_id, row.catalog_id, row.name, row.config, row.auth, row.tags, now,
+                row.actor_id, row.actor_name
+            ])
+            .map_err(map_err)?;
+            insert_audit(tx, &tenant_id, &audit)?;
+            get_connector(tx, &tenant_id, &row.id)?
+                .ok_or_else(|| StoreError::Database("inserted connector vanished".into()))
+        })
+        .await
+    }
+
+    async fn connector_get(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConnectorRow>> {
+        let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
+        self.read(move |c| get_connector(c, &tenant_id, &id)).await
+    }
+
+    async fn connector_list(
+        &self,
+        tenant_id: &str,
+        filter: &ConnectorFilter,
+    ) -> StoreResult<Vec<ConnectorRow>> {
+        let (tenant_id, f) = (tenant_id.to_string(), filter.clone());
+        self.read(move |c| {
+            let mut sql = format!("{CONNECTOR_SELECT} WHERE c.tenant_id = ?1");
+            let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(tenant_id)];
+            let mut add = |cond: &str, v: String, args: &mut Vec<Box<dyn rusqlite::ToSql>>| {
+                args.push(Box::new(v));
+                sql.push_str(&cond.replace('?', &format!("?{}", args.len())));
+            };
+            if let Some(v) = f.status {
+                add(" AND c.status = ?", v, &mut args);
+            }
+            if let Some(v) = f.catalog_key {
+                add(" AND cat.key = ?", v, &mut args);
+            }
+            if let Some(v) = f.tag {
+                add(
+                    " AND EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE t.value = ?)",
+                    v,
+                    &mut args,
+                );
+            }
+            if let Some(v) = f.name_contains {
+                add(
+                    " AND c.name LIKE ? ESCAPE '\\'",
+                    format!("%{}%", like_escape(&v)),
+                    &mut args,
+                );
+            }
+            if let Some(v) = f.after_id {
+                add(" AND c.id > ?", v, &mut args);
+            }
+            args.push(Box::new(f.limit));
+            sql.push_str(&format!(" ORDER BY c.id LIMIT ?{}", args.len()));
+            let mut stmt = c.prepare_cached(&sql).map_err(map_err)?;
+            let raw = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), raw_connector)
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            raw.into_iter().map(RawConnector::into_row).collect()
+        })
+        .await
+    }
+
+    async fn connector_list_active(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRow>> {
+        let tenant_id = tenant_id.to_string();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(&format!(
+                    "{CONNECTOR_SELECT} WHERE c.tenant_id = ?1 AND c.status = 'active' ORDER BY c.id"
+                ))
+                .map_err(map_err)?;
+            let raw = stmt
+                .query_map([&tenant_id], raw_connector)
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            raw.into_iter().map(RawConnector::into_row).collect()
+        })
+        .await
+    }
+
+    async fn connector_update(
+        &self,
+        tenant_id: &str,
+        u: &ConnectorUpdate,
+        audit: &AuditWrite,
+    ) -> StoreResult<UpdateOutcome> {
+        let (tenant_id, u, audit) = (tenant_id.to_string(), u.clone(), audit.clone());
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE connectors SET name = ?4, status = ?5, status_message = ?6, config = ?7, auth = ?8,
+                        tags = ?9, version = version + 1, updated_at = ?10, updated_by = ?11, updated_by_name = ?12
+                     WHERE tenant_id = ?1 AND id = ?2 AND version = ?3",
+                )
+                .map_err(map_err)?
+                .execute(params![
+                    tenant_id, u.id, u.expected_version, u.name, u.status, u.status_message, u.config,
+                    u.auth, u.tags, ts(&u.now), u.actor_id, u.actor_name
+                ])
+                .map_err(map_err)?;
+            if n == 0 {
+                let exists: bool = tx
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM connectors WHERE tenant_id = ?1 AND id = ?2)",
+                        params![tenant_id, u.id],
+                        |r| r.get(0),
+                    )
+                    .map_err(map_err)?;
+                return Ok(if exists {
+                    UpdateOutcome::VersionMismatch
+                } else {
+                    UpdateOutcome::NotFound
+                });
+            }
+            insert_audit(tx, &tenant_id, &audit)?;
+            match get_connector(tx, &tenant_id, &u.id)? {
+                Some(row) => Ok(UpdateOutcome::Updated(Box::new(row))),
+                None => Ok(UpdateOutcome::NotFound),
+            }
+        })
+        .await
+    }
+
+    async fn connector_delete(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        audit: &AuditWrite,
+    ) -> StoreResult<bool> {
+        let (tenant_id, id, audit) = (tenant_id.to_string(), id.to_string(), audit.clone());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "DELETE FROM connectors WHERE tenant_id = ?1 AND id = ?2",
+                    params![tenant_id, id],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            insert_audit(tx, &tenant_id, &audit)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn audit_insert(&self, tenant_id: &str, audit: &AuditWrite) -> StoreResult<()> {
+        let (tenant_id, audit) = (tenant_id.to_string(), audit.clone());
+        self.write(move |tx| insert_audit(tx, &tenant_id, &audit))
+            .await
+    }
+
+    async fn audit_list(
+        &self,
+        tenant_id: &str,
+        connector_id: Option<&str>,
+        before_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRow>> {
+        let tenant_id = tenant_id.to_string();
+        let connector_id = connector_id.map(str::to_string);
+        let before_id = before_id.map(str::to_string);
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id, connector_id, actor_id, actor_name, action, changes, created_at
+                     FROM audit_events
+                     WHERE tenant_id = ?1 AND (?2 IS NULL OR connector_id = ?2) AND (?3 IS NULL OR id < ?3)
+                     ORDER BY id DESC LIMIT ?4",
+                )
+                .map_err(map_err)?;
+            let raw = stmt
+                .query_map(params![tenant_id, connector_id, before_id, limit], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                })
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            raw.into_iter()
+                .map(|(id, connector_id, actor_id, actor_name, action, changes, created)| {
+                    Ok(AuditRow {
+                        id,
+                        connector_id,
+                        actor_id,
+                        actor_name,
+                        action,
+                        changes,
+                        created_at: parse_ts(&created)?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn secrets_not_under(
+        &self,
+        primary_kid: &str,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<SecretRow>> {
+        let (kid, after) = (primary_kid.to_string(), after_id.map(str::to_string));
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id, tenant_id, auth FROM connectors
+                     WHERE (NOT json_valid(auth) OR json_extract(auth, '$.kid') IS NOT ?1)
+                       AND (?2 IS NULL OR id > ?2)
+                     ORDER BY id LIMIT ?3",
+                )
+                .map_err(map_err)?;
+            let rows = stmt
+                .query_map(params![kid, after, limit], |r| {
+                    Ok(SecretRow {
+                        id: r.get(0)?,
+                        tenant_id: r.get(1)?,
+                        auth: r.get(2)?,
+                    })
+                })
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn secret_replace(&self, id: &str, old_auth: &str, new_auth: &str) -> StoreResult<bool> {
+        let (id, old, new) = (id.to_string(), old_auth.to_string(), new_auth.to_string());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE connectors SET auth = ?3 WHERE id = ?1 AND auth = ?2",
+                    params![id, old, new],
+                )
+                .map_err(map_err)?;
+            Ok(n == 1)
         })
         .await
     }

@@ -7,6 +7,7 @@
 //! Internal details (database messages, panics) are logged, never sent.
 
 use crate::service::ServiceError;
+use crate::service::connectors::ConnectorError;
 use crate::storage::StoreError;
 use axum::Json;
 use axum::http::StatusCode;
@@ -138,6 +139,30 @@ impl From<ServiceError> for AppError {
                 AppError::internal()
             }
             ServiceError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<ConnectorError> for AppError {
+    fn from(e: ConnectorError) -> Self {
+        let message = e.to_string();
+        match e {
+            ConnectorError::Validation { message, errors } => AppError::validation(message, errors),
+            ConnectorError::NotFound => AppError::not_found(message),
+            ConnectorError::DuplicateName => {
+                AppError::new(StatusCode::CONFLICT, "conflict", message)
+            }
+            ConnectorError::VersionMismatch { .. } => AppError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                message,
+            ),
+            ConnectorError::MissingScope => AppError::forbidden(message),
+            ConnectorError::SecretsUnreadable => {
+                AppError::new(StatusCode::CONFLICT, "secrets_unreadable", message)
+            }
+            ConnectorError::Contention => AppError::new(StatusCode::CONFLICT, "conflict", message),
+            ConnectorError::Service(s) => s.into(),
         }
     }
 }

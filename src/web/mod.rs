@@ -8,6 +8,7 @@ pub mod extract;
 pub mod ops;
 
 use crate::domain::secrets::KeyRing;
+use crate::service::connectors::Connectors;
 use crate::storage::DynStore;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -26,6 +27,7 @@ pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone)]
 pub struct AppState {
     pub store: DynStore,
+    pub connectors: Connectors,
     pub keys: Arc<KeyRing>,
     pub settings: Arc<Settings>,
 }

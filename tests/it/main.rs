@@ -4,5 +4,6 @@
 mod support;
 
 mod api_catalog;
+mod api_connectors;
 mod cli;
 mod startup;

@@ -6,4 +6,5 @@ mod support;
 mod api_catalog;
 mod api_connectors;
 mod cli;
+mod secrets_at_rest;
 mod startup;

@@ -326,6 +326,23 @@ impl TestApp {
         self.http.get(self.api(path)).bearer_auth(&who.token)
     }
 
+    /// Stops the server and hands back its database for another start.
+    pub async fn into_db(mut self) -> TestDb {
+        self.shutdown_now().await;
+        // Take the database out; the TempDir moves with it.
+        let placeholder = TestDb::sqlite();
+        std::mem::replace(&mut self._db, placeholder)
+    }
+
+    async fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(s) = self.server.take() {
+            let _ = s.await;
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

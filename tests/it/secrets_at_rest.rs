@@ -1,0 +1,319 @@
+//! Secrets at rest and in transit: a canary never leaks, key rotation works
+//! end to end, and tampered ciphertext is contained.
+
+use crate::api_connectors::wordpress;
+use crate::both_databases;
+use crate::support::{OutputExt, TestApp, TestDb};
+use connectors::domain::identity::Role;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use std::io::Read;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const CANARY: &str = "Cnry 7Q2x 9Lm4 Vb8Z Kd3P Wq6T";
+const CANARY2: &str = "Zk8s 4Hq1 Tt9v Pp2R Yy5e Mm3N";
+/// Distinctive pieces, searched for in every output.
+const NEEDLES: &[&str] = &["7Q2x", "9Lm4", "4Hq1", "Tt9v"];
+
+fn assert_clean(what: &str, text: &str) {
+    for n in NEEDLES {
+        assert!(!text.contains(n), "canary piece {n} found in {what}");
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+both_databases!(a_canary_secret_never_leaks, |db: TestDb| async move {
+    // The real binary, logging at trace level.
+    db.cli(&["migrate"]).assert_ok();
+    db.cli(&["tenant", "create", "acme"]).assert_ok();
+    db.cli(&[
+        "user",
+        "create",
+        "--tenant",
+        "acme",
+        "--email",
+        "a@acme.test",
+        "--role",
+        "admin",
+    ])
+    .assert_ok();
+    let token = db
+        .cli(&[
+            "token",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "a@acme.test",
+        ])
+        .assert_ok()
+        .stdout_text()
+        .trim()
+        .to_string();
+    let port = free_port();
+    let mut child = db
+        .command(&[
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--log-level",
+            "trace",
+            "--encryption-keys",
+            &db.keys,
+            "serve",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Drain stderr continuously: trace logging fills a pipe quickly.
+    let mut stderr = child.stderr.take().unwrap();
+    let log_reader = std::thread::spawn(move || {
+        let mut logs = String::new();
+        let _ = stderr.read_to_string(&mut logs);
+        logs
+    });
+    let base = format!("http://127.0.0.1:{port}/features/connectors/api");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while http
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut seen = String::new();
+    let mut record = |res: reqwest::Response| {
+        let head = format!("{:?}", res.headers());
+        async move {
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            (status, format!("{head}\n{body}\n"))
+        }
+    };
+    let mut body = wordpress("Canary");
+    body["auth"]["application_password"] = json!(CANARY);
+    let (status, text) = record(
+        http.post(format!("{base}/connectors"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{text}");
+    seen.push_str(&text);
+    let id = serde_json::from_str::<Value>(text.split_once('\n').unwrap().1).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let requests = vec![
+        // update with a new secret
+        http.patch(format!("{base}/connectors/{id}")).bearer_auth(&token).json(&json!({"auth": {"application_password": CANARY2}})),
+        // failing validations carrying the canary in secrets and config
+        http.patch(format!("{base}/connectors/{id}")).bearer_auth(&token).json(&json!({"auth": {"application_password": "7Q2x-9Lm4!"}})),
+        http.patch(format!("{base}/connectors/{id}")).bearer_auth(&token).json(&json!({"config": {"site_url": "7Q2x 9Lm4", "username": 7}})),
+        http.post(format!("{base}/connectors")).bearer_auth(&token).json(&json!({"catalog_key": "twitter", "name": "T", "auth": {"api_key": "7Q2x9Lm4", "api_secret": 12}})),
+        http.post(format!("{base}/validate-config")).bearer_auth(&token).json(&json!({"catalog_key": "wordpress", "config": {"site_url": "ftp://7Q2x", "default_status": "9Lm4"}})),
+        http.post(format!("{base}/connectors")).bearer_auth(&token).header("content-type", "application/json").body("{\"name\": \"7Q2x"),
+        http.get(format!("{base}/connectors/{id}")).bearer_auth(&token),
+        http.get(format!("{base}/installed")).bearer_auth(&token),
+        http.get(format!("{base}/audit")).bearer_auth(&token),
+        http.get(format!("{base}/connectors/{id}/credentials")).bearer_auth(&token),
+    ];
+    for req in requests {
+        let (_, text) = record(req.send().await.unwrap()).await;
+        seen.push_str(&text);
+    }
+    assert_clean("responses", &seen);
+
+    // Stop the server and read everything it logged at trace level.
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let logs = log_reader.join().unwrap();
+    assert!(
+        logs.contains("TRACE") || logs.contains("trace"),
+        "trace logging was on"
+    );
+    assert!(
+        logs.contains("/features/connectors/api/connectors"),
+        "requests were logged"
+    );
+    assert_clean("logs", &logs);
+    assert!(!logs.contains(&token), "token in logs");
+
+    // At rest: the raw SQLite files or a PostgreSQL dump.
+    match &db.pg_name {
+        None => {
+            for f in ["connectors.db", "connectors.db-wal"] {
+                let p = db.data_dir().join(f);
+                if let Ok(bytes) = std::fs::read(&p) {
+                    assert_clean(f, &String::from_utf8_lossy(&bytes));
+                }
+            }
+        }
+        Some(_) => {
+            let out = std::process::Command::new("pg_dump")
+                .arg(db.url())
+                .output()
+                .expect("pg_dump");
+            out.assert_ok();
+            let dump = out.stdout_text();
+            assert!(dump.contains("connectors"), "dump has data");
+            assert_clean("pg_dump", &dump);
+        }
+    }
+});
+
+both_databases!(key_rotation_end_to_end, |db: TestDb| async move {
+    let old = db.keys.clone();
+    let new = connectors::domain::secrets::generate_key_line();
+    let new_id = new.split_once(':').unwrap().0.to_string();
+    let old_id = old.split_once(':').unwrap().0.to_string();
+    // Write three connectors under the old key.
+    let app = TestApp::spawn_with(db, |_| {}).await;
+    let admin = app.admin().await;
+    let reader = app
+        .actor_with_scopes("acme", "r@acme.test", Role::Member, &["credentials:read"])
+        .await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(
+            app.create_ok(&admin, &wordpress(&format!("W{i}"))).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let db = app.into_db().await;
+
+    // Dropping the old key before rotating is refused at start-up.
+    let mut config = db.config();
+    config.encryption_keys = Some(SecretString::from(new.clone()));
+    let err = connectors::app::Application::build(&config)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        format!("{err:#}").contains(&format!("'{old_id}' protects 3 stored secret(s)")),
+        "{err:#}"
+    );
+
+    // Rotate with both keys, new first; a re-run has nothing left to do.
+    let both = format!("{new},{old}");
+    let out = db.cli(&["--encryption-keys", &both, "keys", "rotate"]);
+    let text = out.assert_ok().stdout_text();
+    assert!(text.contains("re-encrypted 3 connector(s)"), "{text}");
+    assert!(
+        text.contains(&format!("key {new_id}: 3 connector(s)")),
+        "{text}"
+    );
+    assert!(!text.contains(&format!("key {old_id}:")), "{text}");
+    let again = db
+        .cli(&["--encryption-keys", &both, "keys", "rotate"])
+        .assert_ok()
+        .stdout_text();
+    assert!(again.contains("re-encrypted 0 connector(s)"), "{again}");
+
+    // The old key is gone; everything still reads.
+    let app = TestApp::spawn_with(db, |c| {
+        c.encryption_keys = Some(SecretString::from(new.clone()))
+    })
+    .await;
+    for id in &ids {
+        let res = app.credentials(&reader, id).await;
+        assert_eq!(res.status(), 200);
+        let creds: Value = res.json().await.unwrap();
+        assert_eq!(
+            creds["application_password"],
+            crate::api_connectors::APP_PASSWORD
+        );
+    }
+    app.stop().await;
+});
+
+both_databases!(tampered_ciphertext_is_contained, |db: TestDb| async move {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let reader = app
+        .actor_with_scopes("acme", "r@acme.test", Role::Member, &["credentials:read"])
+        .await;
+    let a = app.create_ok(&admin, &wordpress("A")).await;
+    let b = app.create_ok(&admin, &wordpress("B")).await;
+    let (a_id, b_id) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    let tenant = app.store.tenant_by_slug("acme").await.unwrap().unwrap();
+    let row_a = app
+        .store
+        .connector_get(&tenant.id, a_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let row_b = app
+        .store
+        .connector_get(&tenant.id, b_id)
+        .await
+        .unwrap()
+        .unwrap();
+    // Copy A's ciphertext onto B: bound to A's row, it must not decrypt on B.
+    assert!(
+        app.store
+            .secret_replace(b_id, &row_b.auth, &row_a.auth)
+            .await
+            .unwrap()
+    );
+
+    let list: Value = app
+        .get(&admin, "/installed")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let bad = items.iter().find(|i| i["id"] == b_id).unwrap();
+    assert_eq!(bad["status"], "error");
+    assert!(
+        bad["status_message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be decrypted")
+    );
+    assert_eq!(
+        bad["secrets"]["application_password"],
+        json!({"set": false})
+    );
+    let good = items.iter().find(|i| i["id"] == a_id).unwrap();
+    assert_eq!(good["status"], "inactive");
+    assert_eq!(app.fetch(&admin, b_id).await.status(), 200);
+    let res = app.credentials(&reader, b_id).await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(app.credentials(&reader, a_id).await.status(), 200);
+    // Updates that need the secrets are refused; others still work.
+    let res = app
+        .patch(
+            &admin,
+            b_id,
+            &json!({"auth": {"application_password": "abcd abcd abcd abcd abcd abcd"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    let res = app.patch(&admin, b_id, &json!({"name": "B renamed"})).await;
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+});

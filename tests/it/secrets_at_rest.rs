@@ -93,7 +93,7 @@ both_databases!(a_canary_secret_never_leaks, |db: TestDb| async move {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut seen = String::new();
-    let mut record = |res: reqwest::Response| {
+    let record = |res: reqwest::Response| {
         let head = format!("{:?}", res.headers());
         async move {
             let status = res.status().as_u16();

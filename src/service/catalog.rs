@@ -137,21 +137,32 @@ pub async fn import_files(
 }
 
 /// A catalog entry as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CatalogEntry {
+    #[schema(format = "uuid")]
     pub id: String,
     pub key: String,
     pub name: String,
     pub description: Option<String>,
     pub category: String,
     pub icon: Option<String>,
+    /// oauth, api_key, basic or none
+    #[schema(value_type = String)]
     pub auth_type: &'static str,
+    /// `publish: true` for publish targets, and what can be published
+    #[schema(value_type = Object)]
     pub capabilities: Value,
+    /// JSON Schema of the config
+    #[schema(value_type = Object)]
     pub default_config_schema: Value,
+    /// JSON Schema of the secrets; every property is a secret
+    #[schema(value_type = Object)]
     pub auth_schema: Value,
     #[serde(serialize_with = "crate::service::catalog::ser_time")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::service::catalog::ser_time")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -79,20 +79,31 @@ fn invalid(message: &str, errors: FieldErrors) -> ConnectorError {
 
 /// A connector as the API shows it. `secrets` says which secrets are set,
 /// never what they are.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConnectorView {
+    #[schema(format = "uuid")]
     pub id: String,
+    #[schema(format = "uuid")]
     pub tenant_id: String,
+    #[schema(format = "uuid")]
     pub catalog_id: String,
     pub catalog_key: String,
     pub name: String,
+    /// inactive, active or error
     pub status: String,
     pub status_message: Option<String>,
+    #[schema(value_type = Object)]
     pub config: Box<RawValue>,
+    /// Per secret of the catalog entry: `{"set": true, "updated_at": …}` or `{"set": false}`
+    #[schema(value_type = Object)]
     pub secrets: Map<String, Value>,
+    #[schema(value_type = Vec<String>)]
     pub tags: Box<RawValue>,
+    /// Starts at 1, +1 on every change
     pub version: i64,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     pub created_by: Option<String>,
     pub updated_by: Option<String>,
@@ -993,7 +1004,7 @@ impl Connectors {
         &self,
         caller: &Principal,
         capability: Option<&str>,
-    ) -> ConnectorResult<Vec<Value>> {
+    ) -> ConnectorResult<Vec<PublishTarget>> {
         let mut out = Vec::new();
         for row in self.store.connector_list_active(&caller.tenant_id).await? {
             let entry = self.entry_for(&row).await?;
@@ -1009,12 +1020,12 @@ impl Connectors {
             if self.open(&row.tenant_id, &row.id, &row.auth).is_err() {
                 continue;
             }
-            out.push(json!({
-                "id": row.id,
-                "name": row.name,
-                "catalog_key": row.catalog_key,
-                "capabilities": entry.manifest.capabilities,
-            }));
+            out.push(PublishTarget {
+                id: row.id,
+                name: row.name,
+                catalog_key: row.catalog_key,
+                capabilities: entry.manifest.capabilities.clone(),
+            });
         }
         Ok(out)
     }
@@ -1113,15 +1124,29 @@ fn truthy(v: Option<&Value>) -> bool {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditView {
     pub id: String,
     pub connector_id: Option<String>,
     pub actor_id: Option<String>,
     pub actor_name: Option<String>,
+    /// e.g. connector.created, connector.secrets_changed
     pub action: String,
+    /// Names of changed fields; secrets as set, changed or cleared
+    #[schema(value_type = Object)]
     pub changes: Value,
+    #[schema(format = DateTime)]
     pub created_at: String,
+}
+
+/// A connector the content broadcaster can publish to.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PublishTarget {
+    pub id: String,
+    pub name: String,
+    pub catalog_key: String,
+    #[schema(value_type = Object)]
+    pub capabilities: Value,
 }
 
 impl From<AuditRow> for AuditView {

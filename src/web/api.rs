@@ -8,36 +8,34 @@ use super::auth::{Auth, RequireAdmin};
 use super::error::AppError;
 use super::extract::{Json as JsonBody, Query};
 use crate::service::catalog::{self, CatalogEntry, CatalogFilter};
-use crate::service::connectors::{AuditView, ConnectorView, ListQuery};
-use axum::Router;
+use crate::service::connectors::{AuditView, ConnectorView, ListQuery, PublishTarget};
+use crate::web::error::ErrorBody;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, ETAG, IF_MATCH, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub const PREFIX: &str = "/features/connectors/api";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/catalog", get(list_catalog))
-        .route("/catalog/{key}", get(get_catalog))
-        .route("/installed", get(list_installed))
-        .route("/connectors", post(create_connector))
-        .route(
-            "/connectors/{id}",
-            get(get_connector)
-                .put(update_connector)
-                .patch(update_connector)
-                .delete(delete_connector),
-        )
-        .route("/connectors/{id}/credentials", get(read_credentials))
-        .route("/validate-config", post(validate_config))
-        .route("/publish-targets", get(publish_targets))
-        .route("/audit", get(list_audit))
+/// The API's routes, each registered together with its OpenAPI operation
+/// so the published document cannot drift from the router.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_catalog))
+        .routes(routes!(get_catalog))
+        .routes(routes!(list_installed))
+        .routes(routes!(create_connector))
+        .routes(routes!(get_connector, update_connector, delete_connector))
+        .routes(routes!(read_credentials))
+        .routes(routes!(validate_config))
+        .routes(routes!(publish_targets))
+        .routes(routes!(list_audit))
         // Connector data and credentials are never cached.
         .layer(SetResponseHeaderLayer::overriding(
             CACHE_CONTROL,
@@ -46,19 +44,30 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Every list answers `{"items": [...], "next_cursor": …}`.
-#[derive(Debug, Serialize)]
-pub struct Page<T> {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CatalogQuery {
+    /// Case-insensitive text to find in the name or description
     q: Option<String>,
+    /// Exact category (case-insensitive)
     category: Option<String>,
 }
 
+/// List the catalog, each entry with its config and secrets schemas.
+#[utoipa::path(get, path = "/catalog", tag = "catalog", params(CatalogQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Catalog entries", body = Page<CatalogEntry>),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+    ))]
 async fn list_catalog(
     State(state): State<AppState>,
     Auth(_caller): Auth,
@@ -75,6 +84,15 @@ async fn list_catalog(
     }))
 }
 
+/// One catalog entry.
+#[utoipa::path(get, path = "/catalog/{key}", tag = "catalog",
+    params(("key" = String, Path, description = "Catalog key, e.g. wordpress")),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The entry", body = CatalogEntry),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 404, description = "No such key", body = ErrorBody),
+    ))]
 async fn get_catalog(
     State(state): State<AppState>,
     Auth(_caller): Auth,
@@ -83,17 +101,34 @@ async fn get_catalog(
     Ok(Json(catalog::get(state.store.as_ref(), &key).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct InstalledQuery {
+    /// inactive, active or error
     status: Option<String>,
+    /// Only connectors of this catalog entry
     catalog_key: Option<String>,
+    /// Only connectors carrying this tag
     tag: Option<String>,
+    /// Case-insensitive text to find in the name
     q: Option<String>,
+    /// Page size, 1-200 (default 50)
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// `next_cursor` of the previous page
     cursor: Option<String>,
 }
 
+/// The tenant's installed connectors, in creation order, a page at a time.
+#[utoipa::path(get, path = "/installed", tag = "connectors", params(InstalledQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "A page of connectors", body = Page<ConnectorView>),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 422, description = "Invalid filter, limit or cursor", body = ErrorBody),
+    ))]
 async fn list_installed(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -128,6 +163,19 @@ fn with_etag(status: StatusCode, view: ConnectorView) -> Response {
     res
 }
 
+/// Install a connector from the catalog. It starts `inactive`.
+#[utoipa::path(post, path = "/connectors", tag = "connectors", request_body = CreateConnector,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "Installed; `Location` and `ETag` are set", body = ConnectorView),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Needs the owner or admin role", body = ErrorBody),
+        (status = 409, description = "The name is taken in this tenant", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Validation failed; `errors` by field", body = ErrorBody),
+    ))]
 async fn create_connector(
     State(state): State<AppState>,
     RequireAdmin(caller): RequireAdmin,
@@ -142,6 +190,15 @@ async fn create_connector(
     Ok(res)
 }
 
+/// One connector of the tenant.
+#[utoipa::path(get, path = "/connectors/{id}", tag = "connectors",
+    params(("id" = String, Path, description = "Connector id")),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The connector; `ETag` holds its version", body = ConnectorView),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 404, description = "No such connector in this tenant", body = ErrorBody),
+    ))]
 async fn get_connector(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -166,6 +223,26 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
     })
 }
 
+/// Partial update: fields left out stay; `auth` keys replace (string),
+/// clear (null) or keep (absent) each secret; `If-Match` or `version`
+/// guards against lost updates.
+#[utoipa::path(method(put, patch), path = "/connectors/{id}", tag = "connectors",
+    params(("id" = String, Path, description = "Connector id"),
+        ("If-Match" = Option<String>, Header, description = "The version last seen, e.g. \"3\"")),
+    request_body = UpdateConnector,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Updated; `ETag` holds the new version", body = ConnectorView),
+        (status = 400, description = "Malformed JSON or If-Match", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Needs the owner or admin role", body = ErrorBody),
+        (status = 404, description = "No such connector in this tenant", body = ErrorBody),
+        (status = 409, description = "Name taken, or stored secrets unreadable", body = ErrorBody),
+        (status = 412, description = "The version is not current; nothing changed", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Validation failed or transition not allowed", body = ErrorBody),
+    ))]
 async fn update_connector(
     State(state): State<AppState>,
     RequireAdmin(caller): RequireAdmin,
@@ -181,6 +258,16 @@ async fn update_connector(
     Ok(with_etag(StatusCode::OK, view))
 }
 
+/// Delete a connector for good.
+#[utoipa::path(delete, path = "/connectors/{id}", tag = "connectors",
+    params(("id" = String, Path, description = "Connector id")),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Needs the owner or admin role", body = ErrorBody),
+        (status = 404, description = "No such connector in this tenant", body = ErrorBody),
+    ))]
 async fn delete_connector(
     State(state): State<AppState>,
     RequireAdmin(caller): RequireAdmin,
@@ -190,6 +277,18 @@ async fn delete_connector(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The decrypted secrets of one connector. Needs a token created with
+/// `--scope credentials:read`; every read is audited.
+#[utoipa::path(get, path = "/connectors/{id}/credentials", tag = "connectors",
+    params(("id" = String, Path, description = "Connector id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Secret name to value", body = Object),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "The token lacks the credentials:read scope", body = ErrorBody),
+        (status = 404, description = "No such connector in this tenant", body = ErrorBody),
+        (status = 409, description = "The stored secrets cannot be decrypted", body = ErrorBody),
+    ))]
 async fn read_credentials(
     State(state): State<AppState>,
     Auth(caller): Auth,
@@ -198,26 +297,47 @@ async fn read_credentials(
     Ok(Json(state.connectors.credentials(&caller, &id).await?))
 }
 
+/// Check a config against a catalog entry without saving anything.
+#[utoipa::path(post, path = "/validate-config", tag = "connectors", request_body = ValidateConfig,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Valid", body = Validity),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid; `errors` by field", body = ErrorBody),
+    ))]
 async fn validate_config(
     State(state): State<AppState>,
     Auth(_caller): Auth,
     JsonBody(body): JsonBody<Value>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Validity>, AppError> {
     state.connectors.validate_config(&body).await?;
-    Ok(Json(json!({"valid": true})))
+    Ok(Json(Validity { valid: true }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TargetsQuery {
+    /// Keep targets whose capabilities have this name truthy
     capability: Option<String>,
 }
 
+/// Active connectors that can publish, for the content broadcaster.
+#[utoipa::path(get, path = "/publish-targets", tag = "connectors", params(TargetsQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Publish targets", body = Page<PublishTarget>),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+    ))]
 async fn publish_targets(
     State(state): State<AppState>,
     Auth(caller): Auth,
     Query(q): Query<TargetsQuery>,
-) -> Result<Json<Page<Value>>, AppError> {
+) -> Result<Json<Page<PublishTarget>>, AppError> {
     let cap = q
         .capability
         .as_deref()
@@ -230,14 +350,29 @@ async fn publish_targets(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Only events of this connector
     connector_id: Option<String>,
+    /// Page size, 1-200 (default 50)
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// `next_cursor` of the previous page
     cursor: Option<String>,
 }
 
+/// Audit events of the tenant, newest first.
+#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "A page of events", body = Page<AuditView>),
+        (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Needs the owner or admin role", body = ErrorBody),
+        (status = 422, description = "Invalid limit, cursor or connector id", body = ErrorBody),
+    ))]
 async fn list_audit(
     State(state): State<AppState>,
     RequireAdmin(caller): RequireAdmin,
@@ -256,4 +391,70 @@ async fn list_audit(
         items: page.items,
         next_cursor: page.next_cursor,
     }))
+}
+
+/// Body of `POST /connectors`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "documents the accepted body; the handler reads it as JSON"
+)]
+pub struct CreateConnector {
+    /// Key of the catalog entry to install
+    catalog_key: String,
+    /// 1-255 characters, unique in the tenant
+    #[schema(min_length = 1, max_length = 255)]
+    name: String,
+    /// Validated against the entry's `default_config_schema`
+    #[schema(value_type = Option<Object>)]
+    config: Option<Value>,
+    /// Secret name to value, per the entry's `auth_schema`
+    #[schema(value_type = Option<HashMap<String, String>>)]
+    auth: Option<Value>,
+    tags: Option<Vec<String>>,
+}
+
+/// Body of `PUT`/`PATCH /connectors/{id}`; every field is optional.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "documents the accepted body; the handler reads it as JSON"
+)]
+pub struct UpdateConnector {
+    #[schema(min_length = 1, max_length = 255)]
+    name: Option<String>,
+    /// Replaces the whole config; validated
+    #[schema(value_type = Option<Object>)]
+    config: Option<Value>,
+    /// Per secret: a string replaces it, null clears it, absent keeps it
+    #[schema(value_type = Option<HashMap<String, Option<String>>>)]
+    auth: Option<Value>,
+    tags: Option<Vec<String>>,
+    /// inactive, active or error
+    status: Option<String>,
+    /// Only with status error
+    status_message: Option<String>,
+    /// The version last seen (like If-Match)
+    version: Option<i64>,
+}
+
+/// Body of `POST /validate-config`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "documents the accepted body; the handler reads it as JSON"
+)]
+pub struct ValidateConfig {
+    catalog_key: String,
+    #[schema(value_type = Object)]
+    config: Value,
+}
+
+/// Answer of a successful `POST /validate-config`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Validity {
+    pub valid: bool,
 }

@@ -25,6 +25,18 @@ pub struct AppError {
     pub errors: Option<FieldErrors>,
 }
 
+/// The error envelope every error answers with (for the OpenAPI document).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code, e.g. `validation_failed`
+    pub error: String,
+    /// What went wrong, for people
+    pub message: String,
+    /// Validation only: dotted field path to messages
+    #[schema(value_type = Option<HashMap<String, Vec<String>>>)]
+    pub errors: Option<FieldErrors>,
+}
+
 #[derive(Serialize)]
 struct Envelope<'a> {
     error: &'a str,

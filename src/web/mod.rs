@@ -39,27 +39,90 @@ pub struct Settings {
     pub cookie_secure: bool,
 }
 
+/// The OpenAPI document: the API's routes carry their own operations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "connectors",
+        description = "Multi-tenant connectors service: a catalog of connector types and per-tenant installed connectors with validated configs and encrypted secrets."
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "catalog", description = "The global, read-only catalog"),
+        (name = "connectors", description = "The tenant's installed connectors"),
+        (name = "audit", description = "Who changed what")
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token from `connectors token create`"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "connectors_session",
+                "The web UI's session cookie; unsafe methods also need the X-CSRF-Token header",
+            ))),
+        );
+    }
+}
+
+/// The API router and its OpenAPI document, built together.
+pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi;
+    utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest(api::PREFIX, api::routes())
+        .split_for_parts()
+}
+
 /// The complete application router, as served in production and in tests.
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
-    Router::new()
-        .nest(api::PREFIX, api::routes())
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .route_layer(middleware::from_fn(remember_route))
-        .with_state(state)
-        .layer(CatchPanicLayer::custom(|_panic| {
-            tracing::error!("a request handler panicked");
-            AppError::internal().into_response()
-        }))
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(middleware::from_fn_with_state(
-            max_body,
-            reject_large_bodies,
-        ))
-        .layer(middleware::from_fn(request_log))
+    let (api, doc) = api_router();
+    let doc = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".to_string()));
+    api.route(
+        "/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    doc.as_ref().clone(),
+                )
+            }
+        }),
+    )
+    .route("/healthz", get(ops::healthz))
+    .route("/readyz", get(ops::readyz))
+    .fallback(not_found)
+    .method_not_allowed_fallback(method_not_allowed)
+    .route_layer(middleware::from_fn(remember_route))
+    .with_state(state)
+    .layer(CatchPanicLayer::custom(|_panic| {
+        tracing::error!("a request handler panicked");
+        AppError::internal().into_response()
+    }))
+    .layer(DefaultBodyLimit::max(max_body))
+    .layer(middleware::from_fn_with_state(
+        max_body,
+        reject_large_bodies,
+    ))
+    .layer(middleware::from_fn(request_log))
 }
 
 async fn not_found() -> AppError {

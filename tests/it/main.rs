@@ -5,6 +5,7 @@ mod support;
 
 mod api_catalog;
 mod api_connectors;
+mod api_docs;
 mod cli;
 mod secrets_at_rest;
 mod startup;

@@ -2,15 +2,27 @@
 CARGO ?= cargo
 export CONNECTORS_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test migrate seed-connectors lint fmt
+.PHONY: run test test-rust test-browser browser-deps migrate seed-connectors lint fmt
 
 ## Serve on the embedded default (SQLite in ./data) at http://127.0.0.1:8080
 run:
 	$(CARGO) run --release
 
-## Every test: unit, and integration on SQLite and PostgreSQL
-test:
+## Every test: unit, integration on SQLite and PostgreSQL, and the browser suite
+test: test-rust test-browser
+
+test-rust:
 	$(CARGO) test --all-targets
+
+## End-to-end tests in headless Chromium (needs /usr/bin/chromium)
+test-browser: browser-deps
+	$(CARGO) build
+	cd tests/browser && npm test
+
+browser-deps: tests/browser/node_modules/.package-lock.json
+
+tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
 
 ## Apply pending migrations to the configured database
 migrate:

@@ -259,6 +259,32 @@ pub struct SecretRow {
     pub auth: String,
 }
 
+/// A new browser session; only the hash of its id is stored.
+#[derive(Debug, Clone)]
+pub struct SessionWrite {
+    pub id_hash: String,
+    pub user_id: String,
+    pub tenant_id: String,
+    pub csrf_token: String,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A live session with the principal behind it.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub principal: Principal,
+    pub csrf_token: String,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// A user as needed to check a password.
+#[derive(Debug, Clone)]
+pub struct LoginUser {
+    pub user: User,
+    pub password_hash: Option<String>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -368,6 +394,34 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces one row's envelope if it is still `old_auth`; the version and
     /// audit fields are untouched (the secrets themselves do not change).
     async fn secret_replace(&self, id: &str, old_auth: &str, new_auth: &str) -> StoreResult<bool>;
+
+    // ---- sign-in and sessions ----
+    async fn login_user(&self, email: &str) -> StoreResult<Option<LoginUser>>;
+    /// The user's tenants and roles, by slug.
+    async fn user_tenants(&self, user_id: &str) -> StoreResult<Vec<(Tenant, Role)>>;
+    /// Stores a session and removes expired ones.
+    async fn session_insert(&self, session: &SessionWrite) -> StoreResult<()>;
+    /// The session if it exists, is not past `expires_at`, was seen after
+    /// `idle_cutoff`, and its membership still exists.
+    async fn session_get(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRow>>;
+    async fn session_touch(&self, id_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn session_set_tenant(&self, id_hash: &str, tenant_id: &str) -> StoreResult<()>;
+    async fn session_delete(&self, id_hash: &str) -> StoreResult<()>;
+    /// Records one failed sign-in for each subject (account, address).
+    async fn login_failure_record(
+        &self,
+        subjects: &[String],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn login_failure_count(&self, subject: &str, since: DateTime<Utc>) -> StoreResult<i64>;
+    /// Forgets the failures of a subject (after a successful sign-in) and
+    /// any failure older than `before`.
+    async fn login_failure_clear(&self, subject: &str, before: DateTime<Utc>) -> StoreResult<()>;
 }
 
 pub type DynStore = Arc<dyn Store>;

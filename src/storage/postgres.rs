@@ -9,9 +9,9 @@
 
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
-    ConnectorInsert, ConnectorRow, ConnectorUpdate, MemberWrite, MembershipOutcome, MigrationState,
-    NewTokenRow, RevokeOutcome, SecretRow, Store, StoreError, StoreResult, TokenRow, UpdateOutcome,
-    UpsertOutcome, migrations,
+    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
+    MigrationState, NewTokenRow, RevokeOutcome, SecretRow, SessionRow, SessionWrite, Store,
+    StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome, migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
@@ -1187,5 +1187,176 @@ impl Store for PgStore {
             .await
             .map_err(map_err)?;
         Ok(n == 1)
+    }
+
+    async fn login_user(&self, email: &str) -> StoreResult<Option<LoginUser>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT id, email, display_name, password_hash FROM users WHERE email = $1",
+            )
+            .await
+            .map_err(map_err)?;
+        let row = c.query_opt(&stmt, &[&email]).await.map_err(map_err)?;
+        row.map(|r| {
+            Ok(LoginUser {
+                user: user_from_row(&r)?,
+                password_hash: col(&r, 3)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn user_tenants(&self, user_id: &str) -> StoreResult<Vec<(Tenant, Role)>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT t.id, t.slug, t.name, m.role FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+                 WHERE m.user_id = $1 ORDER BY t.slug COLLATE \"C\"",
+            )
+            .await
+            .map_err(map_err)?;
+        let rows = c.query(&stmt, &[&user_id]).await.map_err(map_err)?;
+        rows.iter()
+            .map(|r| Ok((tenant_from_row(r)?, parse_role(&col::<String>(r, 3)?)?)))
+            .collect()
+    }
+
+    async fn session_insert(&self, s: &SessionWrite) -> StoreResult<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        tx.execute("DELETE FROM sessions WHERE expires_at < $1", &[&s.now])
+            .await
+            .map_err(map_err)?;
+        tx.execute(
+            "INSERT INTO sessions (id_hash, user_id, tenant_id, csrf_token, created_at, last_seen_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $5, $6)",
+            &[
+                &s.id_hash,
+                &s.user_id,
+                &s.tenant_id,
+                &s.csrf_token,
+                &s.now,
+                &s.expires_at,
+            ],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session_get(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.csrf_token, s.last_seen_at
+                 FROM sessions s
+                 JOIN users u ON u.id = s.user_id
+                 JOIN memberships m ON m.user_id = s.user_id AND m.tenant_id = s.tenant_id
+                 JOIN tenants te ON te.id = s.tenant_id
+                 WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
+            )
+            .await
+            .map_err(map_err)?;
+        let row = c
+            .query_opt(&stmt, &[&id_hash, &now, &idle_cutoff])
+            .await
+            .map_err(map_err)?;
+        row.map(|r| {
+            Ok(SessionRow {
+                principal: Principal {
+                    user_id: col(&r, 0)?,
+                    email: col(&r, 1)?,
+                    display_name: col(&r, 2)?,
+                    tenant_id: col(&r, 3)?,
+                    tenant_slug: col(&r, 4)?,
+                    role: parse_role(&col::<String>(&r, 5)?)?,
+                    scopes: Vec::new(),
+                    via: AuthMethod::Session,
+                },
+                csrf_token: col(&r, 6)?,
+                last_seen_at: col(&r, 7)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn session_touch(&self, id_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1")
+            .await
+            .map_err(map_err)?;
+        c.execute(&stmt, &[&id_hash, &now]).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session_set_tenant(&self, id_hash: &str, tenant_id: &str) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "UPDATE sessions SET tenant_id = $2 WHERE id_hash = $1",
+            &[&id_hash, &tenant_id],
+        )
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session_delete(&self, id_hash: &str) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute("DELETE FROM sessions WHERE id_hash = $1", &[&id_hash])
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn login_failure_record(
+        &self,
+        subjects: &[String],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let stmt = tx
+            .prepare_cached("INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)")
+            .await
+            .map_err(map_err)?;
+        for s in subjects {
+            tx.execute(&stmt, &[s, &now]).await.map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn login_failure_count(&self, subject: &str, since: DateTime<Utc>) -> StoreResult<i64> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND failed_at > $2",
+            )
+            .await
+            .map_err(map_err)?;
+        let row = c
+            .query_one(&stmt, &[&subject, &since])
+            .await
+            .map_err(map_err)?;
+        col(&row, 0)
+    }
+
+    async fn login_failure_clear(&self, subject: &str, before: DateTime<Utc>) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "DELETE FROM login_failures WHERE subject = $1 OR failed_at < $2",
+            &[&subject, &before],
+        )
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 }

@@ -4,9 +4,9 @@
 
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
-    ConnectorInsert, ConnectorRow, ConnectorUpdate, MemberWrite, MembershipOutcome, MigrationState,
-    NewTokenRow, RevokeOutcome, SecretRow, Store, StoreError, StoreResult, TokenRow, UpdateOutcome,
-    UpsertOutcome, migrations,
+    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
+    MigrationState, NewTokenRow, RevokeOutcome, SecretRow, SessionRow, SessionWrite, Store,
+    StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome, migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
@@ -1164,6 +1164,204 @@ impl Store for SqliteStore {
                 )
                 .map_err(map_err)?;
             Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn login_user(&self, email: &str) -> StoreResult<Option<LoginUser>> {
+        let email = email.to_string();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id, email, display_name, password_hash FROM users WHERE email = ?1",
+                [&email],
+                |r| {
+                    Ok(LoginUser {
+                        user: User {
+                            id: r.get(0)?,
+                            email: r.get(1)?,
+                            display_name: r.get(2)?,
+                        },
+                        password_hash: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn user_tenants(&self, user_id: &str) -> StoreResult<Vec<(Tenant, Role)>> {
+        let user_id = user_id.to_string();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT t.id, t.slug, t.name, m.role FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+                     WHERE m.user_id = ?1 ORDER BY t.slug",
+                )
+                .map_err(map_err)?;
+            let raw = stmt
+                .query_map([&user_id], |r| Ok((tenant_from_row(r)?, r.get::<_, String>(3)?)))
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            raw.into_iter()
+                .map(|(t, role)| Ok((t, parse_role(&role)?)))
+                .collect()
+        })
+        .await
+    }
+
+    async fn session_insert(&self, s: &SessionWrite) -> StoreResult<()> {
+        let s = s.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "DELETE FROM sessions WHERE expires_at < ?1",
+                [ts(&s.now)],
+            )
+            .map_err(map_err)?;
+            tx.execute(
+                "INSERT INTO sessions (id_hash, user_id, tenant_id, csrf_token, created_at, last_seen_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                params![s.id_hash, s.user_id, s.tenant_id, s.csrf_token, ts(&s.now), ts(&s.expires_at)],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_get(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+        idle_cutoff: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRow>> {
+        let id_hash = id_hash.to_string();
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.csrf_token, s.last_seen_at
+                     FROM sessions s
+                     JOIN users u ON u.id = s.user_id
+                     JOIN memberships m ON m.user_id = s.user_id AND m.tenant_id = s.tenant_id
+                     JOIN tenants te ON te.id = s.tenant_id
+                     WHERE s.id_hash = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?3",
+                )
+                .map_err(map_err)?;
+            let row = stmt
+                .query_row(params![id_hash, ts(&now), ts(&idle_cutoff)], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                    ))
+                })
+                .optional()
+                .map_err(map_err)?;
+            row.map(|(uid, email, display, tid, slug, role, csrf, seen)| {
+                Ok(SessionRow {
+                    principal: Principal {
+                        user_id: uid,
+                        email,
+                        display_name: display,
+                        tenant_id: tid,
+                        tenant_slug: slug,
+                        role: parse_role(&role)?,
+                        scopes: Vec::new(),
+                        via: AuthMethod::Session,
+                    },
+                    csrf_token: csrf,
+                    last_seen_at: parse_ts(&seen)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn session_touch(&self, id_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let id_hash = id_hash.to_string();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE sessions SET last_seen_at = ?2 WHERE id_hash = ?1",
+                params![id_hash, ts(&now)],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_set_tenant(&self, id_hash: &str, tenant_id: &str) -> StoreResult<()> {
+        let (id_hash, tenant_id) = (id_hash.to_string(), tenant_id.to_string());
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE sessions SET tenant_id = ?2 WHERE id_hash = ?1",
+                params![id_hash, tenant_id],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_delete(&self, id_hash: &str) -> StoreResult<()> {
+        let id_hash = id_hash.to_string();
+        self.write(move |tx| {
+            tx.execute("DELETE FROM sessions WHERE id_hash = ?1", [&id_hash])
+                .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn login_failure_record(
+        &self,
+        subjects: &[String],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let subjects = subjects.to_vec();
+        self.write(move |tx| {
+            for s in &subjects {
+                tx.execute(
+                    "INSERT INTO login_failures (subject, failed_at) VALUES (?1, ?2)",
+                    params![s, ts(&now)],
+                )
+                .map_err(map_err)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn login_failure_count(&self, subject: &str, since: DateTime<Utc>) -> StoreResult<i64> {
+        let subject = subject.to_string();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM login_failures WHERE subject = ?1 AND failed_at > ?2",
+                params![subject, ts(&since)],
+                |r| r.get(0),
+            )
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn login_failure_clear(&self, subject: &str, before: DateTime<Utc>) -> StoreResult<()> {
+        let subject = subject.to_string();
+        self.write(move |tx| {
+            tx.execute(
+                "DELETE FROM login_failures WHERE subject = ?1 OR failed_at < ?2",
+                params![subject, ts(&before)],
+            )
+            .map_err(map_err)?;
+            Ok(())
         })
         .await
     }

@@ -8,4 +8,5 @@ mod api_connectors;
 mod api_docs;
 mod cli;
 mod secrets_at_rest;
+mod sessions;
 mod startup;

@@ -1,0 +1,212 @@
+//! Browser sign-in: password check with a throttle kept in the database (so
+//! it holds across replicas), sessions stored in the database with idle and
+//! absolute timeouts, and the CSRF token bound to each session.
+
+use super::{ServiceError, ServiceResult};
+use crate::domain::identity::{self, Principal, Tenant, normalize_email, verify_password};
+use crate::domain::time;
+use crate::storage::{SessionWrite, Store};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Duration;
+use rand::RngCore;
+use rand::rngs::OsRng;
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::OnceLock;
+
+/// A session ends after this long without a request…
+pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
+/// …and this long after sign-in, whatever happens.
+pub const ABSOLUTE_TIMEOUT_HOURS: i64 = 12;
+/// Failed sign-ins counted over this window…
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// …at most this many per account…
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// …and this many per client address.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// `last_seen_at` is written at most this often per session.
+const TOUCH_EVERY_SECONDS: i64 = 60;
+
+pub const COOKIE_NAME: &str = "connectors_session";
+
+/// Why a sign-in did not succeed. Unknown user and wrong password are the
+/// same case on purpose.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("invalid email or password")]
+    Invalid,
+    #[error("too many failed sign-ins; wait a few minutes and try again")]
+    Throttled,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<crate::storage::StoreError> for LoginError {
+    fn from(e: crate::storage::StoreError) -> Self {
+        LoginError::Service(e.into())
+    }
+}
+
+/// A session just created: the cookie value (shown once, to the browser).
+pub struct NewSession {
+    pub cookie_value: SecretString,
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A hash to verify against when the user does not exist, so both cases
+/// cost the same.
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        identity::hash_password(&SecretString::from("not a real password".to_string()))
+            .unwrap_or_default()
+    })
+}
+
+fn account_subject(email: &str) -> String {
+    format!("account:{email}")
+}
+
+fn address_subject(addr: &str) -> String {
+    format!("address:{addr}")
+}
+
+/// Checks the password and opens a session in the user's first tenant (by
+/// slug), or in `tenant_slug` when given and the user belongs to it.
+pub async fn login(
+    store: &dyn Store,
+    email: &str,
+    password: &SecretString,
+    client_addr: &str,
+) -> Result<NewSession, LoginError> {
+    let email = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+    let now = time::now();
+    let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let account = account_subject(&email);
+    let address = address_subject(client_addr);
+    if store.login_failure_count(&account, since).await? >= MAX_FAILURES_PER_ACCOUNT
+        || store.login_failure_count(&address, since).await? >= MAX_FAILURES_PER_ADDRESS
+    {
+        return Err(LoginError::Throttled);
+    }
+    let user = store.login_user(&email).await?;
+    let pw = password.clone();
+    let hash = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
+    // argon2 is deliberately slow: keep it off the async threads.
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        .await
+        .unwrap_or(false);
+    let user = match user {
+        Some(u) if ok && u.password_hash.is_some() => u,
+        _ => {
+            store.login_failure_record(&[account, address], now).await?;
+            return Err(LoginError::Invalid);
+        }
+    };
+    let tenants = store.user_tenants(&user.user.id).await?;
+    let Some((tenant, _)) = tenants.first() else {
+        store.login_failure_record(&[account, address], now).await?;
+        return Err(LoginError::Invalid);
+    };
+    store.login_failure_clear(&account, since).await?;
+    let value = random_token();
+    store
+        .session_insert(&SessionWrite {
+            id_hash: identity::hash_token(&value),
+            user_id: user.user.id,
+            tenant_id: tenant.id.clone(),
+            csrf_token: random_token(),
+            now,
+            expires_at: now + Duration::hours(ABSOLUTE_TIMEOUT_HOURS),
+        })
+        .await?;
+    Ok(NewSession {
+        cookie_value: SecretString::from(value),
+    })
+}
+
+/// The principal and CSRF token of a live session cookie.
+pub async fn authenticate(
+    store: &dyn Store,
+    cookie_value: &str,
+) -> ServiceResult<Option<(Principal, String)>> {
+    if cookie_value.is_empty() || cookie_value.len() > 100 {
+        return Ok(None);
+    }
+    let id_hash = identity::hash_token(cookie_value);
+    let now = time::now();
+    let idle_cutoff = now - Duration::minutes(IDLE_TIMEOUT_MINUTES);
+    let Some(row) = store.session_get(&id_hash, now, idle_cutoff).await? else {
+        return Ok(None);
+    };
+    if now - row.last_seen_at > Duration::seconds(TOUCH_EVERY_SECONDS) {
+        store.session_touch(&id_hash, now).await?;
+    }
+    Ok(Some((row.principal, row.csrf_token)))
+}
+
+pub async fn logout(store: &dyn Store, cookie_value: &SecretString) -> ServiceResult<()> {
+    store
+        .session_delete(&identity::hash_token(cookie_value.expose_secret()))
+        .await?;
+    Ok(())
+}
+
+/// The tenants the signed-in user can switch between.
+pub async fn tenants(store: &dyn Store, principal: &Principal) -> ServiceResult<Vec<Tenant>> {
+    Ok(store
+        .user_tenants(&principal.user_id)
+        .await?
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect())
+}
+
+/// Moves the session to another of the user's tenants.
+pub async fn switch_tenant(
+    store: &dyn Store,
+    principal: &Principal,
+    cookie_value: &str,
+    tenant_slug: &str,
+) -> ServiceResult<()> {
+    let target = store
+        .user_tenants(&principal.user_id)
+        .await?
+        .into_iter()
+        .find(|(t, _)| t.slug == tenant_slug)
+        .ok_or_else(|| ServiceError::NotFound("you are not a member of that tenant".into()))?;
+    store
+        .session_set_tenant(&identity::hash_token(cookie_value), &target.0.id)
+        .await?;
+    Ok(())
+}
+
+/// Constant-time comparison of CSRF tokens.
+pub fn csrf_matches(expected: &str, given: &str) -> bool {
+    let (a, b) = (expected.as_bytes(), given.as_bytes());
+    if a.len() != b.len() || a.is_empty() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csrf_matches;
+
+    #[test]
+    fn csrf_comparison() {
+        assert!(csrf_matches("abc", "abc"));
+        assert!(!csrf_matches("abc", "abd"));
+        assert!(!csrf_matches("abc", "ab"));
+        assert!(!csrf_matches("", ""));
+    }
+}

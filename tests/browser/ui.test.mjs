@@ -1,0 +1,367 @@
+// End-to-end tests of the web UI in a real headless Chromium (Debian's
+// chromium driven by playwright-core), against the real binary on
+// 127.0.0.1. The full suite runs on SQLite; a smoke pass runs on
+// PostgreSQL. Screenshots of the catalog, installed and add-form screens
+// are written to docs/screenshots/.
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import net from "node:net";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const bin = process.env.CONNECTORS_BIN || join(root, "target", "debug", "connectors");
+const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const pgAdmin = process.env.CONNECTORS_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+const screenshots = join(root, "docs", "screenshots");
+const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
+const PASSWORD = "browser-test-password";
+const MEMBER_PASSWORD = "member-test-password";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+function cleanEnv(extra) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith("CONNECTORS_") && k !== "RUST_LOG") env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/** Starts the real binary on a fresh database; returns helpers. */
+async function startServer(kind) {
+  const dir = mkdtempSync(join(tmpdir(), "connectors-ui-"));
+  const port = await freePort();
+  const env = {
+    CONNECTORS_BIND: `127.0.0.1:${port}`,
+    CONNECTORS_DATA_DIR: dir,
+    CONNECTORS_BOOTSTRAP_PASSWORD: PASSWORD,
+    CONNECTORS_LOG_LEVEL: "warn",
+  };
+  let pgName = null;
+  if (kind === "postgres") {
+    pgName = `ui_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+    execFileSync("psql", [pgAdmin, "-q", "-c", `CREATE DATABASE ${pgName}`]);
+    env.CONNECTORS_DATABASE_URL = pgAdmin.replace(/\/[^/]*$/, `/${pgName}`);
+    env.CONNECTORS_ENCRYPTION_KEYS = execFileSync(bin, ["keys", "generate"], { env: cleanEnv({}) }).toString().trim();
+  }
+  const child = spawn(bin, ["serve"], { env: cleanEnv(env), stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline || child.exitCode !== null) {
+      throw new Error(`server did not start: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const cli = (args, input) =>
+    execFileSync(bin, args, { env: cleanEnv(env), input, stdio: ["pipe", "pipe", "pipe"] }).toString().trim();
+  return {
+    base,
+    cli,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      if (pgName) execFileSync("psql", [pgAdmin, "-q", "-c", `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launch() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+async function signIn(page, base, email, password) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${base}/features/connectors/catalog`);
+}
+
+async function axeCheck(page, label) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
+  });
+  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad, [], `${label}: serious or critical accessibility violations`);
+}
+
+async function expectToast(page, text) {
+  await page.locator("#toasts .toast", { hasText: text }).first().waitFor({ state: "visible", timeout: 10000 });
+}
+
+describe("web UI on SQLite", () => {
+  let server;
+  let browser;
+  let context;
+  let page;
+
+  before(async () => {
+    server = await startServer("sqlite");
+    server.cli(["user", "create", "--tenant", "default", "--email", "member@localhost", "--role", "member", "--password-stdin"], `${MEMBER_PASSWORD}\n`);
+    browser = await launch();
+    // axe is injected with page.evaluate, which the CSP does not govern.
+    context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    page = await context.newPage();
+    mkdirSync(screenshots, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("a wrong password is refused like an unknown user, the right one signs in", async () => {
+    await page.goto(`${server.base}/features/connectors/catalog`);
+    await page.waitForURL(`${server.base}/login`);
+    await page.getByLabel("Email").fill("admin@localhost");
+    await page.getByLabel("Password").fill("wrong password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const wrong = await page.getByRole("alert").textContent();
+    await page.getByLabel("Email").fill("nobody@localhost");
+    await page.getByLabel("Password").fill("wrong password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    assert.equal(await page.getByRole("alert").textContent(), wrong);
+    await signIn(page, server.base, "admin@localhost", PASSWORD);
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === "connectors_session");
+    assert.ok(session.httpOnly);
+    assert.equal(session.sameSite, "Lax");
+  });
+
+  test("the catalog shows four cards and search narrows them without a reload", async () => {
+    const cards = page.locator(".catalog-card");
+    await cards.first().waitFor();
+    assert.equal(await cards.count(), 4);
+    for (const key of ["twitter", "wordpress", "linkedin", "medium"]) {
+      assert.equal(await page.locator(`.catalog-card[data-key="${key}"]`).count(), 1, key);
+    }
+    await axeCheck(page, "catalog");
+    await page.screenshot({ path: join(screenshots, "catalog.png"), fullPage: true });
+    await page.evaluate(() => (window.__marker = "same page"));
+    await page.getByLabel("Search the catalog").fill("word");
+    await page.waitForFunction(() => document.querySelectorAll(".catalog-card").length === 1);
+    assert.equal(await page.locator('.catalog-card[data-key="wordpress"]').count(), 1);
+    await page.getByLabel("Category").selectOption("social");
+    await page.waitForFunction(() => document.querySelectorAll(".catalog-card").length === 0);
+    await page.getByLabel("Search the catalog").fill("");
+    await page.waitForFunction(() => document.querySelectorAll(".catalog-card").length === 2);
+    assert.equal(await page.evaluate(() => window.__marker), "same page", "no reload");
+    await page.getByLabel("Category").selectOption("");
+    await page.waitForFunction(() => document.querySelectorAll(".catalog-card").length === 4);
+  });
+
+  test("add a WordPress connector: inline error, fix, toast, new card", async () => {
+    await page.locator('.catalog-card[data-key="wordpress"]').getByRole("button", { name: /Add/ }).click();
+    const dialog = page.locator("dialog#modal");
+    await dialog.waitFor({ state: "visible" });
+    await page.getByLabel("Name", { exact: false }).first().fill("Company blog");
+    await page.locator('[name="config.site_url"]').fill("not a url");
+    await page.locator('[name="config.username"]').fill("editor");
+    await page.locator('[name="auth.application_password"]').fill("abcd EFGH ijkl MNOP qrst UVWX");
+    // Every input has a label.
+    const unlabeled = await page.evaluate(() =>
+      [...document.querySelectorAll("dialog input:not([type=hidden]), dialog select, dialog textarea")]
+        .filter((el) => !(el.labels && el.labels.length))
+        .map((el) => el.name),
+    );
+    assert.deepEqual(unlabeled, []);
+    await axeCheck(page, "add form");
+    await page.locator("dialog#modal").evaluate((d) => (d.scrollTop = 0));
+    await page.screenshot({ path: join(screenshots, "add-form.png") });
+    await page.getByRole("button", { name: "Add connector" }).click();
+    const error = page.locator("#f-config-site_url-error");
+    await error.waitFor({ state: "visible" });
+    assert.match(await error.textContent(), /must/);
+    assert.equal(await page.locator('[name="config.site_url"]').getAttribute("aria-invalid"), "true");
+    // The secret was not echoed back into the form.
+    assert.equal(await page.locator('[name="auth.application_password"]').inputValue(), "");
+    await page.locator('[name="config.site_url"]').fill("https://blog.example.com");
+    await page.locator('[name="auth.application_password"]').fill("abcd EFGH ijkl MNOP qrst UVWX");
+    await page.getByRole("button", { name: "Add connector" }).click();
+    await expectToast(page, "Added “Company blog”.");
+    await dialog.waitFor({ state: "hidden" });
+    await page.getByRole("link", { name: "Installed" }).click();
+    await page.waitForURL(`${server.base}/features/connectors/installed`);
+    const card = page.locator(".installed-card", { hasText: "Company blog" });
+    await card.waitFor();
+    assert.ok(await card.getAttribute("data-id"));
+    await axeCheck(page, "installed");
+  });
+
+  test("configure: update one secret while another is kept", async () => {
+    const admin = server.cli(["token", "create", "--tenant", "default", "--email", "admin@localhost"]);
+    const reader = server.cli(["token", "create", "--tenant", "default", "--email", "admin@localhost", "--scope", "credentials:read"]);
+    const created = await fetch(`${server.base}/features/connectors/api/connectors`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        catalog_key: "twitter",
+        name: "News account",
+        config: { username: "acme_news" },
+        auth: {
+          api_key: "AAAAAAAAAAAAAAAAAAAAAAAAA",
+          api_secret: "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+          access_token: "1234567890-CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+          access_token_secret: "DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
+        },
+      }),
+    });
+    assert.equal(created.status, 201);
+    const { id } = await created.json();
+    await page.reload();
+    const card = page.locator(`.installed-card[data-id="${id}"]`);
+    await card.getByRole("button", { name: /Configure/ }).click();
+    await page.locator("dialog#modal").waitFor({ state: "visible" });
+    const secretInput = page.locator('[name="auth.api_key"]');
+    assert.ok(await secretInput.isHidden(), "a set secret is not an input until asked");
+    await page.locator('[data-reveal="f-auth-api_key"]').click();
+    await secretInput.fill("ZZZZZZZZZZZZZZZZZZZZZZZZZ");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expectToast(page, "Saved");
+    const creds = await (await fetch(`${server.base}/features/connectors/api/connectors/${id}/credentials`, {
+      headers: { authorization: `Bearer ${reader}` },
+    })).json();
+    assert.equal(creds.api_key, "ZZZZZZZZZZZZZZZZZZZZZZZZZ");
+    assert.equal(creds.api_secret, "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
+    assert.equal(creds.access_token_secret, "DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD");
+  });
+
+  test("activate and deactivate", async () => {
+    const card = page.locator(".installed-card", { hasText: "Company blog" });
+    await card.getByRole("button", { name: /^Activate/ }).click();
+    await expectToast(page, "Activated");
+    await page.locator(".installed-card", { hasText: "Company blog" }).locator(".badge", { hasText: "active" }).waitFor();
+    await page.screenshot({ path: join(screenshots, "installed.png"), fullPage: true });
+    await page.locator(".installed-card", { hasText: "Company blog" }).getByRole("button", { name: /Deactivate/ }).click();
+    await expectToast(page, "Deactivated");
+    await page.locator(".installed-card", { hasText: "Company blog" }).locator(".badge", { hasText: "inactive" }).waitFor();
+  });
+
+  test("delete asks for confirmation", async () => {
+    const card = page.locator(".installed-card", { hasText: "Company blog" });
+    page.once("dialog", (d) => d.dismiss());
+    await card.getByRole("button", { name: /Delete/ }).click();
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator(".installed-card", { hasText: "Company blog" }).count(), 1, "kept when dismissed");
+    page.once("dialog", (d) => d.accept());
+    await card.getByRole("button", { name: /Delete/ }).click();
+    await expectToast(page, "Deleted");
+    await page.waitForFunction(() => ![...document.querySelectorAll(".installed-card")].some((c) => c.textContent.includes("Company blog")));
+  });
+
+  test("a form post without the CSRF token is refused", async () => {
+    const status = await page.evaluate(async () => {
+      const body = new URLSearchParams({ name: "Sneaky", "config.site_url": "https://x.example", "config.username": "u" });
+      const r = await fetch("/features/connectors/forms/new/wordpress", { method: "POST", body });
+      return r.status;
+    });
+    assert.equal(status, 403);
+    const withToken = await page.evaluate(async () => {
+      const token = document.querySelector('meta[name="csrf-token"]').content;
+      const r = await fetch("/features/connectors/api/connectors", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": token },
+        body: JSON.stringify({ catalog_key: "medium", name: "Via session", config: {} }),
+      });
+      const created = await r.json();
+      const creds = await fetch(`/features/connectors/api/connectors/${created.id}/credentials`);
+      return [r.status, creds.status];
+    });
+    assert.deepEqual(withToken, [201, 403], "sessions may use the API but never read credentials");
+  });
+
+  test("a member sees no change controls", async () => {
+    const memberContext = await browser.newContext();
+    const mp = await memberContext.newPage();
+    await signIn(mp, server.base, "member@localhost", MEMBER_PASSWORD);
+    await mp.locator(".catalog-card").first().waitFor();
+    assert.equal(await mp.getByRole("button", { name: /^Add/ }).count(), 0);
+    await mp.getByRole("link", { name: "Installed" }).click();
+    await mp.locator(".installed-card").first().waitFor();
+    for (const name of [/Configure/, /Activate/, /Deactivate/, /Delete/]) {
+      assert.equal(await mp.getByRole("button", { name }).count(), 0, String(name));
+    }
+    await memberContext.close();
+  });
+
+  test("sign out ends the session", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(`${server.base}/login`);
+    await page.goto(`${server.base}/features/connectors/installed`);
+    await page.waitForURL(`${server.base}/login`);
+  });
+});
+
+describe("web UI on PostgreSQL (smoke)", () => {
+  let server;
+  let browser;
+  let page;
+
+  before(async () => {
+    server = await startServer("postgres");
+    browser = await launch();
+    page = await (await browser.newContext()).newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("sign in, add, delete", async () => {
+    await signIn(page, server.base, "admin@localhost", PASSWORD);
+    await page.locator('.catalog-card[data-key="medium"]').getByRole("button", { name: /Add/ }).click();
+    await page.locator("dialog#modal").waitFor({ state: "visible" });
+    await page.locator('[name="name"]').fill("Stories");
+    await page.locator('[name="auth.integration_token"]').fill("abcdefghijklmnopqrstuvwxyz0123456789");
+    await page.getByRole("button", { name: "Add connector" }).click();
+    await expectToast(page, "Added");
+    await page.getByRole("link", { name: "Installed" }).click();
+    const card = page.locator(".installed-card", { hasText: "Stories" });
+    await card.waitFor();
+    page.once("dialog", (d) => d.accept());
+    await card.getByRole("button", { name: /Delete/ }).click();
+    await expectToast(page, "Deleted");
+    await page.locator(".empty").waitFor();
+  });
+});

@@ -1,0 +1,368 @@
+//! Sign-in, sessions, CSRF and the login throttle over HTTP.
+
+use crate::api_connectors::wordpress;
+use crate::both_databases;
+use crate::support::{TestApp, TestDb, assert_envelope};
+use connectors::domain::identity::Role;
+use connectors::service::identity as svc;
+use secrecy::SecretString;
+use serde_json::Value;
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Signs in through the form; returns the session cookie pair.
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    no_redirects()
+        .post(app.url("/login"))
+        .header("origin", app.base.clone())
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn session_cookie(res: &reqwest::Response) -> String {
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_string()
+}
+
+async fn csrf_of(app: &TestApp, cookie: &str) -> String {
+    let html = app
+        .http
+        .get(app.url("/features/connectors/catalog"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("name=\"csrf-token\" content=\"").unwrap()
+        + "name=\"csrf-token\" content=\"".len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+async fn add_user(app: &TestApp, tenant: &str, email: &str, role: Role, password: &str) {
+    let store = app.store.as_ref();
+    if store.tenant_by_slug(tenant).await.unwrap().is_none() {
+        svc::create_tenant(store, tenant, None).await.unwrap();
+    }
+    svc::add_member(
+        store,
+        tenant,
+        email,
+        role,
+        Some(&SecretString::from(password.to_string())),
+    )
+    .await
+    .unwrap();
+}
+
+both_databases!(sign_in_sessions_and_csrf, |db: TestDb| async move {
+    let app = TestApp::spawn(db).await;
+    add_user(&app, "acme", "ann@acme.test", Role::Admin, "correct horse").await;
+
+    // Unknown user and wrong password answer alike.
+    let wrong = sign_in(&app, "ann@acme.test", "nope nope").await;
+    let unknown = sign_in(&app, "who@acme.test", "nope nope").await;
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(unknown.status(), 401);
+    assert!(wrong.headers().get("set-cookie").is_none());
+    let (a, b) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
+    assert!(a.contains("Invalid email or password."));
+    assert_eq!(
+        a.replace("ann@acme.test", "X"),
+        b.replace("who@acme.test", "X")
+    );
+
+    // A cross-site sign-in form is refused.
+    let cross = no_redirects()
+        .post(app.url("/login"))
+        .header("origin", "http://evil.example")
+        .form(&[("email", "ann@acme.test"), ("password", "correct horse")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+
+    let ok = sign_in(&app, "ann@acme.test", "correct horse").await;
+    assert_eq!(ok.status(), 303);
+    let cookie = session_cookie(&ok);
+    // A new id at every sign-in.
+    let again = session_cookie(&sign_in(&app, "ann@acme.test", "correct horse").await);
+    assert_ne!(cookie, again);
+
+    // The session reads the API; writes need the CSRF token and same origin.
+    let list = app
+        .http
+        .get(app.api("/installed"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    let csrf = csrf_of(&app, &cookie).await;
+    let no_token = app
+        .http
+        .post(app.api("/connectors"))
+        .header("cookie", &cookie)
+        .json(&wordpress("A"))
+        .send()
+        .await
+        .unwrap();
+    assert_envelope(no_token, 403, "forbidden").await;
+    let bad_token = app
+        .http
+        .post(app.api("/connectors"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", "x")
+        .json(&wordpress("A"))
+        .send()
+        .await
+        .unwrap();
+    assert_envelope(bad_token, 403, "forbidden").await;
+    let other_origin = app
+        .http
+        .post(app.api("/connectors"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .header("origin", "http://evil.example")
+        .json(&wordpress("A"))
+        .send()
+        .await
+        .unwrap();
+    assert_envelope(other_origin, 403, "forbidden").await;
+    let cross_site = app
+        .http
+        .post(app.api("/connectors"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .header("sec-fetch-site", "cross-site")
+        .json(&wordpress("A"))
+        .send()
+        .await
+        .unwrap();
+    assert_envelope(cross_site, 403, "forbidden").await;
+    let created = app
+        .http
+        .post(app.api("/connectors"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .header("origin", app.base.clone())
+        .json(&wordpress("A"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let c: Value = created.json().await.unwrap();
+    assert_eq!(c["created_by_name"], "ann");
+    // The token of another session does not work with this one.
+    let other_csrf = csrf_of(&app, &again).await;
+    assert_ne!(csrf, other_csrf);
+    let mixed = app
+        .http
+        .delete(app.api(&format!("/connectors/{}", c["id"].as_str().unwrap())))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &other_csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_envelope(mixed, 403, "forbidden").await;
+    // Sessions never read credentials, even with the CSRF token.
+    let creds = app
+        .http
+        .get(app.api(&format!(
+            "/connectors/{}/credentials",
+            c["id"].as_str().unwrap()
+        )))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_envelope(creds, 403, "forbidden").await;
+    // A GET never changes state: the form routes only answer unsafe methods.
+    let get_delete = app
+        .http
+        .get(app.url(&format!(
+            "/features/connectors/forms/{}",
+            c["id"].as_str().unwrap()
+        )))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get_delete.status(), 405);
+
+    // Logout needs the token too, then the session is gone.
+    let refused = no_redirects()
+        .post(app.url("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("_csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let out = no_redirects()
+        .post(app.url("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert!(
+        out.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let after = app
+        .http
+        .get(app.api("/installed"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_envelope(after, 401, "unauthorized").await;
+    let page = no_redirects()
+        .get(app.url("/features/connectors/installed"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 303);
+    assert_eq!(page.headers()["location"], "/login");
+    app.stop().await;
+});
+
+both_databases!(
+    failed_sign_ins_are_throttled_per_account,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        add_user(
+            &app,
+            "acme",
+            "bob@acme.test",
+            Role::Member,
+            "right password",
+        )
+        .await;
+        for _ in 0..5 {
+            assert_eq!(sign_in(&app, "bob@acme.test", "wrong").await.status(), 401);
+        }
+        // Even the right password is refused while throttled.
+        let throttled = sign_in(&app, "bob@acme.test", "right password").await;
+        assert_eq!(throttled.status(), 429);
+        assert!(
+            throttled
+                .text()
+                .await
+                .unwrap()
+                .contains("Too many failed sign-ins")
+        );
+        // Another account from the same address is not yet affected.
+        add_user(&app, "acme", "cat@acme.test", Role::Member, "cat password").await;
+        assert_eq!(
+            sign_in(&app, "cat@acme.test", "cat password")
+                .await
+                .status(),
+            303
+        );
+        app.stop().await;
+    }
+);
+
+both_databases!(
+    users_switch_between_their_tenants,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        add_user(&app, "acme", "dee@multi.test", Role::Admin, "dee password").await;
+        add_user(
+            &app,
+            "globex",
+            "dee@multi.test",
+            Role::Member,
+            "dee password",
+        )
+        .await;
+        let cookie = session_cookie(&sign_in(&app, "dee@multi.test", "dee password").await);
+        let csrf = csrf_of(&app, &cookie).await;
+        let created = app
+            .http
+            .post(app.api("/connectors"))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .json(&wordpress("In acme"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+        let page = app
+            .http
+            .get(app.url("/features/connectors/catalog"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("name=\"tenant\""),
+            "a tenant switcher is shown"
+        );
+        let switched = no_redirects()
+            .post(app.url("/switch-tenant"))
+            .header("cookie", &cookie)
+            .form(&[("_csrf", csrf.as_str()), ("tenant", "globex")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(switched.status(), 303);
+        let list: Value = app
+            .http
+            .get(app.api("/installed"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            list["items"],
+            serde_json::json!([]),
+            "globex sees none of acme's connectors"
+        );
+        // In globex Dee is a member: no writes.
+        let denied = app
+            .http
+            .post(app.api("/connectors"))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .json(&wordpress("In globex"))
+            .send()
+            .await
+            .unwrap();
+        assert_envelope(denied, 403, "forbidden").await;
+        let not_member = no_redirects()
+            .post(app.url("/switch-tenant"))
+            .header("cookie", &cookie)
+            .form(&[("_csrf", csrf.as_str()), ("tenant", "initech")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(not_member.status(), 404);
+        app.stop().await;
+    }
+);

@@ -2,7 +2,7 @@
 // chromium driven by playwright-core), against the real binary on
 // 127.0.0.1. The full suite runs on SQLite; a smoke pass runs on
 // PostgreSQL. Screenshots of the catalog, installed and add-form screens
-// are written to docs/screenshots/.
+// are saved on every run (see `screenshots` below).
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -18,7 +18,9 @@ const root = join(here, "..", "..");
 const bin = process.env.CONNECTORS_BIN || join(root, "target", "debug", "connectors");
 const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const pgAdmin = process.env.CONNECTORS_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/postgres";
-const screenshots = join(root, "docs", "screenshots");
+// Screenshots go to tests/browser/artifacts; with UPDATE_SCREENSHOTS=1 they
+// replace the ones the README shows.
+const screenshots = process.env.UPDATE_SCREENSHOTS === "1" ? join(root, "docs", "screenshots") : join(here, "artifacts");
 const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
 const PASSWORD = "browser-test-password";
 const MEMBER_PASSWORD = "member-test-password";

@@ -49,6 +49,36 @@
     }
   }
 
+  // Keep Tab and Shift+Tab inside the open dialog.
+  function focusables(root) {
+    return Array.prototype.filter.call(
+      root.querySelectorAll("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])"),
+      function (el) {
+        return !el.disabled && !el.hidden && el.offsetParent !== null;
+      },
+    );
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Tab" || !dialog || !dialog.open) {
+      return;
+    }
+    var items = focusables(dialog);
+    if (!items.length) {
+      return;
+    }
+    var first = items[0];
+    var last = items[items.length - 1];
+    var inside = dialog.contains(document.activeElement);
+    if (e.shiftKey && (document.activeElement === first || !inside)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (document.activeElement === last || !inside)) {
+      e.preventDefault();
+      first.focus();
+    }
+  });
+
   if (dialog) {
     dialog.addEventListener("close", function () {
       document.getElementById("modal-body").textContent = "";

@@ -291,6 +291,31 @@ describe("web UI on SQLite", () => {
     await page.waitForFunction(() => ![...document.querySelectorAll(".installed-card")].some((c) => c.textContent.includes("Company blog")));
   });
 
+  test("usable with the keyboard and on a phone-width screen", async () => {
+    await page.goto(`${server.base}/features/connectors/catalog`);
+    const add = page.locator('.catalog-card[data-key="medium"]').getByRole("button", { name: /Add/ });
+    await add.focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.locator("dialog#modal");
+    await dialog.waitFor({ state: "visible" });
+    assert.ok(await page.evaluate(() => document.getElementById("modal").contains(document.activeElement)), "focus moves into the dialog");
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press("Tab");
+      assert.ok(await page.evaluate(() => document.getElementById("modal").contains(document.activeElement)), "focus stays inside");
+    }
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    assert.ok(await add.evaluate((el) => el === document.activeElement), "focus returns to the Add button");
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of ["catalog", "installed"]) {
+      await page.goto(`${server.base}/features/connectors/${path}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${path}: no sideways scrolling at phone width (${overflow}px)`);
+    }
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
   test("a form post without the CSRF token is refused", async () => {
     const status = await page.evaluate(async () => {
       const body = new URLSearchParams({ name: "Sneaky", "config.site_url": "https://x.example", "config.username": "u" });

@@ -367,84 +367,142 @@ both_databases!(
     }
 );
 
-both_databases!(idle_and_absolute_timeouts_end_sessions, |db: TestDb| async move {
-    use chrono::Duration;
-    use connectors::domain::identity::hash_token;
-    use connectors::domain::time;
-    use connectors::storage::SessionWrite;
-    let app = TestApp::spawn(db).await;
-    add_user(&app, "acme", "eve@acme.test", Role::Admin, "eve password").await;
-    let user = app.store.login_user("eve@acme.test").await.unwrap().unwrap().user;
-    let tenant = app.store.tenant_by_slug("acme").await.unwrap().unwrap();
-    let now = time::now();
-    let cases = [
-        ("idle", now - Duration::minutes(45), now + Duration::hours(1)),
-        ("expired", now - Duration::minutes(1), now - Duration::seconds(1)),
-        ("live", now - Duration::minutes(1), now + Duration::hours(1)),
-    ];
-    for (value, created, expires) in cases {
-        app.store
-            .session_insert(&SessionWrite {
-                id_hash: hash_token(value),
-                user_id: user.id.clone(),
-                tenant_id: tenant.id.clone(),
-                csrf_token: "t".into(),
-                now: created,
-                expires_at: expires,
-            })
+both_databases!(
+    idle_and_absolute_timeouts_end_sessions,
+    |db: TestDb| async move {
+        use chrono::Duration;
+        use connectors::domain::identity::hash_token;
+        use connectors::domain::time;
+        use connectors::storage::SessionWrite;
+        let app = TestApp::spawn(db).await;
+        add_user(&app, "acme", "eve@acme.test", Role::Admin, "eve password").await;
+        let user = app
+            .store
+            .login_user("eve@acme.test")
             .await
-            .unwrap();
-        let res = app
-            .http
-            .get(app.api("/installed"))
-            .header("cookie", format!("connectors_session={value}"))
-            .send()
-            .await
-            .unwrap();
-        let expected = if value == "live" { 200 } else { 401 };
-        assert_eq!(res.status().as_u16(), expected, "{value}");
+            .unwrap()
+            .unwrap()
+            .user;
+        let tenant = app.store.tenant_by_slug("acme").await.unwrap().unwrap();
+        let now = time::now();
+        let cases = [
+            (
+                "idle",
+                now - Duration::minutes(45),
+                now + Duration::hours(1),
+            ),
+            (
+                "expired",
+                now - Duration::minutes(1),
+                now - Duration::seconds(1),
+            ),
+            ("live", now - Duration::minutes(1), now + Duration::hours(1)),
+        ];
+        for (value, created, expires) in cases {
+            app.store
+                .session_insert(&SessionWrite {
+                    id_hash: hash_token(value),
+                    user_id: user.id.clone(),
+                    tenant_id: tenant.id.clone(),
+                    csrf_token: "t".into(),
+                    now: created,
+                    expires_at: expires,
+                })
+                .await
+                .unwrap();
+            let res = app
+                .http
+                .get(app.api("/installed"))
+                .header("cookie", format!("connectors_session={value}"))
+                .send()
+                .await
+                .unwrap();
+            let expected = if value == "live" { 200 } else { 401 };
+            assert_eq!(res.status().as_u16(), expected, "{value}");
+        }
+        app.stop().await;
     }
-    app.stop().await;
-});
+);
 
-both_databases!(failed_sign_ins_are_throttled_per_address, |db: TestDb| async move {
-    let app = TestApp::spawn(db).await;
-    add_user(&app, "acme", "fay@acme.test", Role::Member, "fay password").await;
-    for i in 0..20 {
-        let res = sign_in(&app, &format!("nobody{i}@acme.test"), "wrong").await;
-        assert_eq!(res.status(), 401);
+both_databases!(
+    failed_sign_ins_are_throttled_per_address,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        add_user(&app, "acme", "fay@acme.test", Role::Member, "fay password").await;
+        for i in 0..20 {
+            let res = sign_in(&app, &format!("nobody{i}@acme.test"), "wrong").await;
+            assert_eq!(res.status(), 401);
+        }
+        let res = sign_in(&app, "fay@acme.test", "fay password").await;
+        assert_eq!(
+            res.status(),
+            429,
+            "the address is throttled across accounts"
+        );
+        app.stop().await;
     }
-    let res = sign_in(&app, "fay@acme.test", "fay password").await;
-    assert_eq!(res.status(), 429, "the address is throttled across accounts");
-    app.stop().await;
-});
+);
 
 both_databases!(pages_carry_security_headers, |db: TestDb| async move {
     let app = TestApp::spawn(db).await;
     add_user(&app, "acme", "gus@acme.test", Role::Admin, "gus password").await;
     let cookie = session_cookie(&sign_in(&app, "gus@acme.test", "gus password").await);
-    for path in ["/login", "/features/connectors/catalog", "/features/connectors/installed", "/features/connectors/forms/new/wordpress"] {
-        let res = app.http.get(app.url(path)).header("cookie", &cookie).send().await.unwrap();
+    for path in [
+        "/login",
+        "/features/connectors/catalog",
+        "/features/connectors/installed",
+        "/features/connectors/forms/new/wordpress",
+    ] {
+        let res = app
+            .http
+            .get(app.url(path))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200, "{path}");
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"));
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["x-frame-options"], "DENY");
         assert_eq!(h["referrer-policy"], "same-origin");
         assert_eq!(h["cache-control"], "no-store", "{path}");
         let html = res.text().await.unwrap();
-        assert!(!html.contains("<script>") && !html.contains(" style=\""), "{path}: no inline script or style");
+        assert!(
+            !html.contains("<script>") && !html.contains(" style=\""),
+            "{path}: no inline script or style"
+        );
         for attr in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
-            assert!(!html.contains(attr), "{path}: nothing from other hosts ({attr})");
+            assert!(
+                !html.contains(attr),
+                "{path}: nothing from other hosts ({attr})"
+            );
         }
     }
     // Fields render in the schema's order on every database.
-    let form = app.http.get(app.url("/features/connectors/forms/new/wordpress")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
-    let pos = |n: &str| form.find(&format!("name=\"{n}\"")).unwrap_or_else(|| panic!("{n}"));
+    let form = app
+        .http
+        .get(app.url("/features/connectors/forms/new/wordpress"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let pos = |n: &str| {
+        form.find(&format!("name=\"{n}\""))
+            .unwrap_or_else(|| panic!("{n}"))
+    };
     assert!(pos("config.site_url") < pos("config.username"));
     assert!(pos("config.username") < pos("config.default_status"));
-    assert!(form.contains("type=\"password\"") && form.contains("name=\"auth.application_password\""));
+    assert!(
+        form.contains("type=\"password\"") && form.contains("name=\"auth.application_password\"")
+    );
     app.stop().await;
 });

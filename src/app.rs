@@ -61,6 +61,7 @@ impl Application {
             connectors: crate::service::connectors::Connectors::new(store.clone(), keys.clone()),
             store,
             keys,
+            metrics: Arc::new(crate::web::metrics::Metrics::default()),
             settings: Arc::new(Settings {
                 max_body_bytes: config.max_body_bytes,
                 cookie_secure: config.cookie_secure,

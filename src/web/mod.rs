@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod form;
+pub mod metrics;
 pub mod ops;
 pub mod pages;
 
@@ -33,6 +34,7 @@ pub struct AppState {
     pub connectors: Connectors,
     pub keys: Arc<KeyRing>,
     pub settings: Arc<Settings>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// The parts of the configuration the web edge uses.
@@ -96,6 +98,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 /// The complete application router, as served in production and in tests.
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
+    let metrics = state.metrics.clone();
     let (api, doc) = api_router();
     let doc = Arc::new(doc.to_json().unwrap_or_else(|_| "{}".to_string()));
     api.route(
@@ -112,6 +115,7 @@ pub fn router(state: AppState) -> Router {
     )
     .merge(pages::routes())
     .route("/assets/{version}/{*path}", get(assets::serve))
+    .route("/metrics", get(ops::metrics))
     .route("/healthz", get(ops::healthz))
     .route("/readyz", get(ops::readyz))
     .fallback(not_found)
@@ -128,7 +132,7 @@ pub fn router(state: AppState) -> Router {
         reject_large_bodies,
     ))
     .layer(middleware::from_fn(security_headers))
-    .layer(middleware::from_fn(request_log))
+    .layer(middleware::from_fn_with_state(metrics, request_log))
 }
 
 /// Headers every response carries: a strict Content-Security-Policy (no
@@ -222,7 +226,11 @@ fn incoming_request_id(req: &Request) -> Option<String> {
 /// Gives every request an id (kept from `X-Request-Id` when well-formed),
 /// echoes it, and writes one log line per request: method, route, status,
 /// duration. Never headers, bodies, query strings, cookies or tokens.
-async fn request_log(mut req: Request, next: Next) -> Response {
+async fn request_log(
+    axum::extract::State(metrics): axum::extract::State<Arc<metrics::Metrics>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let start = Instant::now();
     let id = incoming_request_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let method = req.method().clone();
@@ -236,7 +244,9 @@ async fn request_log(mut req: Request, next: Next) -> Response {
         .map(|r| r.0.clone())
         .unwrap_or_else(|| "(unmatched)".to_string());
     let status = res.status().as_u16();
-    let micros = start.elapsed().as_micros() as u64;
+    let elapsed = start.elapsed();
+    let micros = elapsed.as_micros() as u64;
+    metrics.observe(method.as_str(), &route, status, elapsed.as_secs_f64());
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID.clone(), v);
     }

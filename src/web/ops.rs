@@ -23,3 +23,14 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, AppErr
         }
     }
 }
+
+/// Prometheus metrics: request counts and latencies by route and status.
+pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}

@@ -267,6 +267,11 @@ impl TestApp {
         }
     }
 
+    /// The configuration this app was started with (for a second replica).
+    pub fn config(&self) -> Config {
+        self._db.config()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -8,6 +8,7 @@ mod api_connectors;
 mod api_docs;
 mod cli;
 mod hardening;
+mod properties;
 mod secrets_at_rest;
 mod sessions;
 mod startup;

@@ -7,6 +7,7 @@ mod api_catalog;
 mod api_connectors;
 mod api_docs;
 mod cli;
+mod faults;
 mod hardening;
 mod properties;
 mod secrets_at_rest;

@@ -136,6 +136,12 @@ impl TestDb {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_at(&self.url(), args)
+    }
+
+    /// Like [`TestDb::command`], reaching the database at `url` (e.g.
+    /// through a proxy).
+    pub fn command_at(&self, url: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_connectors"));
         for (k, _) in std::env::vars() {
             if k.starts_with("CONNECTORS_") || k == "RUST_LOG" {
@@ -144,7 +150,7 @@ impl TestDb {
         }
         cmd.current_dir(self.data_dir())
             .arg("--database-url")
-            .arg(self.url())
+            .arg(url)
             .arg("--data-dir")
             .arg(self.data_dir())
             .args(args);

@@ -7,6 +7,7 @@ use secrecy::ExposeSecret;
 
 pub async fn run(config: &Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
+    let shutdown = shutdown_signal();
     let addr = app.local_addr()?;
     match app.bootstrap_outcome() {
         BootstrapOutcome::CreatedWithRandomPassword(password) => {
@@ -24,7 +25,7 @@ pub async fn run(config: &Config) -> anyhow::Result<()> {
         BootstrapOutcome::NotNeeded => {}
     }
     tracing::info!(%addr, "listening");
-    app.run_until(shutdown_signal()).await?;
+    app.run_until(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -166,6 +166,10 @@ async fn embedded_default_serves_with_zero_setup() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
     // The password is never printed again.
+    let second_port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
     let mut again = std::process::Command::new(bin);
     for (k, _) in std::env::vars() {
         if k.starts_with("CONNECTORS_") {
@@ -174,7 +178,7 @@ async fn embedded_default_serves_with_zero_setup() {
     }
     let mut child = again
         .current_dir(&dir)
-        .env("CONNECTORS_BIND", format!("127.0.0.1:{port}"))
+        .env("CONNECTORS_BIND", format!("127.0.0.1:{second_port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -199,13 +203,13 @@ async fn embedded_default_serves_with_zero_setup() {
             }
         }
     }
+    let all = lines.join("\n");
+    assert!(all.contains("listening"), "{all}");
     std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    assert!(child.wait().unwrap().success());
-    let all = lines.join("\n");
-    assert!(all.contains("listening"), "{all}");
+    assert!(child.wait().unwrap().success(), "{all}");
     assert!(!all.contains("One-time password"), "{all}");
     assert!(!all.contains(&password));
 }

@@ -2,14 +2,14 @@
 CARGO ?= cargo
 export CONNECTORS_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-rust test-browser browser-deps migrate seed-connectors lint fmt
+.PHONY: run test test-rust test-browser test-api-fuzz browser-deps migrate seed-connectors lint fmt
 
 ## Serve on the embedded default (SQLite in ./data) at http://127.0.0.1:8080
 run:
 	$(CARGO) run --release
 
-## Every test: unit, integration on SQLite and PostgreSQL, and the browser suite
-test: test-rust test-browser
+## Every test: unit, integration on SQLite and PostgreSQL, browser, API fuzzing
+test: test-rust test-browser test-api-fuzz
 
 test-rust:
 	$(CARGO) test --all-targets
@@ -18,6 +18,11 @@ test-rust:
 test-browser: browser-deps
 	$(CARGO) build
 	cd tests/browser && npm test
+
+## Schemathesis against /openapi.json, as an admin and as a member
+test-api-fuzz:
+	$(CARGO) build
+	bash tests/api-fuzz/run.sh
 
 browser-deps: tests/browser/node_modules/.package-lock.json
 

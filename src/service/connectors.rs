@@ -631,8 +631,8 @@ impl Connectors {
     ) -> ConnectorResult<Page<ConnectorView>> {
         let mut errors = FieldErrors::new();
         let limit = check_limit(q.limit, &mut errors);
-        if let Some(s) = &q.status {
-            if !STATUSES.contains(&s.as_str()) {
+        if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty()) {
+            if !STATUSES.contains(&s) {
                 push(
                     &mut errors,
                     "status",

@@ -214,7 +214,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
         return Ok(None);
     };
     let text = v.to_str().unwrap_or_default().trim();
-    if text == "*" {
+    if text == "*" || text.is_empty() {
         return Ok(None);
     }
     let bare = text.trim_start_matches("W/").trim_matches('"');

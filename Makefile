@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export CONNECTORS_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-rust test-browser test-api-fuzz browser-deps migrate seed-connectors lint fmt
+.PHONY: run test test-rust test-browser test-api-fuzz browser-deps bench migrate seed-connectors lint fmt
 
 ## Serve on the embedded default (SQLite in ./data) at http://127.0.0.1:8080
 run:
@@ -28,6 +28,10 @@ browser-deps: tests/browser/node_modules/.package-lock.json
 
 tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
+
+## Benchmark both databases beside the raw database; writes docs/performance.md
+bench:
+	bash bench/run.sh
 
 ## Apply pending migrations to the configured database
 migrate:

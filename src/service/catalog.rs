@@ -201,7 +201,20 @@ pub struct CatalogFilter {
     pub category: Option<String>,
 }
 
+/// Reads and filters the catalog without the cache (command line).
 pub async fn list(store: &dyn Store, filter: &CatalogFilter) -> ServiceResult<Vec<CatalogEntry>> {
+    let all = store
+        .catalog_list()
+        .await?
+        .into_iter()
+        .map(CatalogEntry::from_row)
+        .collect::<ServiceResult<Vec<_>>>()?;
+    Ok(filter_entries(&all, filter))
+}
+
+/// `q`: case-insensitive substring of name or description; `category`:
+/// exact, case-insensitive.
+fn filter_entries(all: &[CatalogEntry], filter: &CatalogFilter) -> Vec<CatalogEntry> {
     let q = filter
         .q
         .as_deref()
@@ -214,35 +227,22 @@ pub async fn list(store: &dyn Store, filter: &CatalogFilter) -> ServiceResult<Ve
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_lowercase);
-    let mut out = Vec::new();
-    for row in store.catalog_list().await? {
-        let e = CatalogEntry::from_row(row)?;
-        if let Some(c) = &category {
-            if e.category.to_lowercase() != *c {
-                continue;
-            }
-        }
-        if let Some(q) = &q {
-            let hit = e.name.to_lowercase().contains(q)
-                || e.description
-                    .as_deref()
-                    .is_some_and(|d| d.to_lowercase().contains(q));
-            if !hit {
-                continue;
-            }
-        }
-        out.push(e);
-    }
-    Ok(out)
-}
-
-pub async fn get(store: &dyn Store, key: &str) -> ServiceResult<CatalogEntry> {
-    match store.catalog_get(key).await? {
-        Some(row) => CatalogEntry::from_row(row),
-        None => Err(ServiceError::NotFound(
-            "no catalog entry with that key".into(),
-        )),
-    }
+    all.iter()
+        .filter(|e| {
+            category
+                .as_ref()
+                .is_none_or(|c| e.category.to_lowercase() == *c)
+        })
+        .filter(|e| {
+            q.as_ref().is_none_or(|q| {
+                e.name.to_lowercase().contains(q)
+                    || e.description
+                        .as_deref()
+                        .is_some_and(|d| d.to_lowercase().contains(q))
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -333,13 +333,63 @@ impl CompiledEntry {
     }
 }
 
-/// Process-local cache of compiled catalog entries.
+/// Process-local cache of compiled catalog entries, and of the parsed
+/// catalog list keyed by the catalog's fingerprint (see
+/// [`Store::catalog_version`]), so every replica sees an import on its next
+/// read without parsing every manifest on every request.
 #[derive(Default)]
 pub struct CatalogCache {
     entries: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<CompiledEntry>>>,
+    listing: std::sync::RwLock<Option<(CatalogFingerprint, std::sync::Arc<Vec<CatalogEntry>>)>>,
 }
 
+type CatalogFingerprint = (i64, Option<DateTime<Utc>>);
+
 impl CatalogCache {
+    /// Every catalog entry, parsed once per catalog change.
+    pub async fn all(&self, store: &dyn Store) -> ServiceResult<std::sync::Arc<Vec<CatalogEntry>>> {
+        let version = store.catalog_version().await?;
+        if let Ok(guard) = self.listing.read() {
+            if let Some((v, list)) = guard.as_ref() {
+                if *v == version {
+                    return Ok(list.clone());
+                }
+            }
+        }
+        let list = std::sync::Arc::new(
+            store
+                .catalog_list()
+                .await?
+                .into_iter()
+                .map(CatalogEntry::from_row)
+                .collect::<ServiceResult<Vec<_>>>()?,
+        );
+        if let Ok(mut guard) = self.listing.write() {
+            *guard = Some((version, list.clone()));
+        }
+        Ok(list)
+    }
+
+    /// The entries matching a filter (see [`list`]).
+    pub async fn list(
+        &self,
+        store: &dyn Store,
+        filter: &CatalogFilter,
+    ) -> ServiceResult<Vec<CatalogEntry>> {
+        let all = self.all(store).await?;
+        Ok(filter_entries(&all, filter))
+    }
+
+    /// One entry by key.
+    pub async fn get(&self, store: &dyn Store, key: &str) -> ServiceResult<CatalogEntry> {
+        self.all(store)
+            .await?
+            .iter()
+            .find(|e| e.key == key)
+            .cloned()
+            .ok_or_else(|| ServiceError::NotFound("no catalog entry with that key".into()))
+    }
+
     fn cached(
         &self,
         id: &str,

@@ -302,6 +302,9 @@ pub trait Store: Send + Sync + 'static {
     async fn catalog_upsert(&self, entry: &CatalogWrite) -> StoreResult<UpsertOutcome>;
     async fn catalog_list(&self) -> StoreResult<Vec<CatalogRow>>;
     async fn catalog_get(&self, key: &str) -> StoreResult<Option<CatalogRow>>;
+    /// A cheap fingerprint of the whole catalog: entry count and the latest
+    /// `updated_at`. It changes whenever an entry is added or changed.
+    async fn catalog_version(&self) -> StoreResult<(i64, Option<DateTime<Utc>>)>;
 
     // ---- identity ----
     async fn has_users(&self) -> StoreResult<bool>;

@@ -597,6 +597,16 @@ impl Store for PgStore {
             .transpose()
     }
 
+    async fn catalog_version(&self) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached("SELECT COUNT(*), MAX(updated_at) FROM connector_catalog")
+            .await
+            .map_err(map_err)?;
+        let row = c.query_one(&stmt, &[]).await.map_err(map_err)?;
+        Ok((row.get(0), row.get(1)))
+    }
+
     async fn has_users(&self) -> StoreResult<bool> {
         let c = self.client().await?;
         let row = c

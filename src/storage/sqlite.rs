@@ -534,6 +534,18 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn catalog_version(&self) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
+        self.read(|c| {
+            let (n, latest): (i64, Option<String>) = c
+                .prepare_cached("SELECT COUNT(*), MAX(updated_at) FROM connector_catalog")
+                .map_err(map_err)?
+                .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(map_err)?;
+            Ok((n, latest.as_deref().map(parse_ts).transpose()?))
+        })
+        .await
+    }
+
     async fn has_users(&self) -> StoreResult<bool> {
         self.read(|c| {
             c.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))

@@ -7,7 +7,7 @@ use super::AppState;
 use super::auth::{Auth, RequireAdmin};
 use super::error::AppError;
 use super::extract::{Json as JsonBody, Query};
-use crate::service::catalog::{self, CatalogEntry, CatalogFilter};
+use crate::service::catalog::{CatalogEntry, CatalogFilter};
 use crate::service::connectors::{AuditView, ConnectorView, ListQuery, PublishTarget};
 use crate::web::error::ErrorBody;
 use axum::extract::{Path, State};
@@ -77,7 +77,11 @@ async fn list_catalog(
         q: query.q,
         category: query.category,
     };
-    let items = catalog::list(state.store.as_ref(), &filter).await?;
+    let items = state
+        .connectors
+        .catalog
+        .list(state.store.as_ref(), &filter)
+        .await?;
     Ok(Json(Page {
         items,
         next_cursor: None,
@@ -98,7 +102,13 @@ async fn get_catalog(
     Auth(_caller): Auth,
     Path(key): Path<String>,
 ) -> Result<Json<CatalogEntry>, AppError> {
-    Ok(Json(catalog::get(state.store.as_ref(), &key).await?))
+    Ok(Json(
+        state
+            .connectors
+            .catalog
+            .get(state.store.as_ref(), &key)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

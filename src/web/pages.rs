@@ -9,7 +9,7 @@ use super::error::AppError;
 use super::form::{self, Field, FormData, Item};
 use crate::domain::identity::{Principal, Tenant};
 use crate::domain::validation::FieldErrors;
-use crate::service::catalog::{self, CatalogEntry, CatalogFilter};
+use crate::service::catalog::{CatalogEntry, CatalogFilter};
 use crate::service::connectors::{ConnectorError, ConnectorView, ListQuery};
 use crate::service::sessions::{self, COOKIE_NAME, LoginError};
 use askama::Template;
@@ -422,18 +422,25 @@ async fn catalog_page(
     Query(params): Query<CatalogParams>,
 ) -> Result<Response, AppError> {
     let layout = layout(&state, &user, "catalog").await?;
-    let all = catalog::list(state.store.as_ref(), &CatalogFilter::default()).await?;
+    let all = state
+        .connectors
+        .catalog
+        .list(state.store.as_ref(), &CatalogFilter::default())
+        .await?;
     let mut categories: Vec<String> = all.iter().map(|e| e.category.clone()).collect();
     categories.sort();
     categories.dedup();
-    let filtered = catalog::list(
-        state.store.as_ref(),
-        &CatalogFilter {
-            q: Some(params.q.clone()),
-            category: Some(params.category.clone()),
-        },
-    )
-    .await?;
+    let filtered = state
+        .connectors
+        .catalog
+        .list(
+            state.store.as_ref(),
+            &CatalogFilter {
+                q: Some(params.q.clone()),
+                category: Some(params.category.clone()),
+            },
+        )
+        .await?;
     let entries: Vec<CatalogCard> = filtered.iter().map(CatalogCard::from).collect();
     if is_htmx(&headers) && hx_target(&headers) == Some("catalog-grid") {
         return Ok(render(&CatalogGrid { layout, entries }));
@@ -506,7 +513,11 @@ async fn installed_page(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let layout = layout(&state, &user, "installed").await?;
-    let catalog = catalog::list(state.store.as_ref(), &CatalogFilter::default()).await?;
+    let catalog = state
+        .connectors
+        .catalog
+        .list(state.store.as_ref(), &CatalogFilter::default())
+        .await?;
     let page = state
         .connectors
         .list(
@@ -653,7 +664,11 @@ async fn new_form(
     _admin: PageAdmin,
     Path(key): Path<String>,
 ) -> Result<Response, AppError> {
-    let entry = catalog::get(state.store.as_ref(), &key).await?;
+    let entry = state
+        .connectors
+        .catalog
+        .get(state.store.as_ref(), &key)
+        .await?;
     Ok(render(&build_form(FormState {
         entry: &entry,
         name: &entry.name,
@@ -688,7 +703,11 @@ async fn create_submit(
     Path(key): Path<String>,
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let entry = catalog::get(state.store.as_ref(), &key).await?;
+    let entry = state
+        .connectors
+        .catalog
+        .get(state.store.as_ref(), &key)
+        .await?;
     let data = form_data(pairs);
     let config = form::decode_config(&entry.default_config_schema, &data);
     let name = data
@@ -761,7 +780,11 @@ async fn edit_form(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let view = state.connectors.get(&user.principal, &id).await?;
-    let entry = catalog::get(state.store.as_ref(), &view.catalog_key).await?;
+    let entry = state
+        .connectors
+        .catalog
+        .get(state.store.as_ref(), &view.catalog_key)
+        .await?;
     let config: Value = serde_json::from_str(view.config.get()).unwrap_or(Value::Null);
     let tags: Vec<String> = serde_json::from_str(view.tags.get()).unwrap_or_default();
     Ok(render(&build_form(FormState {
@@ -785,7 +808,11 @@ async fn edit_submit(
     axum::Form(pairs): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let current = state.connectors.get(&user.principal, &id).await?;
-    let entry = catalog::get(state.store.as_ref(), &current.catalog_key).await?;
+    let entry = state
+        .connectors
+        .catalog
+        .get(state.store.as_ref(), &current.catalog_key)
+        .await?;
     let data = form_data(pairs);
     let config = form::decode_config(&entry.default_config_schema, &data);
     let name = data
@@ -850,7 +877,11 @@ async fn status_submit(
         .await
     {
         Ok(view) => {
-            let catalog = catalog::list(state.store.as_ref(), &CatalogFilter::default()).await?;
+            let catalog = state
+                .connectors
+                .catalog
+                .list(state.store.as_ref(), &CatalogFilter::default())
+                .await?;
             let layout = layout(&state, &user, "installed").await?;
             let verb = if view.status == "active" {
                 "Activated"

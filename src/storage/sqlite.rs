@@ -17,8 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
-/// How many idle reader connections are kept.
-const MAX_IDLE_READERS: usize = 8;
+/// How many reader connections run at once (and are kept open): reads
+/// beyond this wait for a free connection instead of opening new ones.
+const READERS: usize = 4;
 const BUSY_TIMEOUT_MS: u64 = 5_000;
 
 pub struct SqliteStore {
@@ -29,6 +30,7 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    reader_slots: tokio::sync::Semaphore,
 }
 
 /// Maps a rusqlite error to a store error: constraint violations become
@@ -119,6 +121,7 @@ impl SqliteStore {
                 path: path.to_path_buf(),
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
+                reader_slots: tokio::sync::Semaphore::new(READERS),
             }),
         })
     }
@@ -130,6 +133,12 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         let inner = self.inner.clone();
+        let _slot = self
+            .inner
+            .reader_slots
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Database("reader pool closed".into()))?;
         tokio::task::spawn_blocking(move || {
             let conn = match inner.readers.lock().map(|mut r| r.pop()) {
                 Ok(Some(c)) => c,
@@ -137,9 +146,7 @@ impl SqliteStore {
             };
             let out = f(&conn);
             if let Ok(mut r) = inner.readers.lock() {
-                if r.len() < MAX_IDLE_READERS {
-                    r.push(conn);
-                }
+                r.push(conn);
             }
             out
         })

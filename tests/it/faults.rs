@@ -3,53 +3,14 @@
 
 use crate::api_connectors::wordpress;
 use crate::both_databases;
-use crate::support::{OutputExt, TestDb, pg_admin_url};
+use crate::support::{OutputExt, TestDb, free_port, pg_admin_url, start_server as start};
 use serde_json::Value;
-use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start(db: &TestDb, port: u16, url: &str) -> Child {
-    let child = db
-        .command_at(
-            url,
-            &[
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--encryption-keys",
-                &db.keys,
-                "serve",
-            ],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while http
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    child
-}
 
 both_databases!(
     kill_9_during_a_write_burst_loses_nothing_acknowledged,

@@ -2,11 +2,9 @@
 
 use crate::api_connectors::wordpress;
 use crate::both_databases;
-use crate::support::{TestApp, TestDb, assert_envelope};
-use connectors::app::Application;
+use crate::support::{OutputExt, TestApp, TestDb, assert_envelope, free_port, start_server};
 use connectors::domain::identity::Role;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 both_databases!(
     hostile_bodies_and_queries_get_a_4xx_envelope,
@@ -241,40 +239,94 @@ both_databases!(
     }
 );
 
-/// A second server process-alike on the same database and keys.
-async fn second_replica(app: &TestApp) -> (String, oneshot::Sender<()>) {
-    let config = app.config();
-    let replica = Application::build(&config).await.expect("second replica");
-    let base = format!("http://{}", replica.local_addr().unwrap());
-    let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = replica
-            .run_until(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
-    (base, tx)
-}
-
+/// Two server processes on one PostgreSQL: tokens, sessions, the sign-in
+/// throttle, unique names and encrypted secrets all hold across them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_postgres_share_everything() {
-    let app = TestApp::spawn(TestDb::postgres().await).await;
-    let (other, stop) = second_replica(&app).await;
-    let admin = app.admin().await;
-    let reader = app
-        .actor_with_scopes("acme", "r@acme.test", Role::Member, &["credentials:read"])
-        .await;
+    let db = TestDb::postgres().await;
+    db.cli(&["migrate"]).assert_ok();
+    db.cli(&["tenant", "create", "acme"]).assert_ok();
+    db.cli(&[
+        "user",
+        "create",
+        "--tenant",
+        "acme",
+        "--email",
+        "a@acme.test",
+        "--role",
+        "admin",
+    ])
+    .assert_ok();
+    db.cli_with_stdin(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "sam@acme.test",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        Some("sam password\n"),
+    )
+    .assert_ok();
+    let admin = db
+        .cli(&[
+            "token",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "a@acme.test",
+        ])
+        .assert_ok()
+        .stdout_text()
+        .trim()
+        .to_string();
+    let reader = db
+        .cli(&[
+            "token",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "a@acme.test",
+            "--scope",
+            "credentials:read",
+        ])
+        .assert_ok()
+        .stdout_text()
+        .trim()
+        .to_string();
+    let (p1, p2) = (free_port(), free_port());
+    let url = db.url();
+    let mut one = start_server(&db, p1, &url).await;
+    let mut two = start_server(&db, p2, &url).await;
+    let (a, b) = (
+        format!("http://127.0.0.1:{p1}"),
+        format!("http://127.0.0.1:{p2}"),
+    );
     let api = |base: &str, p: &str| format!("{base}/features/connectors/api{p}");
+    let http = reqwest::Client::new();
 
-    // A token made on one works on the other; a connector written by one
-    // decrypts on the other.
-    let created = app.create_ok(&admin, &wordpress("Shared")).await;
-    let id = created["id"].as_str().unwrap();
-    let creds: Value = app
-        .http
-        .get(api(&other, &format!("/connectors/{id}/credentials")))
-        .bearer_auth(&reader.token)
+    // A connector written by one decrypts on the other.
+    let created = http
+        .post(api(&a, "/connectors"))
+        .bearer_auth(&admin)
+        .json(&wordpress("Shared"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let creds: Value = http
+        .get(api(&b, &format!("/connectors/{id}/credentials")))
+        .bearer_auth(&reader)
         .send()
         .await
         .unwrap()
@@ -289,13 +341,8 @@ async fn two_replicas_on_one_postgres_share_everything() {
     // Unique names hold across both.
     let mut tasks = Vec::new();
     for i in 0..10 {
-        let base = if i % 2 == 0 {
-            app.base.clone()
-        } else {
-            other.clone()
-        };
-        let http = app.http.clone();
-        let token = admin.token.clone();
+        let base = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let (http, token) = (http.clone(), admin.clone());
         tasks.push(tokio::spawn(async move {
             http.post(format!("{base}/features/connectors/api/connectors"))
                 .bearer_auth(token)
@@ -323,15 +370,6 @@ async fn two_replicas_on_one_postgres_share_everything() {
     );
 
     // A session made on one works on the other; the throttle counts both.
-    connectors::service::identity::add_member(
-        app.store.as_ref(),
-        "acme",
-        "sam@acme.test",
-        Role::Admin,
-        Some(&secrecy::SecretString::from("sam password".to_string())),
-    )
-    .await
-    .unwrap();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -348,7 +386,8 @@ async fn two_replicas_on_one_postgres_share_everything() {
                 .unwrap()
         }
     };
-    let res = login(app.base.clone(), "sam password").await;
+    let res = login(a.clone(), "sam password").await;
+    assert_eq!(res.status(), 303);
     let cookie = res.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -356,26 +395,23 @@ async fn two_replicas_on_one_postgres_share_everything() {
         .next()
         .unwrap()
         .to_string();
-    let res = app
-        .http
-        .get(api(&other, "/installed"))
+    let res = http
+        .get(api(&b, "/installed"))
         .header("cookie", &cookie)
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
     for i in 0..5 {
-        let base = if i % 2 == 0 {
-            app.base.clone()
-        } else {
-            other.clone()
-        };
+        let base = if i % 2 == 0 { a.clone() } else { b.clone() };
         assert_eq!(login(base, "wrong").await.status(), 401);
     }
-    assert_eq!(login(other.clone(), "sam password").await.status(), 429);
-    assert_eq!(login(app.base.clone(), "sam password").await.status(), 429);
-    let _ = stop.send(());
-    app.stop().await;
+    assert_eq!(login(b.clone(), "sam password").await.status(), 429);
+    assert_eq!(login(a.clone(), "sam password").await.status(), 429);
+    for child in [&mut one, &mut two] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
 }
 
 both_databases!(

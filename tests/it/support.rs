@@ -273,11 +273,6 @@ impl TestApp {
         }
     }
 
-    /// The configuration this app was started with (for a second replica).
-    pub fn config(&self) -> Config {
-        self._db.config()
-    }
-
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -387,4 +382,45 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).expect("write file");
     p
+}
+
+/// A free port on 127.0.0.1 (for a server process to bind).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Starts the real binary serving this database (reached at `url`) on
+/// `port`, and waits until it answers.
+pub async fn start_server(db: &TestDb, port: u16, url: &str) -> std::process::Child {
+    let child = db
+        .command_at(
+            url,
+            &[
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--encryption-keys",
+                &db.keys,
+                "serve",
+            ],
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while http
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    child
 }

@@ -13,6 +13,7 @@ test: test-rust test-browser test-api-fuzz
 
 test-rust:
 	$(CARGO) test --all-targets
+	$(CARGO) test --test it -- --ignored --test-threads=1
 
 ## End-to-end tests in headless Chromium (needs /usr/bin/chromium)
 test-browser: browser-deps

@@ -429,3 +429,139 @@ async fn a_full_sqlite_disk_answers_503_without_corruption() {
         .unwrap();
     assert_eq!(check, "ok");
 }
+
+/// The real thing: the PostgreSQL server itself stopped and started under
+/// load. It stops the shared cluster, so it is `#[ignore]`d in the parallel
+/// suite and run on its own by `make test` (`--ignored --test-threads=1`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "stops the shared PostgreSQL cluster; make test runs it alone"]
+async fn postgres_restarted_under_load() {
+    let version = std::fs::read_dir("/etc/postgresql")
+        .expect("a Debian PostgreSQL cluster")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .next()
+        .expect("a cluster version");
+    let cluster = |action: &str| {
+        let ok = std::process::Command::new("pg_ctlcluster")
+            .args(["--skip-systemctl-redirect", &version, "main", action])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "pg_ctlcluster {action}");
+    };
+    let db = TestDb::postgres().await;
+    db.cli(&["migrate"]).assert_ok();
+    db.cli(&["tenant", "create", "acme"]).assert_ok();
+    db.cli(&[
+        "user",
+        "create",
+        "--tenant",
+        "acme",
+        "--email",
+        "a@acme.test",
+        "--role",
+        "admin",
+    ])
+    .assert_ok();
+    let token = db
+        .cli(&[
+            "token",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "a@acme.test",
+        ])
+        .assert_ok()
+        .stdout_text()
+        .trim()
+        .to_string();
+    let port = free_port();
+    let mut child = start(&db, port, &db.url()).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+
+    // Load: a steady stream of reads while the database goes away.
+    let stop = Arc::new(AtomicBool::new(false));
+    let statuses = Arc::new(Mutex::new(Vec::<u16>::new()));
+    let load = {
+        let (http, base, token, stop, statuses) = (
+            http.clone(),
+            base.clone(),
+            token.clone(),
+            stop.clone(),
+            statuses.clone(),
+        );
+        tokio::spawn(async move {
+            while !stop.load(Ordering::SeqCst) {
+                if let Ok(r) = http
+                    .get(format!("{base}/features/connectors/api/installed"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                {
+                    statuses.lock().await.push(r.status().as_u16());
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    cluster("stop");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ready = http
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    let during = http
+        .get(format!("{base}/features/connectors/api/installed"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let during_status = during.status();
+    let body: Value = during.json().await.unwrap();
+    cluster("start");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "did not recover after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    stop.store(true, Ordering::SeqCst);
+    load.await.unwrap();
+    assert_eq!(ready, 503, "/readyz fails during the outage");
+    assert_eq!(during_status, 503);
+    assert_eq!(body["error"], "unavailable");
+    let seen = statuses.lock().await.clone();
+    assert!(seen.iter().all(|s| *s == 200 || *s == 503), "{seen:?}");
+    assert!(seen.contains(&503) && seen.contains(&200));
+    let after = http
+        .get(format!("{base}/features/connectors/api/installed"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        after.status(),
+        200,
+        "recovered without a restart of the service"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -199,6 +199,38 @@ fn toast_only(message: &str, level: &str) -> Response {
     res
 }
 
+/// A submitted connector form, turned into the API's JSON body.
+struct Submission {
+    name: String,
+    tags_text: String,
+    config: Value,
+    /// `name`, `config`, `auth` and `tags`, as the API takes them.
+    body: Value,
+    /// The version the form was opened at (edit forms).
+    version: Option<i64>,
+}
+
+impl Submission {
+    fn decode(entry: &CatalogEntry, data: FormData) -> Submission {
+        let first = |k: &str| data.get(k).and_then(|v| v.first()).cloned();
+        let config = form::decode_config(&entry.default_config_schema, &data);
+        let name = first("name").unwrap_or_default();
+        let body = json!({
+            "name": name,
+            "config": config,
+            "auth": form::decode_auth(&entry.auth_schema, &data),
+            "tags": form::decode_tags(&data),
+        });
+        Submission {
+            tags_text: first("tags").unwrap_or_default(),
+            version: first("version").and_then(|v| v.parse::<i64>().ok()),
+            name,
+            config,
+            body,
+        }
+    }
+}
+
 fn form_data(pairs: Vec<(String, String)>) -> FormData {
     let mut map: FormData = HashMap::new();
     for (k, v) in pairs {
@@ -708,25 +740,14 @@ async fn create_submit(
         .catalog
         .get(state.store.as_ref(), &key)
         .await?;
-    let data = form_data(pairs);
-    let config = form::decode_config(&entry.default_config_schema, &data);
-    let name = data
-        .get("name")
-        .and_then(|v| v.first())
-        .cloned()
-        .unwrap_or_default();
-    let tags_text = data
-        .get("tags")
-        .and_then(|v| v.first())
-        .cloned()
-        .unwrap_or_default();
-    let body = json!({
-        "catalog_key": key,
-        "name": name,
-        "config": config,
-        "auth": form::decode_auth(&entry.auth_schema, &data),
-        "tags": form::decode_tags(&data),
-    });
+    let Submission {
+        name,
+        tags_text,
+        config,
+        mut body,
+        ..
+    } = Submission::decode(&entry, form_data(pairs));
+    body["catalog_key"] = Value::String(key.clone());
     match state.connectors.install(&user.principal, &body).await {
         Ok(view) => Ok(saved(format!("Added “{}”.", view.name), None)),
         Err(e) => {
@@ -813,28 +834,13 @@ async fn edit_submit(
         .catalog
         .get(state.store.as_ref(), &current.catalog_key)
         .await?;
-    let data = form_data(pairs);
-    let config = form::decode_config(&entry.default_config_schema, &data);
-    let name = data
-        .get("name")
-        .and_then(|v| v.first())
-        .cloned()
-        .unwrap_or_default();
-    let tags_text = data
-        .get("tags")
-        .and_then(|v| v.first())
-        .cloned()
-        .unwrap_or_default();
-    let version = data
-        .get("version")
-        .and_then(|v| v.first())
-        .and_then(|v| v.parse::<i64>().ok());
-    let body = json!({
-        "name": name,
-        "config": config,
-        "auth": form::decode_auth(&entry.auth_schema, &data),
-        "tags": form::decode_tags(&data),
-    });
+    let Submission {
+        name,
+        tags_text,
+        config,
+        body,
+        version,
+    } = Submission::decode(&entry, form_data(pairs));
     match state
         .connectors
         .update(&user.principal, &id, &body, version)

@@ -15,34 +15,7 @@ use tokio::sync::Mutex;
 both_databases!(
     kill_9_during_a_write_burst_loses_nothing_acknowledged,
     |db: TestDb| async move {
-        db.cli(&["migrate"]).assert_ok();
-        db.cli(&["tenant", "create", "acme"]).assert_ok();
-        db.cli(&[
-            "user",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@acme.test",
-            "--role",
-            "admin",
-        ])
-        .assert_ok();
-        let token = db
-            .cli(&[
-                "token",
-                "create",
-                "--tenant",
-                "acme",
-                "--email",
-                "a@acme.test",
-                "--scope",
-                "credentials:read",
-            ])
-            .assert_ok()
-            .stdout_text()
-            .trim()
-            .to_string();
+        let token = db.admin_token(&["credentials:read"]);
         let port = free_port();
         let url = db.url();
         let mut child = start(&db, port, &url).await;
@@ -183,32 +156,7 @@ async fn proxy(upstream: String) -> Proxy {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_outage_answers_503_and_recovers_without_restart() {
     let db = TestDb::postgres().await;
-    db.cli(&["migrate"]).assert_ok();
-    db.cli(&["tenant", "create", "acme"]).assert_ok();
-    db.cli(&[
-        "user",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "a@acme.test",
-        "--role",
-        "admin",
-    ])
-    .assert_ok();
-    let token = db
-        .cli(&[
-            "token",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@acme.test",
-        ])
-        .assert_ok()
-        .stdout_text()
-        .trim()
-        .to_string();
+    let token = db.admin_token(&[]);
     let admin = pg_admin_url();
     let hostport = admin
         .split('@')
@@ -450,32 +398,7 @@ async fn postgres_restarted_under_load() {
         assert!(ok, "pg_ctlcluster {action}");
     };
     let db = TestDb::postgres().await;
-    db.cli(&["migrate"]).assert_ok();
-    db.cli(&["tenant", "create", "acme"]).assert_ok();
-    db.cli(&[
-        "user",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "a@acme.test",
-        "--role",
-        "admin",
-    ])
-    .assert_ok();
-    let token = db
-        .cli(&[
-            "token",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@acme.test",
-        ])
-        .assert_ok()
-        .stdout_text()
-        .trim()
-        .to_string();
+    let token = db.admin_token(&[]);
     let port = free_port();
     let mut child = start(&db, port, &db.url()).await;
     let base = format!("http://127.0.0.1:{port}");

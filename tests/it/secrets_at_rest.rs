@@ -32,32 +32,7 @@ fn free_port() -> u16 {
 
 both_databases!(a_canary_secret_never_leaks, |db: TestDb| async move {
     // The real binary, logging at trace level.
-    db.cli(&["migrate"]).assert_ok();
-    db.cli(&["tenant", "create", "acme"]).assert_ok();
-    db.cli(&[
-        "user",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "a@acme.test",
-        "--role",
-        "admin",
-    ])
-    .assert_ok();
-    let token = db
-        .cli(&[
-            "token",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@acme.test",
-        ])
-        .assert_ok()
-        .stdout_text()
-        .trim()
-        .to_string();
+    let token = db.admin_token(&[]);
     let port = free_port();
     let mut child = db
         .command(&[

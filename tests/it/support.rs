@@ -117,6 +117,36 @@ impl TestDb {
         self.cli_with_stdin(args, None)
     }
 
+    /// Through the command line: migrates, creates tenant `acme` with admin
+    /// `a@acme.test`, and returns a new token of theirs with `scopes`.
+    pub fn admin_token(&self, scopes: &[&str]) -> String {
+        self.cli(&["migrate"]).assert_ok();
+        self.cli(&["tenant", "create", "acme"]).assert_ok();
+        self.cli(&[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "a@acme.test",
+            "--role",
+            "admin",
+        ])
+        .assert_ok();
+        let mut args = vec![
+            "token",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "a@acme.test",
+        ];
+        for s in scopes {
+            args.extend(["--scope", s]);
+        }
+        self.cli(&args).assert_ok().stdout_text().trim().to_string()
+    }
+
     pub fn cli_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut cmd = self.command(args);
         cmd.stdin(if stdin.is_some() {

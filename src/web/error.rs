@@ -35,6 +35,8 @@ pub struct ErrorBody {
     /// Validation only: dotted field path to messages
     #[schema(value_type = Option<HashMap<String, Vec<String>>>)]
     pub errors: Option<FieldErrors>,
+    /// Server-side failures only: the id of the request's log line
+    pub request_id: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -43,6 +45,14 @@ struct Envelope<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a FieldErrors>,
+    /// On server-side failures (5xx): the id that finds the request's log line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+}
+
+tokio::task_local! {
+    /// The id of the request being answered, set by the request-log layer.
+    pub static REQUEST_ID: String;
 }
 
 impl AppError {
@@ -103,10 +113,16 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let request_id = if self.status.is_server_error() {
+            REQUEST_ID.try_with(Clone::clone).ok()
+        } else {
+            None
+        };
         let body = Envelope {
             error: self.code,
             message: &self.message,
             errors: self.errors.as_ref(),
+            request_id,
         };
         (self.status, Json(body)).into_response()
     }

@@ -237,7 +237,8 @@ async fn request_log(
     if let Ok(v) = HeaderValue::from_str(&id) {
         req.headers_mut().insert(X_REQUEST_ID.clone(), v);
     }
-    let mut res = next.run(req).await;
+    // Inside this scope, a 5xx envelope (a panic included) names the id.
+    let mut res = error::REQUEST_ID.scope(id.clone(), next.run(req)).await;
     let route = res
         .extensions()
         .get::<RouteName>()

@@ -196,8 +196,14 @@ async fn postgres_outage_answers_503_and_recovers_without_restart() {
             res.status()
         );
         if res.status() == 503 {
+            let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
             let body: Value = res.json().await.unwrap();
             assert_eq!(body["error"], "unavailable");
+            assert_eq!(body["request_id"].as_str(), Some(id.as_str()));
+            assert!(
+                !body.to_string().contains("127.0.0.1"),
+                "no internal detail"
+            );
             saw_503 = true;
         }
     }
@@ -448,6 +454,10 @@ async fn postgres_restarted_under_load() {
         .await
         .unwrap();
     let during_status = during.status();
+    let during_id = during.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let body: Value = during.json().await.unwrap();
     cluster("start");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -471,6 +481,11 @@ async fn postgres_restarted_under_load() {
     assert_eq!(ready, 503, "/readyz fails during the outage");
     assert_eq!(during_status, 503);
     assert_eq!(body["error"], "unavailable");
+    assert_eq!(
+        body["request_id"].as_str(),
+        Some(during_id.as_str()),
+        "5xx bodies name the request id"
+    );
     let seen = statuses.lock().await.clone();
     assert!(seen.iter().all(|s| *s == 200 || *s == 503), "{seen:?}");
     assert!(seen.contains(&503) && seen.contains(&200));

@@ -8,7 +8,7 @@ use crate::service::{catalog, keys};
 use crate::storage::{self, DatabaseLocation, DynStore};
 use crate::web::{self, AppState, Settings};
 use anyhow::Context;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -56,11 +56,12 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
-        let keys = Arc::new(keyring);
         let state = AppState {
-            connectors: crate::service::connectors::Connectors::new(store.clone(), keys.clone()),
+            connectors: crate::service::connectors::Connectors::new(
+                store.clone(),
+                Arc::new(keyring),
+            ),
             store,
-            keys,
             metrics: Arc::new(crate::web::metrics::Metrics::default()),
             settings: Arc::new(Settings {
                 max_body_bytes: config.max_body_bytes,
@@ -80,14 +81,6 @@ impl Application {
 
     pub fn store(&self) -> DynStore {
         self.state.store.clone()
-    }
-
-    /// The random password of a bootstrap owner created by this start-up.
-    pub fn generated_password(&self) -> Option<&SecretString> {
-        match &self.bootstrap {
-            BootstrapOutcome::CreatedWithRandomPassword(p) => Some(p),
-            _ => None,
-        }
     }
 
     pub fn bootstrap_outcome(&self) -> &BootstrapOutcome {

@@ -34,11 +34,6 @@ pub fn builtin_manifests() -> ServiceResult<Vec<Manifest>> {
         .collect()
 }
 
-/// Whether a key belongs to a built-in manifest.
-pub fn is_builtin_key(key: &str) -> ServiceResult<bool> {
-    Ok(builtin_manifests()?.iter().any(|m| m.key == key))
-}
-
 /// What a seed or import did, entry by entry.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct UpsertReport {
@@ -107,6 +102,7 @@ pub async fn import_files(
     if paths.is_empty() {
         return Err(ServiceError::Invalid("no manifest files given".into()));
     }
+    let builtin_keys: Vec<String> = builtin_manifests()?.into_iter().map(|m| m.key).collect();
     let mut manifests: Vec<Manifest> = Vec::new();
     for p in paths {
         let path = p.as_ref();
@@ -119,7 +115,7 @@ pub async fn import_files(
         let text = std::fs::read_to_string(path)
             .map_err(|e| ServiceError::Invalid(format!("{shown}: cannot read: {e}")))?;
         let m = Manifest::parse(&text, format, &shown)?;
-        if is_builtin_key(&m.key)? {
+        if builtin_keys.contains(&m.key) {
             return Err(ServiceError::Invalid(format!(
                 "{shown}: key '{}' belongs to a built-in connector, which `connectors seed` maintains; choose another key",
                 m.key

@@ -943,7 +943,8 @@ impl Connectors {
         }
     }
 
-    pub async fn delete(&self, caller: &Principal, id: &str) -> ConnectorResult<()> {
+    /// Deletes a connector; returns its name (for the page's message).
+    pub async fn delete(&self, caller: &Principal, id: &str) -> ConnectorResult<String> {
         let row = self.load(caller, id).await?;
         let audit = audit_event(
             caller,
@@ -957,7 +958,7 @@ impl Connectors {
             .connector_delete(&caller.tenant_id, &row.id, &audit)
             .await?
         {
-            Ok(())
+            Ok(row.name)
         } else {
             Err(ConnectorError::NotFound)
         }

@@ -11,7 +11,6 @@ pub mod metrics;
 pub mod ops;
 pub mod pages;
 
-use crate::domain::secrets::KeyRing;
 use crate::service::connectors::Connectors;
 use crate::storage::DynStore;
 use axum::Router;
@@ -32,7 +31,6 @@ pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct AppState {
     pub store: DynStore,
     pub connectors: Connectors,
-    pub keys: Arc<KeyRing>,
     pub settings: Arc<Settings>,
     pub metrics: Arc<metrics::Metrics>,
 }

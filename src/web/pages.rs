@@ -929,12 +929,13 @@ async fn delete_submit(
     PageAdmin(user): PageAdmin,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let view = state.connectors.get(&user.principal, &id).await?;
-    state.connectors.delete(&user.principal, &id).await?;
+    let name = state.connectors.delete(&user.principal, &id).await?;
     let mut res = StatusCode::OK.into_response();
     res.headers_mut().insert(
         "hx-trigger",
-        trigger(json!({"toast": {"message": format!("Deleted “{}”.", view.name)}, "connectors:changed": true})),
+        trigger(
+            json!({"toast": {"message": format!("Deleted “{name}”.")}, "connectors:changed": true}),
+        ),
     );
     Ok(res)
 }

@@ -2,7 +2,10 @@
 
 use crate::api_connectors::wordpress;
 use crate::both_databases;
-use crate::support::{OutputExt, TestApp, TestDb, assert_envelope, free_port, start_server};
+use crate::support::{
+    OutputExt, TestApp, TestDb, assert_envelope, csrf_of, free_port, session_cookie, sign_in,
+    start_server,
+};
 use connectors::domain::identity::Role;
 use serde_json::{Value, json};
 
@@ -112,27 +115,8 @@ both_databases!(
             app.create_ok(&admin, &body).await;
         }
         // Sign in as the bootstrap owner and read the installed page.
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let res = client
-            .post(app.url("/login"))
-            .header("origin", app.base.clone())
-            .form(&[
-                ("email", "admin@localhost"),
-                ("password", "bootstrap-password-1"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let cookie = res.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string();
+        let cookie =
+            session_cookie(&sign_in(&app, "admin@localhost", "bootstrap-password-1").await);
         let html = app
             .http
             .get(app.url("/features/connectors/installed"))
@@ -167,10 +151,7 @@ both_databases!(
             .await
             .unwrap();
         let id = list["items"][0]["id"].as_str().unwrap().to_string();
-        let csrf = {
-            let start = html.find("name=\"csrf-token\" content=\"").unwrap() + 27;
-            html[start..start + html[start..].find('"').unwrap()].to_string()
-        };
+        let csrf = csrf_of(&app, &cookie).await;
         let res = app
             .http
             .post(app.url(&format!("/features/connectors/forms/{id}/status")))

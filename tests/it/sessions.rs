@@ -2,54 +2,13 @@
 
 use crate::api_connectors::wordpress;
 use crate::both_databases;
-use crate::support::{TestApp, TestDb, assert_envelope};
+use crate::support::{
+    TestApp, TestDb, assert_envelope, csrf_of, no_redirects, session_cookie, sign_in,
+};
 use connectors::domain::identity::Role;
 use connectors::service::identity as svc;
 use secrecy::SecretString;
 use serde_json::Value;
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Signs in through the form; returns the session cookie pair.
-async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    no_redirects()
-        .post(app.url("/login"))
-        .header("origin", app.base.clone())
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap()
-}
-
-fn session_cookie(res: &reqwest::Response) -> String {
-    let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(
-        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
-        "{set}"
-    );
-    set.split(';').next().unwrap().to_string()
-}
-
-async fn csrf_of(app: &TestApp, cookie: &str) -> String {
-    let html = app
-        .http
-        .get(app.url("/features/connectors/catalog"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = html.find("name=\"csrf-token\" content=\"").unwrap()
-        + "name=\"csrf-token\" content=\"".len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
 
 async fn add_user(app: &TestApp, tenant: &str, email: &str, role: Role, password: &str) {
     let store = app.store.as_ref();

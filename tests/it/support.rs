@@ -454,3 +454,49 @@ pub async fn start_server(db: &TestDb, port: u16, url: &str) -> std::process::Ch
     }
     child
 }
+
+/// A client that shows redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Signs in through the form (the answer carries the session cookie).
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    no_redirects()
+        .post(app.url("/login"))
+        .header("origin", app.base.clone())
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The session cookie pair (`name=value`) of a sign-in answer.
+pub fn session_cookie(res: &reqwest::Response) -> String {
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_string()
+}
+
+/// The CSRF token a page shows to this session.
+pub async fn csrf_of(app: &TestApp, cookie: &str) -> String {
+    let html = app
+        .http
+        .get(app.url("/features/connectors/catalog"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("name=\"csrf-token\" content=\"").unwrap()
+        + "name=\"csrf-token\" content=\"".len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}

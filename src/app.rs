@@ -53,6 +53,7 @@ impl Application {
         let bootstrap = bootstrap(store.as_ref(), config.bootstrap_password.as_ref())
             .await
             .context("creating the first owner")?;
+        store.follow_changes();
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;

@@ -6,6 +6,11 @@ use connectors::cli::{self, Cli};
 use connectors::config::{Config, LogFormat};
 use std::process::ExitCode;
 
+/// mimalloc: the service allocates many small, short-lived buffers per
+/// request (rows, JSON, headers); measured in docs/performance.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Administrative commands log only warnings unless asked otherwise.

@@ -422,18 +422,20 @@ impl CatalogCache {
         self.insert(&row)
     }
 
-    /// The current entry with this key, if any.
+    /// The current entry with this key, if any: found through the parsed
+    /// listing (one fingerprint read while the catalog is unchanged), then
+    /// compiled once per entry version.
     pub async fn by_key(
         &self,
         store: &dyn Store,
         key: &str,
     ) -> ServiceResult<Option<std::sync::Arc<CompiledEntry>>> {
-        let Some(row) = store.catalog_get(key).await? else {
+        let all = self.all(store).await?;
+        let Some(listed) = all.iter().find(|e| e.key == key) else {
             return Ok(None);
         };
-        if let Some(e) = self.cached(&row.id, &row.updated_at) {
-            return Ok(Some(e));
-        }
-        self.insert(&row).map(Some)
+        self.by_id(store, &listed.id, &listed.updated_at)
+            .await
+            .map(Some)
     }
 }

@@ -32,6 +32,7 @@ pub struct Connectors {
     pub store: DynStore,
     pub keys: Arc<KeyRing>,
     pub catalog: Arc<CatalogCache>,
+    opened: Arc<OpenedSecrets>,
 }
 
 /// Why an operation on connectors failed, in terms the edge maps to HTTP.
@@ -96,7 +97,7 @@ pub struct ConnectorView {
     pub config: Box<RawValue>,
     /// Per secret of the catalog entry: `{"set": true, "updated_at": …}` or `{"set": false}`
     #[schema(value_type = Object)]
-    pub secrets: Map<String, Value>,
+    pub secrets: SecretStates,
     #[schema(value_type = Vec<String>)]
     pub tags: Box<RawValue>,
     /// Starts at 1, +1 on every change
@@ -128,6 +129,74 @@ impl Drop for SecretPayload {
     }
 }
 
+/// Per secret of a catalog entry, whether it is set and when: what the API
+/// shows of a connector's secrets. Shared, since it is remembered per
+/// ciphertext.
+#[derive(Debug, Clone, Default)]
+pub struct SecretStates(Arc<Map<String, Value>>);
+
+impl SecretStates {
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0
+    }
+}
+
+impl Serialize for SecretStates {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// Most connectors whose opened secret states are remembered.
+const OPENED_CAPACITY: usize = 10_000;
+
+/// The secret states of recently read connectors, keyed by connector id and
+/// valid only for the exact ciphertext, tenant and catalog entry version
+/// they were read from. Decrypting the same ciphertext with the same key
+/// ring always gives the same answer, so this changes no outcome: a changed
+/// or tampered ciphertext misses and is decrypted (and refused) as before.
+/// Only set/unset flags and times are kept, never a secret value.
+#[derive(Default)]
+struct OpenedSecrets {
+    map: std::sync::RwLock<std::collections::HashMap<String, Opened>>,
+}
+
+struct Opened {
+    tenant_id: String,
+    auth: String,
+    entry_updated_at: DateTime<Utc>,
+    states: SecretStates,
+}
+
+impl OpenedSecrets {
+    fn get(&self, row: &ConnectorRow, entry: &CompiledEntry) -> Option<SecretStates> {
+        let map = self.map.read().ok()?;
+        let o = map.get(&row.id)?;
+        (o.auth == row.auth
+            && o.tenant_id == row.tenant_id
+            && o.entry_updated_at == entry.updated_at)
+            .then(|| o.states.clone())
+    }
+
+    fn put(&self, row: &ConnectorRow, entry: &CompiledEntry, states: SecretStates) {
+        let Ok(mut map) = self.map.write() else {
+            return;
+        };
+        if map.len() >= OPENED_CAPACITY && !map.contains_key(&row.id) {
+            map.clear();
+        }
+        map.insert(
+            row.id.clone(),
+            Opened {
+                tenant_id: row.tenant_id.clone(),
+                auth: row.auth.clone(),
+                entry_updated_at: entry.updated_at,
+                states,
+            },
+        );
+    }
+}
+
 const UNREADABLE: &str = "stored secrets could not be decrypted (tampered data or an unknown key)";
 
 impl Connectors {
@@ -147,32 +216,50 @@ impl Connectors {
             .to_json())
     }
 
+    /// Which of the entry's secrets the row's ciphertext holds, and when
+    /// each was set. Decrypts once per distinct ciphertext (see
+    /// [`OpenedSecrets`]).
+    fn secret_states(
+        &self,
+        row: &ConnectorRow,
+        entry: &CompiledEntry,
+    ) -> Result<SecretStates, SecretsError> {
+        if let Some(known) = self.opened.get(row, entry) {
+            return Ok(known);
+        }
+        let payload = self.open(&row.tenant_id, &row.id, &row.auth)?;
+        let mut states = Map::new();
+        for name in &entry.secret_names {
+            let v = match payload.t.get(name) {
+                Some(at) if payload.v.contains_key(name) => json!({"set": true, "updated_at": at}),
+                _ => json!({"set": false}),
+            };
+            states.insert(name.clone(), v);
+        }
+        let states = SecretStates(Arc::new(states));
+        self.opened.put(row, entry, states.clone());
+        Ok(states)
+    }
+
     /// Builds the API view of a row; a row whose secrets cannot be decrypted
     /// reads as `status: error` instead of failing.
     fn view(&self, row: ConnectorRow, entry: &CompiledEntry) -> ConnectorResult<ConnectorView> {
-        let (mut status, mut status_message) = (row.status, row.status_message);
-        let mut secrets = Map::new();
-        match self.open(&row.tenant_id, &row.id, &row.auth) {
-            Ok(payload) => {
-                for name in &entry.secret_names {
-                    let v = match payload.t.get(name) {
-                        Some(at) if payload.v.contains_key(name) => {
-                            json!({"set": true, "updated_at": at})
-                        }
-                        _ => json!({"set": false}),
-                    };
-                    secrets.insert(name.clone(), v);
-                }
-            }
+        let (secrets, status, status_message) = match self.secret_states(&row, entry) {
+            Ok(states) => (states, row.status, row.status_message),
             Err(e) => {
                 tracing::warn!(connector_id = %row.id, error = %e, "connector secrets unreadable");
-                status = "error".into();
-                status_message = Some(UNREADABLE.into());
-                for name in &entry.secret_names {
-                    secrets.insert(name.clone(), json!({"set": false}));
-                }
+                let unset = entry
+                    .secret_names
+                    .iter()
+                    .map(|name| (name.clone(), json!({"set": false})))
+                    .collect();
+                (
+                    SecretStates(Arc::new(unset)),
+                    "error".to_string(),
+                    Some(UNREADABLE.to_string()),
+                )
             }
-        }
+        };
         let raw = |s: String| {
             RawValue::from_string(s).map_err(|e| {
                 ConnectorError::from(StoreError::Corrupt(format!("connector {}: {e}", row.id)))
@@ -509,12 +596,37 @@ pub fn transition_allowed(from: &str, to: &str) -> bool {
         )
 }
 
+/// The stored row of a connector just inserted, from the values written.
+fn inserted_row(tenant_id: &str, row: ConnectorInsert, entry: &CompiledEntry) -> ConnectorRow {
+    ConnectorRow {
+        id: row.id,
+        tenant_id: tenant_id.to_string(),
+        catalog_id: row.catalog_id,
+        catalog_key: entry.key.clone(),
+        catalog_updated_at: entry.updated_at,
+        name: row.name,
+        status: "inactive".into(),
+        status_message: None,
+        config: row.config,
+        auth: row.auth,
+        tags: row.tags,
+        version: 1,
+        created_at: row.now,
+        updated_at: row.now,
+        created_by: Some(row.actor_id.clone()),
+        updated_by: Some(row.actor_id),
+        created_by_name: Some(row.actor_name.clone()),
+        updated_by_name: Some(row.actor_name),
+    }
+}
+
 impl Connectors {
     pub fn new(store: DynStore, keys: Arc<KeyRing>) -> Connectors {
         Connectors {
             store,
             keys,
             catalog: Arc::new(CatalogCache::default()),
+            opened: Arc::new(OpenedSecrets::default()),
         }
     }
 
@@ -612,7 +724,7 @@ impl Connectors {
             .connector_insert(&caller.tenant_id, &row, &audit)
             .await
         {
-            Ok(row) => self.view(row, &entry),
+            Ok(()) => self.view(inserted_row(&caller.tenant_id, row, &entry), &entry),
             Err(StoreError::Conflict(_)) => Err(ConnectorError::DuplicateName),
             Err(e) => Err(e.into()),
         }

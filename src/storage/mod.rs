@@ -10,9 +10,11 @@
 //! place per backend, so a duplicate becomes a client error wherever it
 //! happens.
 
+pub mod change_feed;
 pub mod migrations;
 pub mod postgres;
 pub mod sqlite;
+mod sqlite_writer;
 
 use crate::domain::identity::{Principal, Role, Tenant, User};
 use async_trait::async_trait;
@@ -36,7 +38,7 @@ impl Backend {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A unique constraint was violated; names the constraint (or columns).
     #[error("duplicate value violates {0}")]
@@ -292,6 +294,11 @@ pub trait Store: Send + Sync + 'static {
     /// Cheap round trip proving the database answers.
     async fn ping(&self) -> StoreResult<()>;
 
+    /// For a serving process: start following other processes' changes so
+    /// that lookups can be remembered between requests (PostgreSQL; see
+    /// [`change_feed`]). Without it every lookup reads the database.
+    fn follow_changes(&self) {}
+
     // ---- migrations (global) ----
     /// Applies pending migrations in order; returns the ones applied now.
     async fn migrate(&self) -> StoreResult<Vec<MigrationState>>;
@@ -345,14 +352,15 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- installed connectors (tenant-scoped) ----
     async fn catalog_get_by_id(&self, id: &str) -> StoreResult<Option<CatalogRow>>;
-    /// Inserts the connector and its audit event in one transaction; a
-    /// duplicate name in the tenant is a `Conflict`.
+    /// Inserts the connector (inactive, version 1) and its audit event
+    /// atomically; a duplicate name in the tenant is a `Conflict`. The row
+    /// is not read back: it holds exactly what was written.
     async fn connector_insert(
         &self,
         tenant_id: &str,
         row: &ConnectorInsert,
         audit: &AuditWrite,
-    ) -> StoreResult<ConnectorRow>;
+    ) -> StoreResult<()>;
     async fn connector_get(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConnectorRow>>;
     async fn connector_list(
         &self,

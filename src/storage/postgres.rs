@@ -7,6 +7,7 @@
 //! replicas starting at once apply each migration, and create the first
 //! owner, exactly once.
 
+use super::change_feed::{self, ChangeFeed, Changed};
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
     ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
@@ -23,6 +24,7 @@ use deadpool_postgres::{
 use serde_json::value::RawValue;
 use std::error::Error as _;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{FromSql, Json, ToSql};
@@ -41,6 +43,64 @@ const BOOTSTRAP_LOCK: i64 = 7_261_002;
 
 pub struct PgStore {
     pool: Pool,
+    /// Where the change-feed listener connects.
+    config: tokio_postgres::Config,
+    feed: Arc<ChangeFeed>,
+    listener: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        if let Some(task) = self.listener.lock().ok().and_then(|mut l| l.take()) {
+            task.abort();
+        }
+    }
+}
+
+/// Wait before connecting the listener again after losing it.
+const LISTEN_RETRY: Duration = Duration::from_secs(1);
+
+/// Keeps one connection listening on the change channel for as long as the
+/// store lives, reconnecting when it is lost; the feed remembers nothing
+/// while it is not listening.
+async fn listen_for_changes(config: tokio_postgres::Config, feed: Arc<ChangeFeed>) {
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                let (tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
+                let driver = tokio::spawn(async move {
+                    while let Some(Ok(message)) =
+                        std::future::poll_fn(|cx| connection.poll_message(cx)).await
+                    {
+                        if let tokio_postgres::AsyncMessage::Notification(n) = message {
+                            if tx.send(Changed::from_payload(n.payload())).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                });
+                match client
+                    .batch_execute(&format!("LISTEN {}", change_feed::CHANNEL))
+                    .await
+                {
+                    Ok(()) => {
+                        feed.set_live(true);
+                        while let Some(changed) = notes.recv().await {
+                            feed.forget(changed);
+                        }
+                        tracing::warn!("lost the PostgreSQL change listener; reconnecting");
+                    }
+                    Err(e) => tracing::warn!(error = %describe(&e), "cannot listen for changes"),
+                }
+                feed.set_live(false);
+                driver.abort();
+            }
+            Err(e) => {
+                tracing::warn!(error = %describe(&e), "cannot connect the change listener")
+            }
+        }
+        tokio::time::sleep(LISTEN_RETRY).await;
+    }
 }
 
 /// A readable description of a driver error. The driver's own `Display`
@@ -138,6 +198,7 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
         }
+        let config_for_listener = config.clone();
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -151,7 +212,12 @@ impl PgStore {
             .map_err(|e| {
                 StoreError::Unavailable(format!("cannot build the PostgreSQL pool: {e}"))
             })?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            config: config_for_listener,
+            feed: Arc::new(ChangeFeed::default()),
+            listener: std::sync::Mutex::new(None),
+        };
         let probe = store.client().await.map_err(|e| match e {
             StoreError::Unavailable(m) => {
                 StoreError::Unavailable(format!("cannot connect to PostgreSQL: {m}"))
@@ -169,6 +235,45 @@ impl PgStore {
 
     async fn client(&self) -> StoreResult<Object> {
         self.pool.get().await.map_err(pool_err)
+    }
+
+    async fn read_token_principal(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, t.scopes
+                 FROM api_tokens t
+                 JOIN users u ON u.id = t.user_id
+                 JOIN memberships m ON m.user_id = t.user_id AND m.tenant_id = t.tenant_id
+                 JOIN tenants te ON te.id = t.tenant_id
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            )
+            .await
+            .map_err(map_err)?;
+        let row = c.query_opt(&stmt, &[&token_hash]).await.map_err(map_err)?;
+        row.map(|r| {
+            Ok(Principal {
+                user_id: col(&r, 0)?,
+                email: col(&r, 1)?,
+                display_name: col(&r, 2)?,
+                tenant_id: col(&r, 3)?,
+                tenant_slug: col(&r, 4)?,
+                role: parse_role(&col::<String>(&r, 5)?)?,
+                scopes: parse_scopes(col(&r, 6)?)?,
+                via: AuthMethod::Token,
+            })
+        })
+        .transpose()
+    }
+
+    async fn read_catalog_version(&self) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached("SELECT COUNT(*), MAX(updated_at) FROM connector_catalog")
+            .await
+            .map_err(map_err)?;
+        let row = c.query_one(&stmt, &[]).await.map_err(map_err)?;
+        Ok((row.get(0), row.get(1)))
     }
 }
 
@@ -445,6 +550,17 @@ impl Store for PgStore {
         c.batch_execute("SELECT 1").await.map_err(map_err)
     }
 
+    fn follow_changes(&self) {
+        if let Ok(mut listener) = self.listener.lock() {
+            if listener.is_none() {
+                *listener = Some(tokio::spawn(listen_for_changes(
+                    self.config.clone(),
+                    self.feed.clone(),
+                )));
+            }
+        }
+    }
+
     async fn migrate(&self) -> StoreResult<Vec<MigrationState>> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(map_err)?;
@@ -564,6 +680,7 @@ impl Store for PgStore {
             }
         };
         tx.commit().await.map_err(map_err)?;
+        self.feed.forget(Some(Changed::Catalog));
         Ok(outcome)
     }
 
@@ -598,13 +715,13 @@ impl Store for PgStore {
     }
 
     async fn catalog_version(&self) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
-        let c = self.client().await?;
-        let stmt = c
-            .prepare_cached("SELECT COUNT(*), MAX(updated_at) FROM connector_catalog")
-            .await
-            .map_err(map_err)?;
-        let row = c.query_one(&stmt, &[]).await.map_err(map_err)?;
-        Ok((row.get(0), row.get(1)))
+        if let Some(v) = self.feed.catalog_version() {
+            return Ok(v);
+        }
+        let ticket = self.feed.ticket();
+        let v = self.read_catalog_version().await?;
+        self.feed.remember_catalog_version(ticket, v);
+        Ok(v)
     }
 
     async fn has_users(&self) -> StoreResult<bool> {
@@ -739,6 +856,7 @@ impl Store for PgStore {
             }
         };
         tx.commit().await.map_err(map_err)?;
+        self.feed.forget(Some(Changed::Auth));
         Ok(MemberWrite {
             user,
             user_created,
@@ -836,36 +954,20 @@ impl Store for PgStore {
             }
         };
         tx.commit().await.map_err(map_err)?;
+        self.feed.forget(Some(Changed::Auth));
         Ok(outcome)
     }
 
     async fn token_principal(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
-        let c = self.client().await?;
-        let stmt = c
-            .prepare_cached(
-                "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, t.scopes
-                 FROM api_tokens t
-                 JOIN users u ON u.id = t.user_id
-                 JOIN memberships m ON m.user_id = t.user_id AND m.tenant_id = t.tenant_id
-                 JOIN tenants te ON te.id = t.tenant_id
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-            )
-            .await
-            .map_err(map_err)?;
-        let row = c.query_opt(&stmt, &[&token_hash]).await.map_err(map_err)?;
-        row.map(|r| {
-            Ok(Principal {
-                user_id: col(&r, 0)?,
-                email: col(&r, 1)?,
-                display_name: col(&r, 2)?,
-                tenant_id: col(&r, 3)?,
-                tenant_slug: col(&r, 4)?,
-                role: parse_role(&col::<String>(&r, 5)?)?,
-                scopes: parse_scopes(col(&r, 6)?)?,
-                via: AuthMethod::Token,
-            })
-        })
-        .transpose()
+        if let Some(p) = self.feed.principal(token_hash) {
+            return Ok(Some(p));
+        }
+        let ticket = self.feed.ticket();
+        let found = self.read_token_principal(token_hash).await?;
+        if let Some(p) = &found {
+            self.feed.remember_principal(ticket, token_hash, p);
+        }
+        Ok(found)
     }
 
     async fn key_checks(&self) -> StoreResult<Vec<(String, String)>> {
@@ -928,22 +1030,29 @@ impl Store for PgStore {
         tenant_id: &str,
         row: &ConnectorInsert,
         audit: &AuditWrite,
-    ) -> StoreResult<ConnectorRow> {
+    ) -> StoreResult<()> {
         let config = json_param("connector config", &row.config)?;
         let auth = json_param("connector auth", &row.auth)?;
         let tags = json_param("connector tags", &row.tags)?;
-        let mut c = self.client().await?;
-        let tx = c.transaction().await.map_err(map_err)?;
-        let stmt = tx
+        let changes = json_param("audit changes", &audit.changes)?;
+        let c = self.client().await?;
+        // One statement, so one round trip and one implicit transaction:
+        // the audit event is written only if the connector row is.
+        let stmt = c
             .prepare_cached(
-                "INSERT INTO connectors (id, tenant_id, catalog_id, name, status, config, auth, tags,
-                    version, created_at, updated_at, created_by, updated_by, created_by_name,
-                    updated_by_name)
-                 VALUES ($1, $2, $3, $4, 'inactive', $5, $6, $7, 1, $8, $8, $9, $9, $10, $10)",
+                "WITH inserted AS (
+                    INSERT INTO connectors (id, tenant_id, catalog_id, name, status, config, auth,
+                        tags, version, created_at, updated_at, created_by, updated_by,
+                        created_by_name, updated_by_name)
+                    VALUES ($1, $2, $3, $4, 'inactive', $5, $6, $7, 1, $8, $8, $9, $9, $10, $10)
+                    RETURNING id)
+                 INSERT INTO audit_events (id, tenant_id, connector_id, actor_id, actor_name,
+                    action, changes, created_at)
+                 SELECT $11, $2, inserted.id, $12, $13, $14, $15, $16 FROM inserted",
             )
             .await
             .map_err(map_err)?;
-        tx.execute(
+        c.execute(
             &stmt,
             &[
                 &row.id,
@@ -956,16 +1065,17 @@ impl Store for PgStore {
                 &row.now,
                 &row.actor_id,
                 &row.actor_name,
+                &audit.id,
+                &audit.actor_id,
+                &audit.actor_name,
+                &audit.action,
+                &changes,
+                &audit.created_at,
             ],
         )
         .await
         .map_err(map_err)?;
-        insert_audit(&tx, tenant_id, audit).await?;
-        let inserted = get_connector(&tx, tenant_id, &row.id)
-            .await?
-            .ok_or_else(|| StoreError::Database("inserted connector vanished".into()))?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(inserted)
+        Ok(())
     }
 
     async fn connector_get(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConnectorRow>> {

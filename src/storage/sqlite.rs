@@ -2,6 +2,7 @@
 //! behind a lock and a small pool of reader connections, all used from
 //! blocking threads so the async runtime never waits on disk.
 
+use super::sqlite_writer::Writer;
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
     ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
@@ -12,7 +13,7 @@ use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -28,7 +29,7 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    writer: Writer,
     readers: Mutex<Vec<Connection>>,
     reader_slots: tokio::sync::Semaphore,
 }
@@ -119,7 +120,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
-                writer: Mutex::new(writer),
+                writer: Writer::start(writer)?,
                 readers: Mutex::new(Vec::new()),
                 reader_slots: tokio::sync::Semaphore::new(READERS),
             }),
@@ -154,28 +155,14 @@ impl SqliteStore {
         .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
     }
 
-    /// Runs `f` inside an immediate transaction on the single writer
-    /// connection, committing if it returns `Ok`.
+    /// Runs `f` in a transaction on the single writer connection (see
+    /// [`Writer`]), committing if it returns `Ok`.
     async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = inner
-                .writer
-                .lock()
-                .map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(map_err)?;
-            let out = f(&tx)?;
-            tx.commit().map_err(map_err)?;
-            Ok(out)
-        })
-        .await
-        .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
+        self.inner.writer.run(f).await
     }
 }
 
@@ -235,7 +222,7 @@ fn to_catalog_row(t: (String, String, String, String, String)) -> StoreResult<Ca
 }
 
 fn insert_user(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     email: &str,
     display: &str,
     hash: Option<&str>,
@@ -253,7 +240,7 @@ fn insert_user(
     })
 }
 
-fn insert_tenant(tx: &Transaction<'_>, slug: &str, name: &str) -> StoreResult<Tenant> {
+fn insert_tenant(tx: &Connection, slug: &str, name: &str) -> StoreResult<Tenant> {
     let id = Uuid::new_v4().to_string();
     tx.execute(
         "INSERT INTO tenants (id, slug, name, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -924,7 +911,7 @@ impl Store for SqliteStore {
         tenant_id: &str,
         row: &ConnectorInsert,
         audit: &AuditWrite,
-    ) -> StoreResult<ConnectorRow> {
+    ) -> StoreResult<()> {
         let (tenant_id, row, audit) = (tenant_id.to_string(), row.clone(), audit.clone());
         self.write(move |tx| {
             let now = ts(&row.now);
@@ -939,9 +926,7 @@ impl Store for SqliteStore {
                 row.actor_id, row.actor_name
             ])
             .map_err(map_err)?;
-            insert_audit(tx, &tenant_id, &audit)?;
-            get_connector(tx, &tenant_id, &row.id)?
-                .ok_or_else(|| StoreError::Database("inserted connector vanished".into()))
+            insert_audit(tx, &tenant_id, &audit)
         })
         .await
     }

@@ -208,10 +208,13 @@ both_databases!(
         assert_envelope(res, 415, "unsupported_media_type").await;
         // 413 too large (the test app allows 64 KiB)
         let big = json!({"catalog_key": "wordpress", "name": "x".repeat(70_000)});
+        // The server closes a connection whose body it refused unread;
+        // `Connection: close` keeps the client from reusing it.
         let res = app
             .http
             .post(&url)
             .bearer_auth(&admin.token)
+            .header("connection", "close")
             .json(&big)
             .send()
             .await

@@ -5,7 +5,7 @@
 use crate::both_databases;
 use crate::support::{OutputExt, TestDb, write_file};
 
-const CUSTOM: &str = r#"{
+pub const CUSTOM: &str = r#"{
   "key": "mastodon",
   "name": "Mastodon",
   "description": "Toots to a Mastodon instance.",

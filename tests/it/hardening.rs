@@ -389,6 +389,89 @@ async fn two_replicas_on_one_postgres_share_everything() {
     }
     assert_eq!(login(b.clone(), "sam password").await.status(), 429);
     assert_eq!(login(a.clone(), "sam password").await.status(), 429);
+
+    // Each replica remembers token and catalog lookups between requests;
+    // changes made by another process (here the command-line tools) reach
+    // both through PostgreSQL's notifications, within a bounded wait.
+    let status_of = |base: String, path: &'static str, token: String| {
+        let http = http.clone();
+        async move {
+            http.get(format!("{base}/features/connectors/api{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let settles = |path: &'static str, token: String, want: u16| {
+        let (a, b) = (a.clone(), b.clone());
+        async move {
+            for base in [a, b] {
+                let mut got = 0;
+                for _ in 0..200 {
+                    got = status_of(base.clone(), path, token.clone()).await;
+                    if got == want {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                assert_eq!(got, want, "{base}{path}");
+            }
+        }
+    };
+    settles("/catalog/mastodon", admin.clone(), 404).await;
+    let manifest = db.data_dir().join("mastodon.json");
+    std::fs::write(&manifest, crate::cli::CUSTOM).unwrap();
+    db.cli(&["catalog", "import", manifest.to_str().unwrap()])
+        .assert_ok();
+    settles("/catalog/mastodon", admin.clone(), 200).await;
+
+    let token_id = db
+        .cli(&["token", "list", "--tenant", "acme"])
+        .assert_ok()
+        .stdout_text()
+        .lines()
+        .find(|l| l.contains("credentials:read"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    settles("/installed", reader.clone(), 200).await;
+    db.cli(&["token", "revoke", &token_id]).assert_ok();
+    settles("/installed", reader.clone(), 401).await;
+
+    // A role change: an admin turned member can no longer create.
+    db.cli(&[
+        "user",
+        "create",
+        "--tenant",
+        "acme",
+        "--email",
+        "a@acme.test",
+        "--role",
+        "member",
+    ])
+    .assert_ok();
+    for base in [&a, &b] {
+        let mut got = 0;
+        for _ in 0..200 {
+            got = http
+                .post(api(base, "/connectors"))
+                .bearer_auth(&admin)
+                .json(&wordpress("After demotion"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            if got == 403 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(got, 403, "{base}");
+    }
     for child in [&mut one, &mut two] {
         child.kill().unwrap();
         child.wait().unwrap();

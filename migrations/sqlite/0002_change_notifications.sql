@@ -1,0 +1,6 @@
+-- Change notifications exist on PostgreSQL only (triggers that NOTIFY the
+-- serving replicas, which then remember token and catalog lookups between
+-- requests). On SQLite every lookup reads the database file, which other
+-- processes (the command-line tools) may change at any time, so nothing is
+-- remembered and there is nothing to notify. This migration keeps the two
+-- schemas' version numbers in step.

@@ -32,6 +32,8 @@ struct Inner {
     writer: Writer,
     readers: Mutex<Vec<Connection>>,
     reader_slots: tokio::sync::Semaphore,
+    /// For point lookups run on the caller's thread (see `lookup`).
+    lookup: Mutex<Connection>,
 }
 
 /// Maps a rusqlite error to a store error: constraint violations become
@@ -123,6 +125,7 @@ impl SqliteStore {
                 writer: Writer::start(writer)?,
                 readers: Mutex::new(Vec::new()),
                 reader_slots: tokio::sync::Semaphore::new(READERS),
+                lookup: Mutex::new(open_conn(path, false)?),
             }),
         })
     }
@@ -153,6 +156,23 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs a point lookup (at most one row, by a unique key) on the calling
+    /// thread when the lookup connection is free, and on a reader otherwise.
+    /// Such a lookup reads a few pages that are nearly always in SQLite's
+    /// cache and takes microseconds, less than handing it to a blocking
+    /// thread and back; every request's token (or session) and the catalog
+    /// fingerprint are read this way.
+    async fn lookup<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        if let Ok(conn) = self.inner.lookup.try_lock() {
+            return f(&conn);
+        }
+        self.read(f).await
     }
 
     /// Runs `f` in a transaction on the single writer connection (see
@@ -529,7 +549,7 @@ impl Store for SqliteStore {
     }
 
     async fn catalog_version(&self) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
-        self.read(|c| {
+        self.lookup(|c| {
             let (n, latest): (i64, Option<String>) = c
                 .prepare_cached("SELECT COUNT(*), MAX(updated_at) FROM connector_catalog")
                 .map_err(map_err)?
@@ -800,7 +820,7 @@ impl Store for SqliteStore {
 
     async fn token_principal(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
         let hash = token_hash.to_string();
-        self.read(move |c| {
+        self.lookup(move |c| {
             let mut stmt = c
                 .prepare_cached(
                     "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, t.scopes
@@ -1242,7 +1262,7 @@ impl Store for SqliteStore {
         idle_cutoff: DateTime<Utc>,
     ) -> StoreResult<Option<SessionRow>> {
         let id_hash = id_hash.to_string();
-        self.read(move |c| {
+        self.lookup(move |c| {
             let mut stmt = c
                 .prepare_cached(
                     "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.csrf_token, s.last_seen_at

@@ -181,3 +181,55 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_job_rolls_back_only_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER UNIQUE)")
+            .unwrap();
+        let writer = Arc::new(Writer::start(conn).unwrap());
+        // Sent at once so that they share transactions: every job inserts
+        // its number, and the odd ones then insert it again and fail.
+        let mut jobs = Vec::new();
+        for v in 0..40_i64 {
+            let writer = writer.clone();
+            jobs.push(tokio::spawn(async move {
+                writer
+                    .run(move |c| {
+                        c.execute("INSERT INTO t (x) VALUES (?1)", [v])
+                            .map_err(map_err)?;
+                        if v % 2 == 1 {
+                            c.execute("INSERT INTO t (x) VALUES (?1)", [v])
+                                .map_err(map_err)?;
+                        }
+                        Ok(v)
+                    })
+                    .await
+            }));
+        }
+        for (v, job) in jobs.into_iter().enumerate() {
+            match job.await.unwrap() {
+                Ok(got) => assert!(got % 2 == 0 && got == v as i64),
+                Err(StoreError::Conflict(_)) => assert_eq!(v % 2, 1),
+                Err(e) => panic!("job {v}: {e}"),
+            }
+        }
+        drop(writer);
+        let check = Connection::open(&path).unwrap();
+        let stored: Vec<i64> = check
+            .prepare("SELECT x FROM t ORDER BY x")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(stored, (0..40).step_by(2).collect::<Vec<i64>>());
+    }
+}

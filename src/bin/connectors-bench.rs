@@ -350,29 +350,44 @@ async fn rate(url: &str, rps: u64, seconds: u64, headers: &[String]) -> anyhow::
     );
     let total = rps * seconds;
     let interval = Duration::from_nanos(1_000_000_000 / rps.max(1));
-    let start = tokio::time::Instant::now();
-    let mut tasks = Vec::with_capacity(total as usize);
-    for i in 0..total {
-        let due = start + interval * (i as u32);
-        tokio::time::sleep_until(due).await;
-        let (c, u) = (client.clone(), url.to_string());
-        tasks.push(tokio::spawn(async move {
-            // Latency counts from when the request starts; how late that is
-            // against the schedule is reported separately, so a generator
-            // that falls behind shows instead of hiding slow answers.
-            let started = tokio::time::Instant::now();
-            let lag = started.saturating_duration_since(due);
-            let ok = match c.get(&u).send().await {
-                Ok(r) => {
-                    let s = r.status().is_success();
-                    let _ = r.bytes().await;
-                    s
-                }
-                Err(_) => false,
-            };
-            (started.elapsed(), lag, ok)
-        }));
-    }
+    // Requests are paced by a thread of their own with the OS's fine-grained
+    // sleep: the async runtime's timer ticks in whole milliseconds, which
+    // would send requests in bursts instead of at an even rate.
+    let runtime = tokio::runtime::Handle::current();
+    let url = url.to_string();
+    let pacer = std::thread::spawn(move || {
+        let start = Instant::now();
+        let mut tasks = Vec::with_capacity(total as usize);
+        for i in 0..total {
+            let due = start + interval * (i as u32);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+            let (c, u) = (client.clone(), url.clone());
+            tasks.push(runtime.spawn(async move {
+                // Latency counts from when the request starts; how late that
+                // is against the schedule is reported separately, so a
+                // generator that falls behind shows instead of hiding slow
+                // answers.
+                let started = Instant::now();
+                let lag = started.saturating_duration_since(due);
+                let ok = match c.get(&u).send().await {
+                    Ok(r) => {
+                        let s = r.status().is_success();
+                        let _ = r.bytes().await;
+                        s
+                    }
+                    Err(_) => false,
+                };
+                (started.elapsed(), lag, ok)
+            }));
+        }
+        tasks
+    });
+    let tasks = tokio::task::spawn_blocking(move || pacer.join())
+        .await?
+        .map_err(|_| anyhow::anyhow!("the pacing thread failed"))?;
     let mut lat = Vec::with_capacity(tasks.len());
     let mut lags = Vec::with_capacity(tasks.len());
     let mut bad = 0u64;

@@ -299,6 +299,12 @@ pub trait Store: Send + Sync + 'static {
     /// [`change_feed`]). Without it every lookup reads the database.
     fn follow_changes(&self) {}
 
+    /// Whether the change listener is connected; `None` where the backend
+    /// has none.
+    fn following_changes(&self) -> Option<bool> {
+        None
+    }
+
     // ---- migrations (global) ----
     /// Applies pending migrations in order; returns the ones applied now.
     async fn migrate(&self) -> StoreResult<Vec<MigrationState>>;

@@ -550,6 +550,10 @@ impl Store for PgStore {
         c.batch_execute("SELECT 1").await.map_err(map_err)
     }
 
+    fn following_changes(&self) -> Option<bool> {
+        Some(self.feed.is_live())
+    }
+
     fn follow_changes(&self) {
         if let Ok(mut listener) = self.listener.lock() {
             if listener.is_none() {

@@ -2,7 +2,7 @@
 //! behind a lock and a small pool of reader connections, all used from
 //! blocking threads so the async runtime never waits on disk.
 
-use super::sqlite_writer::Writer;
+use super::sqlite_writer::{Readers, Writer};
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
     ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
@@ -14,12 +14,12 @@ use crate::domain::time;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
-/// How many reader connections run at once (and are kept open): reads
-/// beyond this wait for a free connection instead of opening new ones.
+/// How many reader threads (each with its connection) serve reads; reads
+/// beyond this wait in their queue.
 const READERS: usize = 4;
 const BUSY_TIMEOUT_MS: u64 = 5_000;
 
@@ -28,10 +28,8 @@ pub struct SqliteStore {
 }
 
 struct Inner {
-    path: PathBuf,
     writer: Writer,
-    readers: Mutex<Vec<Connection>>,
-    reader_slots: tokio::sync::Semaphore,
+    readers: Readers,
     /// For point lookups run on the caller's thread (see `lookup`).
     lookup: Mutex<Connection>,
 }
@@ -121,41 +119,24 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             inner: Arc::new(Inner {
-                path: path.to_path_buf(),
                 writer: Writer::start(writer)?,
-                readers: Mutex::new(Vec::new()),
-                reader_slots: tokio::sync::Semaphore::new(READERS),
+                readers: Readers::start(
+                    (0..READERS)
+                        .map(|_| open_conn(path, false))
+                        .collect::<StoreResult<Vec<_>>>()?,
+                )?,
                 lookup: Mutex::new(open_conn(path, false)?),
             }),
         })
     }
 
-    /// Runs `f` on a reader connection on a blocking thread.
+    /// Runs `f` on one of the reader threads.
     async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        let _slot = self
-            .inner
-            .reader_slots
-            .acquire()
-            .await
-            .map_err(|_| StoreError::Database("reader pool closed".into()))?;
-        tokio::task::spawn_blocking(move || {
-            let conn = match inner.readers.lock().map(|mut r| r.pop()) {
-                Ok(Some(c)) => c,
-                _ => open_conn(&inner.path, false)?,
-            };
-            let out = f(&conn);
-            if let Ok(mut r) = inner.readers.lock() {
-                r.push(conn);
-            }
-            out
-        })
-        .await
-        .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
+        self.inner.readers.run(f).await
     }
 
     /// Runs a point lookup (at most one row, by a unique key) on the calling

@@ -1,5 +1,6 @@
-//! The SQLite writer: the one writing connection lives on its own thread
-//! and takes write jobs from a queue.
+//! The SQLite connection threads. The one writing connection lives on its
+//! own thread and takes write jobs from a queue; a fixed set of reader
+//! threads takes read jobs from another ([`Readers`]).
 //!
 //! Jobs that queue up while a transaction is being written are committed
 //! together (group commit). Each job runs inside its own savepoint, so a job
@@ -13,6 +14,7 @@ use super::StoreError;
 use super::StoreResult;
 use super::sqlite::map_err;
 use rusqlite::Connection;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -99,7 +101,7 @@ impl Drop for Writer {
 }
 
 fn stopped() -> StoreError {
-    StoreError::Database("the database writer has stopped".into())
+    StoreError::Database("the database connections have stopped".into())
 }
 
 fn exec(conn: &Connection, sql: &str) -> StoreResult<()> {
@@ -138,8 +140,14 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
             job(Err(&e));
             continue;
         }
-        let Some(ran) = job(Ok(conn)) else {
-            continue;
+        // A job that panics counts as failed (its caller hears that the
+        // writer stopped answering it); the thread carries on.
+        let ran = match catch_unwind(AssertUnwindSafe(|| job(Ok(conn)))) {
+            Ok(Some(ran)) => ran,
+            Ok(None) | Err(_) => Ran {
+                ok: false,
+                reply: Box::new(|_| {}),
+            },
         };
         let settled = if ran.ok {
             exec(conn, "RELEASE job")
@@ -178,6 +186,83 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         }
         for reply in waiting {
             reply(committed.as_ref().err());
+        }
+    }
+}
+
+/// A read job: runs on one reader connection and answers its caller.
+type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+
+/// A fixed set of reader threads, each with its own connection, taking
+/// read jobs from one shared queue. A fixed set (rather than a blocking
+/// thread per read) keeps the thread count, and the memory each thread's
+/// allocator holds, constant under any load; reads beyond the set wait in
+/// the queue.
+pub(crate) struct Readers {
+    queue: Option<mpsc::Sender<ReadJob>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Readers {
+    pub(crate) fn start(conns: Vec<Connection>) -> StoreResult<Readers> {
+        let (queue, jobs) = mpsc::channel::<ReadJob>();
+        let jobs = std::sync::Arc::new(std::sync::Mutex::new(jobs));
+        let mut threads = Vec::with_capacity(conns.len());
+        for (i, conn) in conns.into_iter().enumerate() {
+            let jobs = jobs.clone();
+            let thread = std::thread::Builder::new()
+                .name(format!("sqlite-reader-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let next = match jobs.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match next {
+                            // A panicking job drops its answer (its caller
+                            // gets an error); the thread carries on.
+                            Ok(job) => {
+                                let _ = catch_unwind(AssertUnwindSafe(|| job(&conn)));
+                            }
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .map_err(|e| {
+                    StoreError::Unavailable(format!("cannot start a reader thread: {e}"))
+                })?;
+            threads.push(thread);
+        }
+        Ok(Readers {
+            queue: Some(queue),
+            threads,
+        })
+    }
+
+    pub(crate) async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (answer, answered) = tokio::sync::oneshot::channel::<StoreResult<T>>();
+        let job: ReadJob = Box::new(move |conn| {
+            let _ = answer.send(f(conn));
+        });
+        self.queue
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(job)
+            .map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+impl Drop for Readers {
+    fn drop(&mut self) {
+        self.queue.take();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
         }
     }
 }

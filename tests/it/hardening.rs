@@ -500,6 +500,30 @@ both_databases!(
         assert!(text.contains("route=\"/features/connectors/api/connectors/{id}\",status=\"404\""));
         assert!(text.contains("connectors_http_request_duration_seconds_bucket{"));
         assert!(!text.contains(&admin.token));
+        // PostgreSQL replicas report their change listener, which connects
+        // shortly after start-up; SQLite has none.
+        let mut listener = None;
+        for _ in 0..200 {
+            let text = app
+                .http
+                .get(app.url("/metrics"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            listener = text
+                .lines()
+                .find_map(|l| l.strip_prefix("connectors_change_listener_up "))
+                .map(str::to_string);
+            if listener.as_deref() != Some("0") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let on_postgres = app.store.backend() == connectors::storage::Backend::Postgres;
+        assert_eq!(listener.as_deref(), on_postgres.then_some("1"));
         app.stop().await;
     }
 );

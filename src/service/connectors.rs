@@ -136,6 +136,19 @@ impl Drop for SecretPayload {
 pub struct SecretStates(Arc<Map<String, Value>>);
 
 impl SecretStates {
+    /// What `payload` holds of each of the entry's secrets.
+    fn of(payload: &SecretPayload, entry: &CompiledEntry) -> SecretStates {
+        let mut states = Map::new();
+        for name in &entry.secret_names {
+            let v = match payload.t.get(name) {
+                Some(at) if payload.v.contains_key(name) => json!({"set": true, "updated_at": at}),
+                _ => json!({"set": false}),
+            };
+            states.insert(name.clone(), v);
+        }
+        SecretStates(Arc::new(states))
+    }
+
     pub fn as_map(&self) -> &Map<String, Value> {
         &self.0
     }
@@ -227,16 +240,7 @@ impl Connectors {
         if let Some(known) = self.opened.get(row, entry) {
             return Ok(known);
         }
-        let payload = self.open(&row.tenant_id, &row.id, &row.auth)?;
-        let mut states = Map::new();
-        for name in &entry.secret_names {
-            let v = match payload.t.get(name) {
-                Some(at) if payload.v.contains_key(name) => json!({"set": true, "updated_at": at}),
-                _ => json!({"set": false}),
-            };
-            states.insert(name.clone(), v);
-        }
-        let states = SecretStates(Arc::new(states));
+        let states = SecretStates::of(&self.open(&row.tenant_id, &row.id, &row.auth)?, entry);
         self.opened.put(row, entry, states.clone());
         Ok(states)
     }
@@ -724,7 +728,14 @@ impl Connectors {
             .connector_insert(&caller.tenant_id, &row, &audit)
             .await
         {
-            Ok(()) => self.view(inserted_row(&caller.tenant_id, row, &entry), &entry),
+            Ok(()) => {
+                // The states of what was just sealed, so the answer does not
+                // decrypt it again.
+                let row = inserted_row(&caller.tenant_id, row, &entry);
+                self.opened
+                    .put(&row, &entry, SecretStates::of(&payload, &entry));
+                self.view(row, &entry)
+            }
             Err(StoreError::Conflict(_)) => Err(ConnectorError::DuplicateName),
             Err(e) => Err(e.into()),
         }

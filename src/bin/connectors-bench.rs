@@ -6,8 +6,10 @@ use clap::{Parser, Subcommand};
 use connectors::domain::secrets::{KeyRing, connector_aad};
 use connectors::domain::time;
 use connectors::service::catalog;
-use connectors::storage::{DatabaseLocation, open};
+use connectors::storage::{DatabaseLocation, open, sqlite};
+use serde::Serialize;
 use serde_json::json;
+use serde_json::value::RawValue;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -48,6 +50,9 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Prints the list query as the PostgreSQL store sends it, written for
+    /// pgbench (tenant id `:tid`, limit `:lim`)
+    PgListSql,
     /// One connector row inserted straight into SQLite, each in its own
     /// transaction with the service's durability settings; prints inserts/s
     SqliteRawInsert {
@@ -56,9 +61,10 @@ enum Cmd {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
-    /// GET requests at a fixed rate (open loop) for SECONDS; prints p50 and
-    /// p99 in ms, the count of non-2xx answers, and the p99 lag of the
-    /// generator behind its schedule in ms
+    /// GET requests at a fixed rate (open loop) for SECONDS after WARMUP
+    /// seconds at the same rate whose answers are checked but not timed;
+    /// prints p50 and p99 in ms, the count of non-2xx answers, and the p99
+    /// lag of the generator behind its schedule in ms
     Rate {
         #[arg(long)]
         url: String,
@@ -66,16 +72,21 @@ enum Cmd {
         rps: u64,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        #[arg(long, default_value_t = 1)]
+        warmup: u64,
         #[arg(long = "header")]
         headers: Vec<String>,
     },
 }
 
-/// The query the list endpoint runs for one page (limit + 1 rows).
-const LIST_SQL: &str = "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, c.name, c.status, \
-     c.status_message, c.config, c.auth, c.tags, c.version, c.created_at, c.updated_at \
-     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id \
-     WHERE c.tenant_id = ?1 ORDER BY c.id LIMIT 51";
+/// The query the list endpoint runs for one page of 50 (limit + 1 rows),
+/// as the SQLite store builds it.
+fn sqlite_list_sql() -> String {
+    format!(
+        "{} WHERE c.tenant_id = ?1 ORDER BY c.id LIMIT ?2",
+        sqlite::CONNECTOR_SELECT
+    )
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -97,12 +108,20 @@ fn main() -> anyhow::Result<()> {
             json,
         } => sqlite_raw(&db, &tenant_slug, threads, seconds, json),
         Cmd::SqliteRawInsert { db, seconds } => sqlite_raw_insert(&db, seconds),
+        Cmd::PgListSql => {
+            println!(
+                "{} WHERE c.tenant_id = :tid ORDER BY c.id LIMIT :lim;",
+                connectors::storage::postgres::CONNECTOR_SELECT.replace('\n', " ")
+            );
+            Ok(())
+        }
         Cmd::Rate {
             url,
             rps,
             seconds,
+            warmup,
             headers,
-        } => rt.block_on(rate(&url, rps, seconds, &headers)),
+        } => rt.block_on(rate(&url, rps, seconds, warmup, &headers)),
     }
 }
 
@@ -229,6 +248,34 @@ fn tenant_id(conn: &rusqlite::Connection, slug: &str) -> anyhow::Result<String> 
     )
 }
 
+/// A row of the list as the raw loop encodes it: the stored text as it is,
+/// config and tags passed through as JSON.
+#[derive(Serialize)]
+struct RawItem {
+    id: String,
+    tenant_id: String,
+    catalog_id: String,
+    catalog_key: String,
+    name: String,
+    status: String,
+    status_message: Option<String>,
+    config: Box<RawValue>,
+    tags: Box<RawValue>,
+    version: i64,
+    created_at: String,
+    updated_at: String,
+    created_by: Option<String>,
+    updated_by: Option<String>,
+    created_by_name: Option<String>,
+    updated_by_name: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RawPage {
+    items: Vec<RawItem>,
+    next_cursor: Option<String>,
+}
+
 fn sqlite_raw(
     db: &str,
     slug: &str,
@@ -242,37 +289,46 @@ fn sqlite_raw(
         .map(|_| {
             let (db, tid) = (db.to_string(), tid.clone());
             std::thread::spawn(move || -> anyhow::Result<u64> {
-                let conn = rusqlite::Connection::open(&db)?;
-                let mut stmt = conn.prepare_cached(LIST_SQL)?;
+                let conn = sqlite::open_conn(std::path::Path::new(&db), false)?;
+                let mut stmt = conn.prepare_cached(&sqlite_list_sql())?;
                 let mut n = 0u64;
                 while Instant::now() < deadline {
-                    let mut rows = stmt.query([&tid])?;
-                    let mut items: Vec<serde_json::Value> = Vec::with_capacity(51);
+                    let mut rows = stmt.query(rusqlite::params![tid, 51])?;
+                    let mut items: Vec<RawItem> = Vec::with_capacity(51);
                     while let Some(r) = rows.next()? {
                         if json {
-                            let config: String = r.get(7)?;
-                            let tags: String = r.get(9)?;
-                            items.push(json!({
-                                "id": r.get::<_, String>(0)?,
-                                "tenant_id": r.get::<_, String>(1)?,
-                                "catalog_id": r.get::<_, String>(2)?,
-                                "catalog_key": r.get::<_, String>(3)?,
-                                "name": r.get::<_, String>(4)?,
-                                "status": r.get::<_, String>(5)?,
-                                "status_message": r.get::<_, Option<String>>(6)?,
-                                "config": serde_json::from_str::<serde_json::Value>(&config)?,
-                                "tags": serde_json::from_str::<serde_json::Value>(&tags)?,
-                                "version": r.get::<_, i64>(10)?,
-                                "created_at": r.get::<_, String>(11)?,
-                                "updated_at": r.get::<_, String>(12)?,
-                            }));
+                            let text = |i| r.get::<_, String>(i);
+                            let opt = |i| r.get::<_, Option<String>>(i);
+                            let raw = |i| -> anyhow::Result<Box<RawValue>> {
+                                Ok(RawValue::from_string(text(i)?)?)
+                            };
+                            items.push(RawItem {
+                                id: text(0)?,
+                                tenant_id: text(1)?,
+                                catalog_id: text(2)?,
+                                catalog_key: text(3)?,
+                                name: text(5)?,
+                                status: text(6)?,
+                                status_message: opt(7)?,
+                                config: raw(8)?,
+                                tags: raw(10)?,
+                                version: r.get(11)?,
+                                created_at: text(12)?,
+                                updated_at: text(13)?,
+                                created_by: opt(14)?,
+                                updated_by: opt(15)?,
+                                created_by_name: opt(16)?,
+                                updated_by_name: opt(17)?,
+                            });
                         } else {
                             std::hint::black_box(r.get::<_, String>(0)?);
                         }
                     }
                     if json {
-                        let body =
-                            serde_json::to_vec(&json!({"items": items, "next_cursor": null}))?;
+                        let body = serde_json::to_vec(&RawPage {
+                            items,
+                            next_cursor: None,
+                        })?;
                         std::hint::black_box(body);
                     }
                     n += 1;
@@ -292,9 +348,8 @@ fn sqlite_raw(
 }
 
 fn sqlite_raw_insert(db: &str, seconds: u64) -> anyhow::Result<()> {
-    let conn = rusqlite::Connection::open(db)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+    // The service's connection settings; the database is already in WAL mode.
+    let conn = sqlite::open_conn(std::path::Path::new(db), false)?;
     let (tid, cid): (String, String) = conn.query_row(
         "SELECT t.id, c.id FROM tenants t, connector_catalog c WHERE t.slug = 't00001' AND c.key = 'wordpress'",
         [],
@@ -327,7 +382,13 @@ fn sqlite_raw_insert(db: &str, seconds: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn rate(url: &str, rps: u64, seconds: u64, headers: &[String]) -> anyhow::Result<()> {
+async fn rate(
+    url: &str,
+    rps: u64,
+    seconds: u64,
+    warmup: u64,
+    headers: &[String],
+) -> anyhow::Result<()> {
     let mut map = reqwest::header::HeaderMap::new();
     for h in headers {
         let (k, v) = h
@@ -348,7 +409,11 @@ async fn rate(url: &str, rps: u64, seconds: u64, headers: &[String]) -> anyhow::
         "the first response was {}",
         first.status()
     );
-    let total = rps * seconds;
+    // The first `skipped` requests warm the server's caches, connections
+    // and the client's pool; they are checked for their status but their
+    // times are not counted.
+    let skipped = (rps * warmup) as usize;
+    let total = rps * (seconds + warmup);
     let interval = Duration::from_nanos(1_000_000_000 / rps.max(1));
     // Requests are paced by a thread of their own with the OS's fine-grained
     // sleep: the async runtime's timer ticks in whole milliseconds, which
@@ -391,12 +456,14 @@ async fn rate(url: &str, rps: u64, seconds: u64, headers: &[String]) -> anyhow::
     let mut lat = Vec::with_capacity(tasks.len());
     let mut lags = Vec::with_capacity(tasks.len());
     let mut bad = 0u64;
-    for t in tasks {
+    for (i, t) in tasks.into_iter().enumerate() {
         let (d, lag, ok) = t.await?;
-        lat.push(d.as_secs_f64() * 1000.0);
-        lags.push(lag.as_secs_f64() * 1000.0);
         if !ok {
             bad += 1;
+        }
+        if i >= skipped {
+            lat.push(d.as_secs_f64() * 1000.0);
+            lags.push(lag.as_secs_f64() * 1000.0);
         }
     }
     let pct = |v: &mut Vec<f64>, p: f64| {

@@ -442,7 +442,10 @@ async fn catalog_update_existing(
 const CATALOG_LOCK_ROW: &str =
     "SELECT id, document FROM connector_catalog WHERE key = $1 FOR UPDATE";
 
-const CONNECTOR_SELECT: &str =
+/// The columns of a connector row, as every connector read selects them
+/// (public so that the benchmark runs the very same query on the raw
+/// database).
+pub const CONNECTOR_SELECT: &str =
     "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
     c.status_message, c.config::text, c.auth::text, c.tags::text, c.version, c.created_at,
     c.updated_at, c.created_by, c.updated_by, c.created_by_name, c.updated_by_name

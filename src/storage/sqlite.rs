@@ -21,6 +21,10 @@ use uuid::Uuid;
 /// How many reader threads (each with its connection) serve reads; reads
 /// beyond this wait in their queue.
 const READERS: usize = 4;
+/// How many connections serve bounded reads on the caller's own thread:
+/// one per async worker of a 2-core machine; callers that find them all
+/// taken go to the reader threads.
+const INLINE_READERS: usize = 2;
 const BUSY_TIMEOUT_MS: u64 = 5_000;
 
 pub struct SqliteStore {
@@ -30,8 +34,9 @@ pub struct SqliteStore {
 struct Inner {
     writer: Writer,
     readers: Readers,
-    /// For point lookups run on the caller's thread (see `lookup`).
-    lookup: Mutex<Connection>,
+    /// For bounded reads run on the caller's thread (see `inline`), one
+    /// per async worker thread.
+    inline: Vec<Mutex<Connection>>,
 }
 
 /// Maps a rusqlite error to a store error: constraint violations become
@@ -64,7 +69,14 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
     StoreError::Database(e.to_string())
 }
 
-fn open_conn(path: &Path, create: bool) -> StoreResult<Connection> {
+/// Opens one connection with the service's settings: a busy timeout,
+/// foreign keys, `synchronous = NORMAL` (with WAL: durable at checkpoints,
+/// never corrupt), temporary tables in memory, and the query planner
+/// stability guarantee. Without that guarantee SQLite re-prepares a
+/// statement every time a parameter its plan looked at is bound again (a
+/// `LIMIT ?` is one), which was a full parse and plan per page listed.
+/// Public so that the benchmark's raw loops use the very same settings.
+pub fn open_conn(path: &Path, create: bool) -> StoreResult<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -77,6 +89,11 @@ fn open_conn(path: &Path, create: bool) -> StoreResult<Connection> {
         .map_err(map_err)?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+    )
+    .map_err(map_err)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
     )
     .map_err(map_err)?;
     Ok(conn)
@@ -125,7 +142,9 @@ impl SqliteStore {
                         .map(|_| open_conn(path, false))
                         .collect::<StoreResult<Vec<_>>>()?,
                 )?,
-                lookup: Mutex::new(open_conn(path, false)?),
+                inline: (0..INLINE_READERS)
+                    .map(|_| open_conn(path, false).map(Mutex::new))
+                    .collect::<StoreResult<Vec<_>>>()?,
             }),
         })
     }
@@ -139,19 +158,23 @@ impl SqliteStore {
         self.inner.readers.run(f).await
     }
 
-    /// Runs a point lookup (at most one row, by a unique key) on the calling
-    /// thread when the lookup connection is free, and on a reader otherwise.
-    /// Such a lookup reads a few pages that are nearly always in SQLite's
-    /// cache and takes microseconds, less than handing it to a blocking
-    /// thread and back; every request's token (or session) and the catalog
-    /// fingerprint are read this way.
-    async fn lookup<T, F>(&self, f: F) -> StoreResult<T>
+    /// Runs a bounded read on the calling thread when one of the inline
+    /// connections is free, and on a reader thread otherwise. Bounded means
+    /// a unique key or an index range of at most one page (a token, a
+    /// session, the catalog fingerprint, one connector, an unfiltered page
+    /// of a tenant's connectors): it reads pages that are nearly always in
+    /// SQLite's cache and takes microseconds, less than handing it to
+    /// another thread and back, and the rows it allocates are freed on the
+    /// thread that allocated them.
+    async fn inline<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        if let Ok(conn) = self.inner.lookup.try_lock() {
-            return f(&conn);
+        for slot in &self.inner.inline {
+            if let Ok(conn) = slot.try_lock() {
+                return f(&conn);
+            }
         }
         self.read(f).await
     }
@@ -255,7 +278,10 @@ fn insert_tenant(tx: &Connection, slug: &str, name: &str) -> StoreResult<Tenant>
     })
 }
 
-const CONNECTOR_SELECT: &str =
+/// The columns of a connector row, as every connector read selects them
+/// (public so that the benchmark runs the very same query on the raw
+/// database).
+pub const CONNECTOR_SELECT: &str =
     "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
     c.status_message, c.config, c.auth, c.tags, c.version, c.created_at, c.updated_at, c.created_by,
     c.updated_by, c.created_by_name, c.updated_by_name
@@ -530,7 +556,7 @@ impl Store for SqliteStore {
     }
 
     async fn catalog_version(&self) -> StoreResult<(i64, Option<DateTime<Utc>>)> {
-        self.lookup(|c| {
+        self.inline(|c| {
             let (n, latest): (i64, Option<String>) = c
                 .prepare_cached("SELECT COUNT(*), MAX(updated_at) FROM connector_catalog")
                 .map_err(map_err)?
@@ -801,7 +827,7 @@ impl Store for SqliteStore {
 
     async fn token_principal(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
         let hash = token_hash.to_string();
-        self.lookup(move |c| {
+        self.inline(move |c| {
             let mut stmt = c
                 .prepare_cached(
                     "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, t.scopes
@@ -934,7 +960,8 @@ impl Store for SqliteStore {
 
     async fn connector_get(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConnectorRow>> {
         let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
-        self.read(move |c| get_connector(c, &tenant_id, &id)).await
+        self.inline(move |c| get_connector(c, &tenant_id, &id))
+            .await
     }
 
     async fn connector_list(
@@ -943,7 +970,7 @@ impl Store for SqliteStore {
         filter: &ConnectorFilter,
     ) -> StoreResult<Vec<ConnectorRow>> {
         let (tenant_id, f) = (tenant_id.to_string(), filter.clone());
-        self.read(move |c| {
+        let run = move |c: &Connection| {
             let mut sql = format!("{CONNECTOR_SELECT} WHERE c.tenant_id = ?1");
             let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(tenant_id)];
             let mut add = |cond: &str, v: String, args: &mut Vec<Box<dyn rusqlite::ToSql>>| {
@@ -976,14 +1003,26 @@ impl Store for SqliteStore {
             args.push(Box::new(f.limit));
             sql.push_str(&format!(" ORDER BY c.id LIMIT ?{}", args.len()));
             let mut stmt = c.prepare_cached(&sql).map_err(map_err)?;
-            let raw = stmt
-                .query_map(rusqlite::params_from_iter(args.iter()), raw_connector)
-                .map_err(map_err)?
-                .collect::<Result<Vec<_>, _>>()
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(args.iter()))
                 .map_err(map_err)?;
-            raw.into_iter().map(RawConnector::into_row).collect()
-        })
-        .await
+            let mut out = Vec::with_capacity(usize::try_from(f.limit).unwrap_or(0).min(256));
+            while let Some(r) = rows.next().map_err(map_err)? {
+                out.push(raw_connector(r).map_err(map_err)?.into_row()?);
+            }
+            Ok(out)
+        };
+        // Without a filter that can pass over rows, a page is an index range
+        // of at most `limit` rows.
+        let bounded = filter.status.is_none()
+            && filter.catalog_key.is_none()
+            && filter.tag.is_none()
+            && filter.name_contains.is_none();
+        if bounded {
+            self.inline(run).await
+        } else {
+            self.read(run).await
+        }
     }
 
     async fn connector_list_active(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRow>> {
@@ -1243,7 +1282,7 @@ impl Store for SqliteStore {
         idle_cutoff: DateTime<Utc>,
     ) -> StoreResult<Option<SessionRow>> {
         let id_hash = id_hash.to_string();
-        self.lookup(move |c| {
+        self.inline(move |c| {
             let mut stmt = c
                 .prepare_cached(
                     "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.csrf_token, s.last_seen_at

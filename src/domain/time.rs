@@ -1,6 +1,6 @@
 //! One clock and one text format for timestamps on every database.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, SecondsFormat, Timelike, Utc};
 
 /// The current time, truncated to microseconds so that it survives a round
 /// trip through PostgreSQL's `TIMESTAMPTZ` unchanged.
@@ -13,14 +13,72 @@ pub fn now() -> DateTime<Utc> {
 /// RFC 3339 in UTC with microseconds and a `Z`, e.g.
 /// `2026-11-25T10:00:00.000000Z`. Fixed width, so text order is time order.
 pub fn format(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+    let n = t.naive_utc();
+    let (date, clock) = (n.date(), n.time());
+    let micros = clock.nanosecond() / 1_000;
+    if !(0..=9999).contains(&date.year()) || micros >= 1_000_000 {
+        // Years outside four digits and leap seconds: chrono's general form.
+        return t.to_rfc3339_opts(SecondsFormat::Micros, true);
+    }
+    let mut out = String::with_capacity(WIDTH);
+    let mut put = |v: u32, digits: u32, after: Option<char>| {
+        for i in (0..digits).rev() {
+            out.push(char::from(b'0' + ((v / 10u32.pow(i)) % 10) as u8));
+        }
+        if let Some(c) = after {
+            out.push(c);
+        }
+    };
+    put(date.year() as u32, 4, Some('-'));
+    put(date.month(), 2, Some('-'));
+    put(date.day(), 2, Some('T'));
+    put(clock.hour(), 2, Some(':'));
+    put(clock.minute(), 2, Some(':'));
+    put(clock.second(), 2, Some('.'));
+    put(micros, 6, Some('Z'));
+    out
 }
+
+/// The length of what [`format`] writes.
+const WIDTH: usize = "2026-11-25T10:00:00.000000Z".len();
 
 /// Parses what [`format`] wrote (any RFC 3339 time is accepted).
 pub fn parse(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    parse_fixed(s).or_else(|| {
+        DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    })
+}
+
+/// The exact fixed-width form [`format`] writes, read without a general
+/// parser; `None` for anything else.
+fn parse_fixed(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    if b.len() != WIDTH || b[26] != b'Z' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    for (at, sep) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+    ] {
+        if b[at] != sep {
+            return None;
+        }
+    }
+    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+    let clock =
+        NaiveTime::from_hms_micro_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 26)?)?;
+    Some(date.and_time(clock).and_utc())
 }
 
 #[cfg(test)]
@@ -34,5 +92,34 @@ mod tests {
         assert!(s.ends_with('Z'));
         assert_eq!(s.len(), "2026-11-25T10:00:00.000000Z".len());
         assert_eq!(parse(&s), Some(t));
+    }
+
+    #[test]
+    fn fixed_width_form_matches_chrono() {
+        // A spread of instants from 1970 to 2100, microseconds included.
+        let mut micros: i64 = 0;
+        for i in 0..5_000i64 {
+            micros = (micros + 1_234_567_890_123 + i * 7_919) % 4_102_444_800_000_000;
+            let t = DateTime::from_timestamp_micros(micros).unwrap();
+            let s = format(&t);
+            assert_eq!(s, t.to_rfc3339_opts(SecondsFormat::Micros, true));
+            assert_eq!(parse_fixed(&s), Some(t));
+            assert_eq!(parse(&s), Some(t));
+        }
+    }
+
+    #[test]
+    fn other_rfc3339_forms_still_parse() {
+        let t = parse("2026-11-25T11:00:00+01:00").unwrap();
+        assert_eq!(format(&t), "2026-11-25T10:00:00.000000Z");
+        assert_eq!(parse("2026-11-25T10:00:00Z"), Some(t));
+        for bad in [
+            "",
+            "2026-11-25",
+            "2026-13-25T10:00:00.000000Z",
+            "2026-11-25T10:00:00.00000aZ",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
     }
 }

@@ -131,11 +131,24 @@ impl Drop for SecretPayload {
 
 /// Per secret of a catalog entry, whether it is set and when: what the API
 /// shows of a connector's secrets. Shared, since it is remembered per
-/// ciphertext.
-#[derive(Debug, Clone, Default)]
-pub struct SecretStates(Arc<Map<String, Value>>);
+/// ciphertext, and kept with its JSON text, written once.
+#[derive(Debug, Clone)]
+pub struct SecretStates(Arc<RenderedStates>);
+
+#[derive(Debug)]
+struct RenderedStates {
+    map: Map<String, Value>,
+    json: Box<RawValue>,
+}
 
 impl SecretStates {
+    fn new(map: Map<String, Value>) -> SecretStates {
+        // A map of JSON values always serialises; NULL only satisfies the type.
+        let json =
+            serde_json::value::to_raw_value(&map).unwrap_or_else(|_| RawValue::NULL.to_owned());
+        SecretStates(Arc::new(RenderedStates { map, json }))
+    }
+
     /// What `payload` holds of each of the entry's secrets.
     fn of(payload: &SecretPayload, entry: &CompiledEntry) -> SecretStates {
         let mut states = Map::new();
@@ -146,17 +159,17 @@ impl SecretStates {
             };
             states.insert(name.clone(), v);
         }
-        SecretStates(Arc::new(states))
+        SecretStates::new(states)
     }
 
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.0
+        &self.0.map
     }
 }
 
 impl Serialize for SecretStates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        self.0.json.serialize(s)
     }
 }
 
@@ -258,7 +271,7 @@ impl Connectors {
                     .map(|name| (name.clone(), json!({"set": false})))
                     .collect();
                 (
-                    SecretStates(Arc::new(unset)),
+                    SecretStates::new(unset),
                     "error".to_string(),
                     Some(UNREADABLE.to_string()),
                 )
@@ -805,9 +818,18 @@ impl Connectors {
             None
         };
         let mut items = Vec::with_capacity(rows.len());
+        // A page's rows mostly share their catalog entry: look it up again
+        // only when it changes from one row to the next.
+        let mut last: Option<Arc<CompiledEntry>> = None;
         for row in rows {
-            let entry = self.entry_for(&row).await?;
+            let entry = match last.as_ref() {
+                Some(e) if e.id == row.catalog_id && e.updated_at == row.catalog_updated_at => {
+                    e.clone()
+                }
+                _ => self.entry_for(&row).await?,
+            };
             items.push(self.view(row, &entry)?);
+            last = Some(entry);
         }
         Ok(Page { items, next_cursor })
     }

@@ -41,8 +41,11 @@ struct Inner {
 
 /// Maps a rusqlite error to a store error: constraint violations become
 /// conflicts; busy, locked, read-only, full and I/O errors mean the
-/// database is unavailable.
+/// database is unavailable; a stored value that does not convert is corrupt.
 pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::FromSqlConversionFailure(_, _, why) = &e {
+        return StoreError::Corrupt(why.to_string());
+    }
     if let rusqlite::Error::SqliteFailure(f, msg) = &e {
         let detail = msg.clone().unwrap_or_else(|| f.to_string());
         match f.code {
@@ -293,7 +296,7 @@ struct RawConnector {
     tenant_id: String,
     catalog_id: String,
     catalog_key: String,
-    catalog_updated_at: String,
+    catalog_updated_at: DateTime<Utc>,
     name: String,
     status: String,
     status_message: Option<String>,
@@ -301,12 +304,24 @@ struct RawConnector {
     auth: String,
     tags: String,
     version: i64,
-    created_at: String,
-    updated_at: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
     created_by: Option<String>,
     updated_by: Option<String>,
     created_by_name: Option<String>,
     updated_by_name: Option<String>,
+}
+
+/// A timestamp column read in place, without copying its text first.
+fn ts_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let text = r.get_ref(i)?.as_str()?;
+    time::parse(text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("bad timestamp '{text}'").into(),
+        )
+    })
 }
 
 fn raw_connector(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawConnector> {
@@ -315,7 +330,7 @@ fn raw_connector(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawConnector> {
         tenant_id: r.get(1)?,
         catalog_id: r.get(2)?,
         catalog_key: r.get(3)?,
-        catalog_updated_at: r.get(4)?,
+        catalog_updated_at: ts_col(r, 4)?,
         name: r.get(5)?,
         status: r.get(6)?,
         status_message: r.get(7)?,
@@ -323,8 +338,8 @@ fn raw_connector(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawConnector> {
         auth: r.get(9)?,
         tags: r.get(10)?,
         version: r.get(11)?,
-        created_at: r.get(12)?,
-        updated_at: r.get(13)?,
+        created_at: ts_col(r, 12)?,
+        updated_at: ts_col(r, 13)?,
         created_by: r.get(14)?,
         updated_by: r.get(15)?,
         created_by_name: r.get(16)?,
@@ -339,7 +354,7 @@ impl RawConnector {
             tenant_id: self.tenant_id,
             catalog_id: self.catalog_id,
             catalog_key: self.catalog_key,
-            catalog_updated_at: parse_ts(&self.catalog_updated_at)?,
+            catalog_updated_at: self.catalog_updated_at,
             name: self.name,
             status: self.status,
             status_message: self.status_message,
@@ -347,8 +362,8 @@ impl RawConnector {
             auth: self.auth,
             tags: self.tags,
             version: self.version,
-            created_at: parse_ts(&self.created_at)?,
-            updated_at: parse_ts(&self.updated_at)?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
             created_by: self.created_by,
             updated_by: self.updated_by,
             created_by_name: self.created_by_name,

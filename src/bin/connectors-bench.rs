@@ -50,6 +50,12 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Prints SQLite's plan for the list query as the SQLite store sends it
+    /// (EXPLAIN QUERY PLAN), its steps separated by "; "
+    SqlitePlan {
+        #[arg(long)]
+        db: String,
+    },
     /// Prints the list query as the PostgreSQL store sends it, written for
     /// pgbench (tenant id `:tid`, limit `:lim`)
     PgListSql,
@@ -108,10 +114,12 @@ fn main() -> anyhow::Result<()> {
             json,
         } => sqlite_raw(&db, &tenant_slug, threads, seconds, json),
         Cmd::SqliteRawInsert { db, seconds } => sqlite_raw_insert(&db, seconds),
+        Cmd::SqlitePlan { db } => sqlite_plan(&db),
         Cmd::PgListSql => {
+            use connectors::storage::postgres::{CONNECTOR_SELECT, PAGE_ORDER};
             println!(
-                "{} WHERE c.tenant_id = :tid ORDER BY c.id LIMIT :lim;",
-                connectors::storage::postgres::CONNECTOR_SELECT.replace('\n', " ")
+                "{} WHERE c.tenant_id = :tid ORDER BY {PAGE_ORDER} LIMIT :lim;",
+                CONNECTOR_SELECT.replace('\n', " ")
             );
             Ok(())
         }
@@ -344,6 +352,16 @@ fn sqlite_raw(
             .map_err(|_| anyhow::anyhow!("a thread panicked"))??;
     }
     println!("{:.0}", total as f64 / seconds as f64);
+    Ok(())
+}
+
+fn sqlite_plan(db: &str) -> anyhow::Result<()> {
+    let conn = sqlite::open_conn(std::path::Path::new(db), false)?;
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", sqlite_list_sql()))?;
+    let steps = stmt
+        .query_map(rusqlite::params!["x", 51], |r| r.get::<_, String>(3))?
+        .collect::<Result<Vec<_>, _>>()?;
+    println!("{}", steps.join("; "));
     Ok(())
 }
 

@@ -1,0 +1,6 @@
+-- On PostgreSQL this migration rebuilds the indexes on (tenant_id, id) of
+-- connectors and audit events with ids in the "C" collation, so that only
+-- they give a tenant's page order. SQLite compares text byte by byte (its
+-- BINARY collation, the same order as "C"), and its indexes on
+-- (tenant_id, id) already serve the lists. This migration keeps the two
+-- schemas' version numbers in step.

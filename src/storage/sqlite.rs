@@ -290,28 +290,6 @@ pub const CONNECTOR_SELECT: &str =
     c.updated_by, c.created_by_name, c.updated_by_name
     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id";
 
-/// The raw column values of a connector row (times still text).
-struct RawConnector {
-    id: String,
-    tenant_id: String,
-    catalog_id: String,
-    catalog_key: String,
-    catalog_updated_at: DateTime<Utc>,
-    name: String,
-    status: String,
-    status_message: Option<String>,
-    config: String,
-    auth: String,
-    tags: String,
-    version: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    created_by: Option<String>,
-    updated_by: Option<String>,
-    created_by_name: Option<String>,
-    updated_by_name: Option<String>,
-}
-
 /// A timestamp column read in place, without copying its text first.
 fn ts_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
     let text = r.get_ref(i)?.as_str()?;
@@ -324,8 +302,9 @@ fn ts_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
     })
 }
 
-fn raw_connector(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawConnector> {
-    Ok(RawConnector {
+/// A connector row as [`CONNECTOR_SELECT`] reads it.
+fn connector_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConnectorRow> {
+    Ok(ConnectorRow {
         id: r.get(0)?,
         tenant_id: r.get(1)?,
         catalog_id: r.get(2)?,
@@ -347,31 +326,6 @@ fn raw_connector(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawConnector> {
     })
 }
 
-impl RawConnector {
-    fn into_row(self) -> StoreResult<ConnectorRow> {
-        Ok(ConnectorRow {
-            id: self.id,
-            tenant_id: self.tenant_id,
-            catalog_id: self.catalog_id,
-            catalog_key: self.catalog_key,
-            catalog_updated_at: self.catalog_updated_at,
-            name: self.name,
-            status: self.status,
-            status_message: self.status_message,
-            config: self.config,
-            auth: self.auth,
-            tags: self.tags,
-            version: self.version,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            created_by: self.created_by,
-            updated_by: self.updated_by,
-            created_by_name: self.created_by_name,
-            updated_by_name: self.updated_by_name,
-        })
-    }
-}
-
 fn get_connector(
     conn: &Connection,
     tenant_id: &str,
@@ -382,11 +336,9 @@ fn get_connector(
             "{CONNECTOR_SELECT} WHERE c.tenant_id = ?1 AND c.id = ?2"
         ))
         .map_err(map_err)?;
-    stmt.query_row(params![tenant_id, id], raw_connector)
+    stmt.query_row(params![tenant_id, id], connector_row)
         .optional()
-        .map_err(map_err)?
-        .map(RawConnector::into_row)
-        .transpose()
+        .map_err(map_err)
 }
 
 fn insert_audit(tx: &Connection, tenant_id: &str, a: &AuditWrite) -> StoreResult<()> {
@@ -1023,7 +975,7 @@ impl Store for SqliteStore {
                 .map_err(map_err)?;
             let mut out = Vec::with_capacity(usize::try_from(f.limit).unwrap_or(0).min(256));
             while let Some(r) = rows.next().map_err(map_err)? {
-                out.push(raw_connector(r).map_err(map_err)?.into_row()?);
+                out.push(connector_row(r).map_err(map_err)?);
             }
             Ok(out)
         };
@@ -1048,12 +1000,10 @@ impl Store for SqliteStore {
                     "{CONNECTOR_SELECT} WHERE c.tenant_id = ?1 AND c.status = 'active' ORDER BY c.id"
                 ))
                 .map_err(map_err)?;
-            let raw = stmt
-                .query_map([&tenant_id], raw_connector)
+            stmt.query_map([&tenant_id], connector_row)
                 .map_err(map_err)?
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(map_err)?;
-            raw.into_iter().map(RawConnector::into_row).collect()
+                .map_err(map_err)
         })
         .await
     }

@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use connectors::domain::secrets::{KeyRing, connector_aad};
 use connectors::domain::time;
 use connectors::service::catalog;
-use connectors::storage::{DatabaseLocation, open, sqlite};
+use connectors::storage::{ConnectorFilter, DatabaseLocation, open, postgres, sqlite};
 use serde::Serialize;
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -85,13 +85,13 @@ enum Cmd {
     },
 }
 
-/// The query the list endpoint runs for one page of 50 (limit + 1 rows),
-/// as the SQLite store builds it.
-fn sqlite_list_sql() -> String {
-    format!(
-        "{} WHERE c.tenant_id = ?1 ORDER BY c.id LIMIT ?2",
-        sqlite::CONNECTOR_SELECT
-    )
+/// The first page of 50 of a tenant's connectors (limit + 1 rows), with
+/// no filter: what the list endpoint asks of the store.
+fn first_page() -> ConnectorFilter {
+    ConnectorFilter {
+        limit: 51,
+        ..ConnectorFilter::default()
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -116,11 +116,14 @@ fn main() -> anyhow::Result<()> {
         Cmd::SqliteRawInsert { db, seconds } => sqlite_raw_insert(&db, seconds),
         Cmd::SqlitePlan { db } => sqlite_plan(&db),
         Cmd::PgListSql => {
-            use connectors::storage::postgres::{CONNECTOR_SELECT, PAGE_ORDER};
-            println!(
-                "{} WHERE c.tenant_id = :tid ORDER BY {PAGE_ORDER} LIMIT :lim;",
-                CONNECTOR_SELECT.replace('\n', " ")
-            );
+            // The store numbers the tenant id $1 and the limit $2; pgbench
+            // names its variables instead.
+            let (sql, _) = postgres::connector_list_query("", &first_page());
+            let sql = sql
+                .replace('\n', " ")
+                .replace("$1", ":tid")
+                .replace("$2", ":lim");
+            println!("{sql};");
             Ok(())
         }
         Cmd::Rate {
@@ -298,10 +301,11 @@ fn sqlite_raw(
             let (db, tid) = (db.to_string(), tid.clone());
             std::thread::spawn(move || -> anyhow::Result<u64> {
                 let conn = sqlite::open_conn(std::path::Path::new(&db), false)?;
-                let mut stmt = conn.prepare_cached(&sqlite_list_sql())?;
+                let (sql, args) = sqlite::connector_list_query(&tid, &first_page());
+                let mut stmt = conn.prepare_cached(&sql)?;
                 let mut n = 0u64;
                 while Instant::now() < deadline {
-                    let mut rows = stmt.query(rusqlite::params![tid, 51])?;
+                    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
                     let mut items: Vec<RawItem> = Vec::with_capacity(51);
                     while let Some(r) = rows.next()? {
                         if json {
@@ -357,9 +361,12 @@ fn sqlite_raw(
 
 fn sqlite_plan(db: &str) -> anyhow::Result<()> {
     let conn = sqlite::open_conn(std::path::Path::new(db), false)?;
-    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", sqlite_list_sql()))?;
+    let (sql, args) = sqlite::connector_list_query("x", &first_page());
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let steps = stmt
-        .query_map(rusqlite::params!["x", 51], |r| r.get::<_, String>(3))?
+        .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            r.get::<_, String>(3)
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     println!("{}", steps.join("; "));
     Ok(())

@@ -445,12 +445,10 @@ const CATALOG_LOCK_ROW: &str =
 /// The order of a tenant's connectors: by id, in the "C" collation, which
 /// only the index on `(tenant_id, id COLLATE "C")` gives (see migration
 /// 0003), so the planner never walks the primary key instead.
-pub const PAGE_ORDER: &str = r#"c.id COLLATE "C""#;
+const PAGE_ORDER: &str = r#"c.id COLLATE "C""#;
 
-/// The columns of a connector row, as every connector read selects them
-/// (public so that the benchmark runs the very same query on the raw
-/// database).
-pub const CONNECTOR_SELECT: &str =
+/// The columns of a connector row, as every connector read selects them.
+const CONNECTOR_SELECT: &str =
     "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
     c.status_message, c.config::text, c.auth::text, c.tags::text, c.version, c.created_at,
     c.updated_at, c.created_by, c.updated_by, c.created_by_name, c.updated_by_name
@@ -477,6 +475,34 @@ fn connector_from_row(r: &Row) -> StoreResult<ConnectorRow> {
         created_by_name: col(r, 16)?,
         updated_by_name: col(r, 17)?,
     })
+}
+
+/// A page of a tenant's connectors: the SQL and its text parameters, as
+/// the store runs it; the limit is the one parameter after those (public so
+/// that the benchmark runs the very same query).
+pub fn connector_list_query(tenant_id: &str, f: &ConnectorFilter) -> (String, Vec<String>) {
+    let mut sql = format!("{CONNECTOR_SELECT} WHERE c.tenant_id = $1");
+    let mut args: Vec<String> = vec![tenant_id.to_owned()];
+    let conditions = [
+        (" AND c.status = $?", f.status.clone()),
+        (" AND cat.key = $?", f.catalog_key.clone()),
+        (" AND jsonb_exists(c.tags, $?)", f.tag.clone()),
+        (
+            " AND c.name ILIKE $? ESCAPE '\\'",
+            f.name_contains
+                .as_deref()
+                .map(|v| format!("%{}%", like_escape(v))),
+        ),
+        (r#" AND c.id COLLATE "C" > $?"#, f.after_id.clone()),
+    ];
+    for (cond, value) in conditions {
+        if let Some(v) = value {
+            args.push(v);
+            sql.push_str(&cond.replace("$?", &format!("${}", args.len())));
+        }
+    }
+    sql.push_str(&format!(" ORDER BY {PAGE_ORDER} LIMIT ${}", args.len() + 1));
+    (sql, args)
 }
 
 /// A JSON text value checked and bound as JSONB as written: the server
@@ -1100,32 +1126,11 @@ impl Store for PgStore {
         tenant_id: &str,
         filter: &ConnectorFilter,
     ) -> StoreResult<Vec<ConnectorRow>> {
-        let f = filter;
-        let mut sql = format!("{CONNECTOR_SELECT} WHERE c.tenant_id = $1");
-        let mut args: Vec<String> = vec![tenant_id.to_owned()];
-        let conditions = [
-            (" AND c.status = $?", f.status.clone()),
-            (" AND cat.key = $?", f.catalog_key.clone()),
-            (" AND jsonb_exists(c.tags, $?)", f.tag.clone()),
-            (
-                " AND c.name ILIKE $? ESCAPE '\\'",
-                f.name_contains
-                    .as_deref()
-                    .map(|v| format!("%{}%", like_escape(v))),
-            ),
-            (r#" AND c.id COLLATE "C" > $?"#, f.after_id.clone()),
-        ];
-        for (cond, value) in conditions {
-            if let Some(v) = value {
-                args.push(v);
-                sql.push_str(&cond.replace("$?", &format!("${}", args.len())));
-            }
-        }
-        sql.push_str(&format!(" ORDER BY {PAGE_ORDER} LIMIT ${}", args.len() + 1));
+        let (sql, args) = connector_list_query(tenant_id, filter);
         let params: Vec<&(dyn ToSql + Sync)> = args
             .iter()
             .map(|a| a as &(dyn ToSql + Sync))
-            .chain(std::iter::once(&f.limit as &(dyn ToSql + Sync)))
+            .chain(std::iter::once(&filter.limit as &(dyn ToSql + Sync)))
             .collect();
         let c = self.client().await?;
         let stmt = c.prepare_cached(&sql).await.map_err(map_err)?;

@@ -281,14 +281,53 @@ fn insert_tenant(tx: &Connection, slug: &str, name: &str) -> StoreResult<Tenant>
     })
 }
 
-/// The columns of a connector row, as every connector read selects them
-/// (public so that the benchmark runs the very same query on the raw
-/// database).
-pub const CONNECTOR_SELECT: &str =
+/// The columns of a connector row, as every connector read selects them.
+const CONNECTOR_SELECT: &str =
     "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
     c.status_message, c.config, c.auth, c.tags, c.version, c.created_at, c.updated_at, c.created_by,
     c.updated_by, c.created_by_name, c.updated_by_name
     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id";
+
+/// A page of a tenant's connectors: the SQL and its parameters, as the
+/// store runs it (public so that the benchmark's raw loop runs the very
+/// same query).
+pub fn connector_list_query(
+    tenant_id: &str,
+    f: &ConnectorFilter,
+) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
+    let mut sql = format!("{CONNECTOR_SELECT} WHERE c.tenant_id = ?1");
+    let mut args: Vec<Box<dyn rusqlite::ToSql + Send>> = vec![Box::new(tenant_id.to_string())];
+    let mut add = |cond: &str, v: String, args: &mut Vec<Box<dyn rusqlite::ToSql + Send>>| {
+        args.push(Box::new(v));
+        sql.push_str(&cond.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(v) = f.status.clone() {
+        add(" AND c.status = ?", v, &mut args);
+    }
+    if let Some(v) = f.catalog_key.clone() {
+        add(" AND cat.key = ?", v, &mut args);
+    }
+    if let Some(v) = f.tag.clone() {
+        add(
+            " AND EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE t.value = ?)",
+            v,
+            &mut args,
+        );
+    }
+    if let Some(v) = f.name_contains.as_deref() {
+        add(
+            " AND c.name LIKE ? ESCAPE '\\'",
+            format!("%{}%", like_escape(v)),
+            &mut args,
+        );
+    }
+    if let Some(v) = f.after_id.clone() {
+        add(" AND c.id > ?", v, &mut args);
+    }
+    args.push(Box::new(f.limit));
+    sql.push_str(&format!(" ORDER BY c.id LIMIT ?{}", args.len()));
+    (sql, args)
+}
 
 /// A timestamp column read in place, without copying its text first.
 fn ts_col(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
@@ -936,44 +975,14 @@ impl Store for SqliteStore {
         tenant_id: &str,
         filter: &ConnectorFilter,
     ) -> StoreResult<Vec<ConnectorRow>> {
-        let (tenant_id, f) = (tenant_id.to_string(), filter.clone());
+        let (sql, args) = connector_list_query(tenant_id, filter);
+        let limit = usize::try_from(filter.limit).unwrap_or(0).min(256);
         let run = move |c: &Connection| {
-            let mut sql = format!("{CONNECTOR_SELECT} WHERE c.tenant_id = ?1");
-            let mut args: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(tenant_id)];
-            let mut add = |cond: &str, v: String, args: &mut Vec<Box<dyn rusqlite::ToSql>>| {
-                args.push(Box::new(v));
-                sql.push_str(&cond.replace('?', &format!("?{}", args.len())));
-            };
-            if let Some(v) = f.status {
-                add(" AND c.status = ?", v, &mut args);
-            }
-            if let Some(v) = f.catalog_key {
-                add(" AND cat.key = ?", v, &mut args);
-            }
-            if let Some(v) = f.tag {
-                add(
-                    " AND EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE t.value = ?)",
-                    v,
-                    &mut args,
-                );
-            }
-            if let Some(v) = f.name_contains {
-                add(
-                    " AND c.name LIKE ? ESCAPE '\\'",
-                    format!("%{}%", like_escape(&v)),
-                    &mut args,
-                );
-            }
-            if let Some(v) = f.after_id {
-                add(" AND c.id > ?", v, &mut args);
-            }
-            args.push(Box::new(f.limit));
-            sql.push_str(&format!(" ORDER BY c.id LIMIT ?{}", args.len()));
             let mut stmt = c.prepare_cached(&sql).map_err(map_err)?;
             let mut rows = stmt
                 .query(rusqlite::params_from_iter(args.iter()))
                 .map_err(map_err)?;
-            let mut out = Vec::with_capacity(usize::try_from(f.limit).unwrap_or(0).min(256));
+            let mut out = Vec::with_capacity(limit);
             while let Some(r) = rows.next().map_err(map_err)? {
                 out.push(connector_row(r).map_err(map_err)?);
             }

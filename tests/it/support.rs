@@ -303,6 +303,28 @@ impl TestApp {
         }
     }
 
+    /// A handle on a server that runs elsewhere (e.g. the real binary at
+    /// `base`), with its own store on the same database, so that the
+    /// helpers taking a [`TestApp`] work against it.
+    pub async fn attach(db: TestDb, base: String) -> TestApp {
+        let store = connectors::app::open_store(&db.config(), false)
+            .await
+            .expect("open store");
+        TestApp {
+            base,
+            store,
+            http: reqwest::Client::new(),
+            _db: db,
+            shutdown: None,
+            server: None,
+        }
+    }
+
+    /// The database this application serves.
+    pub fn db(&self) -> &TestDb {
+        &self._db
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -441,6 +463,41 @@ pub async fn start_server(db: &TestDb, port: u16, url: &str) -> std::process::Ch
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn server");
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while http
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    child
+}
+
+/// Starts the real binary serving this database on `port` with `env` set
+/// (e.g. a log filter), its stderr written to `log`, and waits until it
+/// answers.
+pub async fn start_server_logging(
+    db: &TestDb,
+    port: u16,
+    env: &[(&str, &str)],
+    log: &Path,
+) -> std::process::Child {
+    let file = std::fs::File::create(log).expect("create log file");
+    let mut cmd = db.command(&[
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+        "--encryption-keys",
+        &db.keys,
+        "serve",
+    ]);
+    cmd.envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(file));
+    let child = cmd.spawn().expect("spawn server");
     let http = reqwest::Client::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while http

@@ -10,6 +10,7 @@ mod cli;
 mod faults;
 mod hardening;
 mod logs;
+mod metrics;
 mod properties;
 mod secrets_at_rest;
 mod sessions;

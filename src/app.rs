@@ -57,13 +57,14 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let metrics = crate::web::metrics::Metrics::new(store.following_changes().is_some());
         let state = AppState {
             connectors: crate::service::connectors::Connectors::new(
                 store.clone(),
                 Arc::new(keyring),
             ),
             store,
-            metrics: Arc::new(crate::web::metrics::Metrics::default()),
+            metrics: Arc::new(metrics),
             settings: Arc::new(Settings {
                 max_body_bytes: config.max_body_bytes,
                 cookie_secure: config.cookie_secure,

@@ -197,13 +197,13 @@ async fn reject_large_bodies(
 
 /// The matched route template, carried out to the logging layer.
 #[derive(Clone)]
-struct RouteName(String);
+struct RouteName(metrics::Route);
 
 async fn remember_route(req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string());
+        .map(|m| metrics::Route::matched(m.as_str()));
     let mut res = next.run(req).await;
     if let Some(r) = route {
         res.extensions_mut().insert(RouteName(r));
@@ -238,14 +238,14 @@ async fn request_log(
     // Inside this scope, a 5xx envelope (a panic included) names the id.
     let mut res = error::REQUEST_ID.scope(id.clone(), next.run(req)).await;
     let route = res
-        .extensions()
-        .get::<RouteName>()
-        .map(|r| r.0.clone())
-        .unwrap_or_else(|| "(unmatched)".to_string());
+        .extensions_mut()
+        .remove::<RouteName>()
+        .map(|r| r.0)
+        .unwrap_or_else(metrics::Route::unmatched);
     let status = res.status().as_u16();
     let elapsed = start.elapsed();
     let micros = elapsed.as_micros() as u64;
-    metrics.observe(method.as_str(), &route, status, elapsed.as_secs_f64());
+    metrics.observe(&method, route.clone(), status, elapsed.as_secs_f64());
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID.clone(), v);
     }

@@ -27,19 +27,14 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, AppErr
 /// Prometheus metrics: request counts and latencies by route and status,
 /// and (on PostgreSQL) whether the change listener is connected.
 pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
-    let mut text = state.metrics.render();
     if let Some(up) = state.store.following_changes() {
-        text.push_str(
-            "# HELP connectors_change_listener_up Whether this replica hears the database's change notifications (and so reuses token and catalog lookups between requests).\n\
-             # TYPE connectors_change_listener_up gauge\n",
-        );
-        text.push_str(&format!("connectors_change_listener_up {}\n", u8::from(up)));
+        state.metrics.set_change_listener_up(up);
     }
     (
         [(
             axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
+            super::metrics::CONTENT_TYPE,
         )],
-        text,
+        state.metrics.render(),
     )
 }

@@ -8,6 +8,7 @@ mod api_connectors;
 mod api_docs;
 mod cli;
 mod faults;
+mod file_modes;
 mod hardening;
 mod logs;
 mod metrics;

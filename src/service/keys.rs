@@ -47,7 +47,7 @@ fn write_new_key_file(path: &Path) -> ServiceResult<SecretString> {
         ServiceError::Invalid(format!("cannot create key file {}: {e}", path.display()))
     };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(fail)?;
+        crate::files::create_private_dir_all(dir).map_err(fail)?;
     }
     let line = SecretString::from(generate_key_line());
     let mut opts = std::fs::OpenOptions::new();

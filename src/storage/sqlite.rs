@@ -120,11 +120,21 @@ fn parse_scopes(s: &str) -> StoreResult<Vec<String>> {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database file and its directory.
+    /// Opens (creating if needed) the database file and its directory,
+    /// both private to the service's user (see [`crate::files`]).
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            crate::files::create_private_dir_all(dir).map_err(|e| {
                 StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        // `:memory:` and `file:` URIs are SQLite's names, not file paths.
+        let plain_file = path
+            .to_str()
+            .is_none_or(|p| p != ":memory:" && !p.starts_with("file:"));
+        if plain_file {
+            crate::files::prepare_private_database(path).map_err(|e| {
+                StoreError::Unavailable(format!("cannot open {}: {e}", path.display()))
             })?;
         }
         let writer = open_conn(path, true)?;

@@ -12,7 +12,7 @@ run:
 test: test-rust test-browser test-api-fuzz
 
 test-rust:
-	$(CARGO) test --all-targets
+	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --test it -- --ignored --test-threads=1
 
 ## End-to-end tests in headless Chromium (needs /usr/bin/chromium)
@@ -44,7 +44,7 @@ seed-connectors:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all

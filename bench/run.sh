@@ -29,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 log "building release binaries"
-cargo build --release --bins >&2
+cargo build --release --workspace --bins >&2
 if ! command -v wrk >/dev/null 2>&1; then
   log "installing wrk"
   export DEBIAN_FRONTEND=noninteractive

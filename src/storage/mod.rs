@@ -12,9 +12,18 @@
 
 pub mod change_feed;
 pub mod migrations;
-pub mod postgres;
-pub mod sqlite;
+mod postgres;
+mod sqlite;
 mod sqlite_writer;
+
+/// What the benchmark's raw loops share with the stores, so that they run
+/// the very same list query with the very same connection settings. Only
+/// with the `bench-internals` feature; the product does not export it.
+#[cfg(feature = "bench-internals")]
+pub mod bench_internals {
+    pub use super::postgres::connector_list_query as postgres_list_query;
+    pub use super::sqlite::{connector_list_query as sqlite_list_query, open_conn as sqlite_open};
+}
 
 use crate::domain::identity::{Principal, Role, Tenant, User};
 use async_trait::async_trait;

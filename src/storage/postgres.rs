@@ -228,11 +228,6 @@ impl PgStore {
         Ok(store)
     }
 
-    /// The connection pool, for callers that need a raw connection.
-    pub fn pool(&self) -> &Pool {
-        &self.pool
-    }
-
     async fn client(&self) -> StoreResult<Object> {
         self.pool.get().await.map_err(pool_err)
     }
@@ -478,8 +473,8 @@ fn connector_from_row(r: &Row) -> StoreResult<ConnectorRow> {
 }
 
 /// A page of a tenant's connectors: the SQL and its text parameters, as
-/// the store runs it; the limit is the one parameter after those (public so
-/// that the benchmark runs the very same query).
+/// the store runs it; the limit is the one parameter after those (pgbench
+/// runs it too, through `bench-internals`).
 pub fn connector_list_query(tenant_id: &str, f: &ConnectorFilter) -> (String, Vec<String>) {
     let mut sql = format!("{CONNECTOR_SELECT} WHERE c.tenant_id = $1");
     let mut args: Vec<String> = vec![tenant_id.to_owned()];

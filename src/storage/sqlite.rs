@@ -78,7 +78,7 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
 /// stability guarantee. Without that guarantee SQLite re-prepares a
 /// statement every time a parameter its plan looked at is bound again (a
 /// `LIMIT ?` is one), which was a full parse and plan per page listed.
-/// Public so that the benchmark's raw loops use the very same settings.
+/// The benchmark's raw loops open theirs with it too (`bench-internals`).
 pub fn open_conn(path: &Path, create: bool) -> StoreResult<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_URI
@@ -299,8 +299,8 @@ const CONNECTOR_SELECT: &str =
     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id";
 
 /// A page of a tenant's connectors: the SQL and its parameters, as the
-/// store runs it (public so that the benchmark's raw loop runs the very
-/// same query).
+/// store runs it (the benchmark's raw loop runs it too, through
+/// `bench-internals`).
 pub fn connector_list_query(
     tenant_id: &str,
     f: &ConnectorFilter,

@@ -6,7 +6,8 @@ use clap::{Parser, Subcommand};
 use connectors::domain::secrets::{KeyRing, connector_aad};
 use connectors::domain::time;
 use connectors::service::catalog;
-use connectors::storage::{ConnectorFilter, DatabaseLocation, open, postgres, sqlite};
+use connectors::storage::bench_internals::{postgres_list_query, sqlite_list_query, sqlite_open};
+use connectors::storage::{ConnectorFilter, DatabaseLocation, open};
 use serde::Serialize;
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -118,7 +119,7 @@ fn main() -> anyhow::Result<()> {
         Cmd::PgListSql => {
             // The store numbers the tenant id $1 and the limit $2; pgbench
             // names its variables instead.
-            let (sql, _) = postgres::connector_list_query("", &first_page());
+            let (sql, _) = postgres_list_query("", &first_page());
             let sql = sql
                 .replace('\n', " ")
                 .replace("$1", ":tid")
@@ -300,8 +301,8 @@ fn sqlite_raw(
         .map(|_| {
             let (db, tid) = (db.to_string(), tid.clone());
             std::thread::spawn(move || -> anyhow::Result<u64> {
-                let conn = sqlite::open_conn(std::path::Path::new(&db), false)?;
-                let (sql, args) = sqlite::connector_list_query(&tid, &first_page());
+                let conn = sqlite_open(std::path::Path::new(&db), false)?;
+                let (sql, args) = sqlite_list_query(&tid, &first_page());
                 let mut stmt = conn.prepare_cached(&sql)?;
                 let mut n = 0u64;
                 while Instant::now() < deadline {
@@ -360,8 +361,8 @@ fn sqlite_raw(
 }
 
 fn sqlite_plan(db: &str) -> anyhow::Result<()> {
-    let conn = sqlite::open_conn(std::path::Path::new(db), false)?;
-    let (sql, args) = sqlite::connector_list_query("x", &first_page());
+    let conn = sqlite_open(std::path::Path::new(db), false)?;
+    let (sql, args) = sqlite_list_query("x", &first_page());
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let steps = stmt
         .query_map(rusqlite::params_from_iter(args.iter()), |r| {
@@ -374,7 +375,7 @@ fn sqlite_plan(db: &str) -> anyhow::Result<()> {
 
 fn sqlite_raw_insert(db: &str, seconds: u64) -> anyhow::Result<()> {
     // The service's connection settings; the database is already in WAL mode.
-    let conn = sqlite::open_conn(std::path::Path::new(db), false)?;
+    let conn = sqlite_open(std::path::Path::new(db), false)?;
     let (tid, cid): (String, String) = conn.query_row(
         "SELECT t.id, c.id FROM tenants t, connector_catalog c WHERE t.slug = 't00001' AND c.key = 'wordpress'",
         [],

@@ -9,6 +9,7 @@ mod api_docs;
 mod cli;
 mod faults;
 mod hardening;
+mod input_text;
 mod properties;
 mod secrets_at_rest;
 mod sessions;

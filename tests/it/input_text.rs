@@ -1,8 +1,9 @@
 //! Text that is not text: NUL and other control characters in query
 //! parameters, body fields, config strings and keys at any depth, and
-//! secrets. Refused alike on SQLite and PostgreSQL — 400 for query
-//! parameters, 422 naming the field for bodies — without repeating the
-//! value, and nothing is stored.
+//! secrets; and an `If-Match` that is not one readable version. Refused
+//! alike on SQLite and PostgreSQL — 400 for query parameters and headers,
+//! 422 naming the field for bodies — without repeating the value, and
+//! nothing is stored.
 
 use crate::api_connectors::{APP_PASSWORD, wordpress};
 use crate::both_databases;
@@ -418,3 +419,77 @@ both_databases!(
         app.stop().await;
     }
 );
+
+both_databases!(unreadable_if_match_is_refused, |db: TestDb| async move {
+    let app = TestApp::spawn(db).await;
+    let admin = app.admin().await;
+    let c = app.create_ok(&admin, &wordpress("Blog")).await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let unreadable = reqwest::header::HeaderValue::from_bytes(b"\"1\xff\"").unwrap();
+    let values = [
+        unreadable,
+        reqwest::header::HeaderValue::from_bytes(b"\xe9").unwrap(),
+        reqwest::header::HeaderValue::from_static("abc"),
+        reqwest::header::HeaderValue::from_static("\"abc\""),
+        reqwest::header::HeaderValue::from_static("\"1"),
+        reqwest::header::HeaderValue::from_static("+1"),
+        reqwest::header::HeaderValue::from_static(""),
+    ];
+    for value in values {
+        let res = app
+            .http
+            .patch(app.api(&format!("/connectors/{id}")))
+            .bearer_auth(&admin.token)
+            .header("if-match", value.clone())
+            .json(&json!({"name": "Renamed"}))
+            .send()
+            .await
+            .unwrap();
+        let body = assert_envelope(res, 400, "bad_request").await;
+        assert!(
+            body["message"].as_str().unwrap().contains("If-Match"),
+            "{value:?}: {body}"
+        );
+    }
+    // Two If-Match headers are not one version either.
+    let res = app
+        .http
+        .patch(app.api(&format!("/connectors/{id}")))
+        .bearer_auth(&admin.token)
+        .header("if-match", "1")
+        .header("if-match", "\u{30}abc")
+        .json(&json!({"name": "Renamed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_envelope(res, 400, "bad_request").await;
+    let now: Value = app.fetch(&admin, &id).await.json().await.unwrap();
+    assert_eq!(now["version"], 1, "nothing changed: {now}");
+    assert_eq!(now["name"], "Blog");
+
+    // The accepted forms still work: bare, quoted, weak and `*`.
+    for (value, version) in [("1", 2), ("\"2\"", 3), ("W/\"3\"", 4), ("*", 5)] {
+        let res = app
+            .http
+            .patch(app.api(&format!("/connectors/{id}")))
+            .bearer_auth(&admin.token)
+            .header("if-match", value)
+            .json(&json!({"name": format!("Blog {version}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{value}");
+        assert_eq!(res.headers()["etag"], format!("\"{version}\"").as_str());
+    }
+    let stale = app
+        .http
+        .patch(app.api(&format!("/connectors/{id}")))
+        .bearer_auth(&admin.token)
+        .header("if-match", "\"1\"")
+        .json(&json!({"name": "Stale"}))
+        .send()
+        .await
+        .unwrap();
+    assert_envelope(stale, 412, "precondition_failed").await;
+    app.stop().await;
+});

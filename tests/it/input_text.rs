@@ -493,3 +493,69 @@ both_databases!(unreadable_if_match_is_refused, |db: TestDb| async move {
     assert_envelope(stale, 412, "precondition_failed").await;
     app.stop().await;
 });
+
+both_databases!(
+    text_a_database_refuses_is_a_client_error,
+    |db: TestDb| async move {
+        use connectors::storage::{AuditWrite, ConnectorFilter, ConnectorInsert};
+        use connectors::web::error::AppError;
+        let on_postgres = db.pg_name.is_some();
+        let app = TestApp::spawn(db).await;
+        let store = app.store.as_ref();
+        let tenant = svc::create_tenant(store, "acme", None).await.unwrap();
+        let catalog = store.catalog_get("wordpress").await.unwrap().unwrap();
+        // Below every check of the service: what the database itself says.
+        let listed = store
+            .connector_list(
+                &tenant.id,
+                &ConnectorFilter {
+                    name_contains: Some(NUL_TEXT.to_string()),
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await;
+        let now = chrono::Utc::now();
+        let id = uuid::Uuid::now_v7().to_string();
+        let inserted = store
+            .connector_insert(
+                &tenant.id,
+                &ConnectorInsert {
+                    id: id.clone(),
+                    catalog_id: catalog.id.clone(),
+                    name: "Raw".into(),
+                    config: json!({"default_category": NUL_TEXT}).to_string(),
+                    auth: "{}".into(),
+                    tags: "[]".into(),
+                    actor_id: "00000000-0000-7000-8000-000000000001".into(),
+                    actor_name: "test".into(),
+                    now,
+                },
+                &AuditWrite {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    connector_id: Some(id),
+                    actor_id: None,
+                    actor_name: None,
+                    action: "connector.created".into(),
+                    changes: "{}".into(),
+                    created_at: now,
+                },
+            )
+            .await;
+        if on_postgres {
+            for err in [listed.map(|_| ()).unwrap_err(), inserted.unwrap_err()] {
+                let shown = err.to_string();
+                assert_not_echoed(&shown);
+                let answer = AppError::from(err);
+                assert_eq!(answer.status.as_u16(), 400, "{shown}");
+                assert_eq!(answer.code, "bad_request");
+                assert_not_echoed(&answer.message);
+            }
+        } else {
+            // SQLite stores any text; the service's checks keep it out.
+            assert!(listed.is_ok());
+            assert!(inserted.is_ok(), "{inserted:?}");
+        }
+        app.stop().await;
+    }
+);

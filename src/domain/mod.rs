@@ -8,5 +8,6 @@ pub mod catalog;
 pub mod identity;
 pub mod schema;
 pub mod secrets;
+pub mod text;
 pub mod time;
 pub mod validation;

@@ -9,6 +9,7 @@ use super::catalog::{CatalogCache, CompiledEntry};
 use super::{ServiceError, ServiceResult};
 use crate::domain::identity::{Principal, SCOPE_CREDENTIALS_READ};
 use crate::domain::secrets::{Envelope, KeyRing, SecretsError, connector_aad};
+use crate::domain::text;
 use crate::domain::time;
 use crate::domain::validation::{self, FieldErrors, looks_like_mask, push};
 use crate::storage::{
@@ -407,6 +408,7 @@ fn parse_tags(v: Option<&Value>, errors: &mut FieldErrors) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match item.as_str().map(str::trim) {
+            Some(t) if !text::is_line(t) => push(errors, format!("tags.{i}"), text::LINE_MESSAGE),
             Some(t) if !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS => {
                 if !out.iter().any(|o| o == t) {
                     out.push(t.to_string());
@@ -427,6 +429,11 @@ fn parse_tags(v: Option<&Value>, errors: &mut FieldErrors) -> Vec<String> {
 fn validate_config(entry: &CompiledEntry, config: &Value, errors: &mut FieldErrors) {
     if !config.is_object() {
         push(errors, "config", "must be an object");
+        return;
+    }
+    // Text that is not text is reported alone: the schema's own messages
+    // could name a key that holds it.
+    if text::check_json(config, "config", errors) {
         return;
     }
     let found = validation::validate(
@@ -482,6 +489,9 @@ fn parse_auth(
         };
         match value {
             Value::Null => out.push((name.clone(), SecretChange::Clear)),
+            Value::String(s) if !text::is_free_text(s) => {
+                push(errors, field, text::FREE_TEXT_MESSAGE)
+            }
             Value::String(s) if looks_like_mask(s) => push(
                 errors,
                 field,
@@ -988,7 +998,9 @@ impl Connectors {
             }
             Some(Value::Null) => status_message = None,
             Some(Value::String(m)) if status == "error" => {
-                if m.chars().count() > 1000 {
+                if !text::is_free_text(m) {
+                    push(&mut errors, "status_message", text::FREE_TEXT_MESSAGE);
+                } else if m.chars().count() > 1000 {
                     push(
                         &mut errors,
                         "status_message",

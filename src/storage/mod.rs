@@ -62,6 +62,10 @@ pub enum StoreError {
     /// A row holds data this version cannot read.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The database refused text it cannot store, such as a NUL character:
+    /// bad input, not a failure of the service.
+    #[error("the database cannot store some of the text given (such as a NUL character)")]
+    InvalidText,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

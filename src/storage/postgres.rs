@@ -124,8 +124,10 @@ fn describe(e: &tokio_postgres::Error) -> String {
 }
 
 /// Maps a tokio-postgres error to a store error: unique violations become
-/// conflicts naming the constraint; a lost connection, a server shutting
-/// down, out of resources or read-only means the database is unavailable.
+/// conflicts naming the constraint; text the server cannot store (NUL in
+/// `text`, `\u0000` in JSONB) is invalid input; a lost connection, a server
+/// shutting down, out of resources or read-only means the database is
+/// unavailable.
 pub(crate) fn map_err(e: tokio_postgres::Error) -> StoreError {
     if let Some(db) = e.as_db_error() {
         let code = db.code();
@@ -133,6 +135,11 @@ pub(crate) fn map_err(e: tokio_postgres::Error) -> StoreError {
             return StoreError::Conflict(
                 db.constraint().unwrap_or("unique constraint").to_string(),
             );
+        }
+        if *code == SqlState::CHARACTER_NOT_IN_REPERTOIRE
+            || *code == SqlState::UNTRANSLATABLE_CHARACTER
+        {
+            return StoreError::InvalidText;
         }
         let class = code.code();
         let unavailable = class.starts_with("08")

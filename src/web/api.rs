@@ -251,18 +251,32 @@ async fn get_connector(
 }
 
 /// `If-Match: 3` or `If-Match: "3"` (or a weak `W/"3"`); `*` matches any.
+/// Anything else — a value that is not visible ASCII, not a version, or
+/// more than one header — is refused, never read as "no check".
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
-    let Some(v) = headers.get(IF_MATCH) else {
+    let mut values = headers.get_all(IF_MATCH).iter();
+    let Some(v) = values.next() else {
         return Ok(None);
     };
-    let text = v.to_str().unwrap_or_default().trim();
-    if text == "*" || text.is_empty() {
+    let refuse = || {
+        AppError::bad_request("If-Match must hold one version of the connector, e.g. \"3\", or *")
+    };
+    if values.next().is_some() {
+        return Err(refuse());
+    }
+    let text = v.to_str().map_err(|_| refuse())?.trim();
+    if text == "*" {
         return Ok(None);
     }
-    let bare = text.trim_start_matches("W/").trim_matches('"');
-    bare.parse::<i64>().map(Some).map_err(|_| {
-        AppError::bad_request("If-Match must hold the connector's version, e.g. \"3\"")
-    })
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    let version = tag
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(tag);
+    if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(refuse());
+    }
+    version.parse::<i64>().map(Some).map_err(|_| refuse())
 }
 
 /// Partial update: fields left out stay; `auth` keys replace (string),
@@ -270,7 +284,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
 /// guards against lost updates.
 #[utoipa::path(method(put, patch), path = "/connectors/{id}", tag = "connectors",
     params(("id" = String, Path, description = "Connector id"),
-        ("If-Match" = Option<String>, Header, description = "The version last seen, e.g. \"3\"")),
+        ("If-Match" = Option<String>, Header, description = "The version last seen, e.g. \"3\" (or *); any other value is refused with 400")),
     request_body = UpdateConnector,
     security(("bearer" = []), ("session" = [])),
     responses(

@@ -135,6 +135,9 @@ impl From<StoreError> for AppError {
                 tracing::warn!(error = %detail, "database unavailable");
                 AppError::unavailable()
             }
+            StoreError::InvalidText => AppError::bad_request(
+                "the request holds characters that cannot be stored, such as NUL; remove them and try again",
+            ),
             StoreError::Conflict(what) => {
                 tracing::warn!(constraint = %what, "unmapped conflict");
                 AppError::new(

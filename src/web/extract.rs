@@ -2,10 +2,11 @@
 //! instead of axum's plain-text answers.
 
 use super::error::AppError;
+use crate::domain::text;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
 use serde::de::DeserializeOwned;
 
 /// `axum::Json` with enveloped rejections: 400 malformed JSON, 413 too
@@ -57,7 +58,9 @@ fn json_rejection(r: JsonRejection) -> AppError {
     }
 }
 
-/// `axum::extract::Query` with enveloped rejections (400).
+/// `axum::extract::Query` with enveloped rejections (400). A parameter
+/// holding a control character (see [`crate::domain::text`]) is refused
+/// too, naming the parameter, never the value.
 pub struct Query<T>(pub T);
 
 impl<T, S> FromRequestParts<S> for Query<T>
@@ -68,6 +71,7 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        check_query_text(&parts.uri)?;
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
@@ -82,6 +86,31 @@ where
             Err(_) => Err(AppError::bad_request("invalid query string")),
         }
     }
+}
+
+/// Refuses a query string whose parameters, once decoded, hold a control
+/// character: none of the filters is multi-line text.
+fn check_query_text(uri: &Uri) -> Result<(), AppError> {
+    let Ok(axum::extract::Query(pairs)) =
+        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri)
+    else {
+        // Left to the typed parsing, which says what is wrong.
+        return Ok(());
+    };
+    for (name, value) in &pairs {
+        if !text::is_line(name) {
+            return Err(AppError::bad_request(
+                "invalid query string: a parameter name contains control characters",
+            ));
+        }
+        if !text::is_line(value) {
+            return Err(AppError::bad_request(format!(
+                "invalid query string: `{name}` {}",
+                text::LINE_MESSAGE
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Removes submitted values from a serde message: `string "…"` becomes

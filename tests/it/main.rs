@@ -10,6 +10,7 @@ mod cli;
 mod faults;
 mod file_modes;
 mod hardening;
+mod input_text;
 mod logs;
 mod metrics;
 mod properties;

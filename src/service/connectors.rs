@@ -12,8 +12,8 @@ use crate::domain::secrets::{Envelope, KeyRing, SecretsError, connector_aad};
 use crate::domain::time;
 use crate::domain::validation::{self, FieldErrors, looks_like_mask, push};
 use crate::storage::{
-    AuditRow, AuditWrite, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate,
-    DynStore, SecretRow, StoreError, UpdateOutcome,
+    AuditRow, AuditWrite, AuthWrite, ConnectorFilter, ConnectorInsert, ConnectorRow,
+    ConnectorUpdate, DynStore, SecretRow, StoreError, UpdateOutcome,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -896,11 +896,18 @@ impl Connectors {
             }
             match self.try_update(caller, row, body).await? {
                 Some(view) => return Ok(view),
-                None if expected.is_some() => {
-                    let current = self.load(caller, id).await?.version;
-                    return Err(ConnectorError::VersionMismatch { current });
+                None => {
+                    // The version moved, or (with the same version) key
+                    // rotation replaced the envelope the new secrets were
+                    // derived from: only the first is the client's conflict.
+                    if let Some(v) = expected {
+                        let current = self.load(caller, id).await?.version;
+                        if current != v {
+                            return Err(ConnectorError::VersionMismatch { current });
+                        }
+                    }
+                    continue;
                 }
-                None => continue,
             }
         }
         Err(ConnectorError::Contention)
@@ -1037,12 +1044,15 @@ impl Connectors {
                 }
             }
             if secret_audit.is_empty() {
-                row.auth.clone()
+                None
             } else {
-                self.seal(&row.tenant_id, &row.id, &payload)?
+                Some(AuthWrite {
+                    expected: row.auth.clone(),
+                    sealed: self.seal(&row.tenant_id, &row.id, &payload)?,
+                })
             }
         } else {
-            row.auth.clone()
+            None
         };
 
         let status_changed = status != row.status;

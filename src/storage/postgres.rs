@@ -1157,16 +1157,23 @@ impl Store for PgStore {
         audit: &AuditWrite,
     ) -> StoreResult<UpdateOutcome> {
         let config = json_param("connector config", &u.config)?;
-        let auth = json_param("connector auth", &u.auth)?;
+        let (auth, expected_auth) = match &u.auth {
+            Some(a) => (
+                Some(json_param("connector auth", &a.sealed)?),
+                Some(json_param("connector auth", &a.expected)?),
+            ),
+            None => (None, None),
+        };
         let tags = json_param("connector tags", &u.tags)?;
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(map_err)?;
         let stmt = tx
             .prepare_cached(
                 "UPDATE connectors SET name = $4, status = $5, status_message = $6, config = $7,
-                    auth = $8, tags = $9, version = version + 1, updated_at = $10,
-                    updated_by = $11, updated_by_name = $12
-                 WHERE tenant_id = $1 AND id = $2 AND version = $3",
+                    auth = COALESCE($8::jsonb, auth), tags = $9, version = version + 1,
+                    updated_at = $10, updated_by = $11, updated_by_name = $12
+                 WHERE tenant_id = $1 AND id = $2 AND version = $3
+                   AND ($13::jsonb IS NULL OR auth = $13::jsonb)",
             )
             .await
             .map_err(map_err)?;
@@ -1186,6 +1193,7 @@ impl Store for PgStore {
                     &u.now,
                     &u.actor_id,
                     &u.actor_name,
+                    &expected_auth,
                 ],
             )
             .await

@@ -1027,14 +1027,16 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             let n = tx
                 .prepare_cached(
-                    "UPDATE connectors SET name = ?4, status = ?5, status_message = ?6, config = ?7, auth = ?8,
-                        tags = ?9, version = version + 1, updated_at = ?10, updated_by = ?11, updated_by_name = ?12
-                     WHERE tenant_id = ?1 AND id = ?2 AND version = ?3",
+                    "UPDATE connectors SET name = ?4, status = ?5, status_message = ?6, config = ?7,
+                        auth = COALESCE(?8, auth), tags = ?9, version = version + 1, updated_at = ?10,
+                        updated_by = ?11, updated_by_name = ?12
+                     WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND (?13 IS NULL OR auth = ?13)",
                 )
                 .map_err(map_err)?
                 .execute(params![
                     tenant_id, u.id, u.expected_version, u.name, u.status, u.status_message, u.config,
-                    u.auth, u.tags, ts(&u.now), u.actor_id, u.actor_name
+                    u.auth.as_ref().map(|a| &a.sealed), u.tags, ts(&u.now), u.actor_id, u.actor_name,
+                    u.auth.as_ref().map(|a| &a.expected)
                 ])
                 .map_err(map_err)?;
             if n == 0 {

@@ -819,3 +819,57 @@ both_databases!(publish_targets_and_audit, |db: TestDb| async move {
     assert!(all["next_cursor"].is_string());
     app.stop().await;
 });
+
+both_databases!(
+    resending_a_secret_looks_like_changing_it,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let c = app.create_ok(&admin, &wordpress("Guess")).await;
+        let id = c["id"].as_str().unwrap().to_string();
+
+        // What one secret write shows: the answer, the version, the
+        // secret's time and the audit event it leaves.
+        async fn effects(app: &TestApp, who: &Actor, id: &str, value: &str) -> Value {
+            let before: Value = app.fetch(who, id).await.json().await.unwrap();
+            let res = app
+                .patch(who, id, &json!({"auth": {"application_password": value}}))
+                .await;
+            let status = res.status().as_u16();
+            let after: Value = res.json().await.unwrap();
+            let audit: Value = app
+                .get(who, &format!("/audit?connector_id={id}&limit=1"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let event = &audit["items"][0];
+            let secret_at = |v: &Value| v["secrets"]["application_password"]["updated_at"].clone();
+            json!({
+                "status": status,
+                "version_step": after["version"].as_i64().unwrap() - before["version"].as_i64().unwrap(),
+                "updated_at_moved": after["updated_at"] != before["updated_at"],
+                "secret_updated_at_moved": secret_at(&after) != secret_at(&before),
+                "set": after["secrets"]["application_password"]["set"],
+                "action": event["action"],
+                "changes": event["changes"],
+                "audited_now": event["created_at"].as_str() > before["updated_at"].as_str(),
+            })
+        }
+
+        let same = effects(&app, &admin, &id, APP_PASSWORD).await;
+        let other = effects(&app, &admin, &id, "wxyz WXYZ wxyz WXYZ wxyz WXYZ").await;
+        assert_eq!(same, other, "re-sending the stored value vs a new one");
+        assert_eq!(other["status"], 200);
+        assert_eq!(other["version_step"], 1);
+        assert_eq!(other["secret_updated_at_moved"], true);
+        assert_eq!(other["action"], "connector.secrets_changed");
+        assert_eq!(
+            other["changes"]["secrets"],
+            json!({"application_password": "changed"})
+        );
+        app.stop().await;
+    }
+);

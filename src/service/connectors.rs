@@ -506,6 +506,12 @@ fn parse_auth(
 
 /// Applies secret changes; returns each changed name with `set`, `changed`
 /// or `cleared`.
+///
+/// A supplied value always replaces the stored one, with a new time, as
+/// `changed` when a value was stored before and `set` when none was,
+/// whether or not it equals the stored value: nothing the caller can see
+/// (answer, version, times, audit) depends on that equality, so a guess of
+/// a stored secret cannot be confirmed by sending it.
 fn apply_secrets(
     payload: &mut SecretPayload,
     changes: Vec<(String, SecretChange)>,
@@ -515,10 +521,10 @@ fn apply_secrets(
     for (name, mut change) in changes {
         match &mut change {
             SecretChange::Set(value) => {
-                let what = match payload.v.get(&name) {
-                    Some(old) if old == value => continue,
-                    Some(_) => "changed",
-                    None => "set",
+                let what = if payload.v.contains_key(&name) {
+                    "changed"
+                } else {
+                    "set"
                 };
                 payload.v.insert(name.clone(), std::mem::take(value));
                 payload.t.insert(name.clone(), now.to_string());
@@ -1403,12 +1409,14 @@ mod tests {
         );
         assert_eq!(a["k"], "changed");
         assert_eq!(p.t["k"], "t2");
+        // The same value again is a change like any other.
         let a = apply_secrets(
             &mut p,
             vec![("k".into(), SecretChange::Set("v2".into()))],
             "t3",
         );
-        assert!(a.is_empty());
+        assert_eq!(a["k"], "changed");
+        assert_eq!(p.t["k"], "t3");
         let a = apply_secrets(&mut p, vec![("k".into(), SecretChange::Clear)], "t4");
         assert_eq!(a["k"], "cleared");
         assert!(p.v.is_empty() && p.t.is_empty());

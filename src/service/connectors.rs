@@ -1161,35 +1161,74 @@ impl Connectors {
     }
 
     /// Active connectors whose catalog entry can publish; with `capability`,
-    /// only those whose capabilities have it truthy.
+    /// only those whose capabilities have it truthy. A page at a time, in
+    /// id order, like the installed list. The catalog entries that qualify
+    /// are chosen first, so the store filters by them and every page but
+    /// the last is full. Nothing is decrypted: a target's secrets are read
+    /// (and checked) when the broadcaster reads its credentials.
     pub async fn publish_targets(
         &self,
         caller: &Principal,
         capability: Option<&str>,
-    ) -> ConnectorResult<Vec<PublishTarget>> {
-        let mut out = Vec::new();
-        for row in self.store.connector_list_active(&caller.tenant_id).await? {
-            let entry = self.entry_for(&row).await?;
-            if !entry.manifest.can_publish() {
-                continue;
-            }
-            if let Some(cap) = capability {
-                if !truthy(entry.manifest.capabilities.get(cap)) {
-                    continue;
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> ConnectorResult<Page<PublishTarget>> {
+        let mut errors = FieldErrors::new();
+        let limit = check_limit(limit, &mut errors);
+        let after_id = match cursor.filter(|c| !c.is_empty()) {
+            Some(c) => {
+                let id = decode_cursor(c);
+                if id.is_none() {
+                    push(
+                        &mut errors,
+                        "cursor",
+                        "is not a cursor returned by this list",
+                    );
                 }
+                id
             }
-            // A connector whose secrets cannot be read cannot publish.
-            if self.open(&row.tenant_id, &row.id, &row.auth).is_err() {
-                continue;
-            }
-            out.push(PublishTarget {
+            None => None,
+        };
+        if !errors.is_empty() {
+            return Err(invalid("the query is not valid", errors));
+        }
+        let catalog = self.catalog.all(self.store.as_ref()).await?;
+        let publishing: Vec<_> = catalog
+            .iter()
+            .filter(|e| e.capabilities.get("publish") == Some(&Value::Bool(true)))
+            .filter(|e| capability.is_none_or(|cap| truthy(e.capabilities.get(cap))))
+            .collect();
+        if publishing.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        let ids: Vec<String> = publishing.iter().map(|e| e.id.clone()).collect();
+        let mut rows = self
+            .store
+            .publish_targets(&caller.tenant_id, &ids, after_id.as_deref(), limit + 1)
+            .await?;
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| encode_cursor(&r.id))
+        } else {
+            None
+        };
+        let items = rows
+            .into_iter()
+            .map(|row| PublishTarget {
+                capabilities: publishing
+                    .iter()
+                    .find(|e| e.id == row.catalog_id)
+                    .map(|e| e.capabilities.clone())
+                    .unwrap_or(Value::Null),
                 id: row.id,
                 name: row.name,
                 catalog_key: row.catalog_key,
-                capabilities: entry.manifest.capabilities.clone(),
-            });
-        }
-        Ok(out)
+            })
+            .collect();
+        Ok(Page { items, next_cursor })
     }
 
     /// The decrypted secrets of one connector, for a token with the

@@ -270,6 +270,15 @@ pub struct ConnectorFilter {
     pub limit: i64,
 }
 
+/// A connector as the publish-targets list shows it: no config, no secrets.
+#[derive(Debug, Clone)]
+pub struct PublishTargetRow {
+    pub id: String,
+    pub name: String,
+    pub catalog_id: String,
+    pub catalog_key: String,
+}
+
 /// One stored secrets envelope, for key rotation.
 #[derive(Debug, Clone)]
 pub struct SecretRow {
@@ -390,8 +399,16 @@ pub trait Store: Send + Sync + 'static {
         tenant_id: &str,
         filter: &ConnectorFilter,
     ) -> StoreResult<Vec<ConnectorRow>>;
-    /// The tenant's active connectors (for publish targets).
-    async fn connector_list_active(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRow>>;
+    /// A page of the tenant's active connectors whose catalog entry is one
+    /// of `catalog_ids`, in id order after `after_id` (publish targets).
+    /// Reads neither config nor secrets.
+    async fn publish_targets(
+        &self,
+        tenant_id: &str,
+        catalog_ids: &[String],
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<PublishTargetRow>>;
     /// Compare-and-set on `version` (and, when `auth` is given, on the
     /// stored envelope), with its audit event, in one transaction.
     async fn connector_update(

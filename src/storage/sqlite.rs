@@ -6,8 +6,9 @@ use super::sqlite_writer::{Readers, Writer};
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
     ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
-    MigrationState, NewTokenRow, RevokeOutcome, SecretRow, SessionRow, SessionWrite, Store,
-    StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome, migrations,
+    MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SecretRow, SessionRow,
+    SessionWrite, Store, StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome,
+    migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
@@ -1001,18 +1002,39 @@ impl Store for SqliteStore {
         }
     }
 
-    async fn connector_list_active(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRow>> {
+    async fn publish_targets(
+        &self,
+        tenant_id: &str,
+        catalog_ids: &[String],
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<PublishTargetRow>> {
         let tenant_id = tenant_id.to_string();
+        let ids = serde_json::to_string(catalog_ids)
+            .map_err(|e| StoreError::Database(format!("catalog ids: {e}")))?;
+        let after = after_id.map(str::to_string);
         self.read(move |c| {
             let mut stmt = c
-                .prepare_cached(&format!(
-                    "{CONNECTOR_SELECT} WHERE c.tenant_id = ?1 AND c.status = 'active' ORDER BY c.id"
-                ))
+                .prepare_cached(
+                    "SELECT c.id, c.name, c.catalog_id, cat.key
+                     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id
+                     WHERE c.tenant_id = ?1 AND c.status = 'active'
+                       AND c.catalog_id IN (SELECT value FROM json_each(?2))
+                       AND (?3 IS NULL OR c.id > ?3)
+                     ORDER BY c.id LIMIT ?4",
+                )
                 .map_err(map_err)?;
-            stmt.query_map([&tenant_id], connector_row)
-                .map_err(map_err)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(map_err)
+            stmt.query_map(params![tenant_id, ids, after, limit], |r| {
+                Ok(PublishTargetRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    catalog_id: r.get(2)?,
+                    catalog_key: r.get(3)?,
+                })
+            })
+            .map_err(map_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)
         })
         .await
     }

@@ -6,7 +6,7 @@
 //! canonical JSON document whose key order is the author's (forms render
 //! fields in that order on every database).
 
-use crate::domain::schema::{SchemaRole, check_renderable};
+use crate::domain::schema::{SchemaRole, check_renderable, secret_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -154,6 +154,19 @@ impl Manifest {
             compile_schema(schema)
                 .map_err(|e| fail(src, format!("`{field}` is not a valid JSON Schema: {e}")))?;
         }
+        // Each secret is also checked on its own (see `secret_schema`).
+        for name in self.secret_names() {
+            if let Some(schema) = secret_schema(&self.auth_schema, &name) {
+                compile_schema(&schema).map_err(|e| {
+                    fail(
+                        src,
+                        format!(
+                            "secret `{name}` of `auth_schema` cannot be checked on its own: {e}"
+                        ),
+                    )
+                })?;
+            }
+        }
         Ok(())
     }
 
@@ -165,6 +178,15 @@ impl Manifest {
     /// Reads back a stored document (written by [`Manifest::to_document`]).
     pub fn from_document(doc: &str) -> Result<Manifest, serde_json::Error> {
         serde_json::from_str(doc)
+    }
+
+    /// The names of the secrets of `auth_schema`, in its own order.
+    pub fn secret_names(&self) -> Vec<String> {
+        self.auth_schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Whether connectors of this type can be publish targets.

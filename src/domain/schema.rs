@@ -177,6 +177,30 @@ pub fn check_renderable(schema: &Value, base: &str, role: SchemaRole) -> Result<
     Ok(())
 }
 
+/// The schema one secret of `auth_schema` is checked against on its own:
+/// a reference to that property inside a copy of the document's
+/// `properties`, `$defs` and `definitions`, so that every reference inside
+/// the document (`#/$defs/…`, `#/definitions/…`, `#/properties/…`) still
+/// points where it did, while the object-level keywords of the document
+/// (`type`, `required`…) do not apply to the secret's value. `None` when
+/// there is no such property.
+pub fn secret_schema(auth_schema: &Value, name: &str) -> Option<Value> {
+    let props = auth_schema.get("properties")?;
+    props.get(name)?;
+    let mut out = Map::new();
+    out.insert(
+        "$ref".into(),
+        Value::String(format!("#/properties/{}", escape(name))),
+    );
+    out.insert("properties".into(), props.clone());
+    for key in ["$defs", "definitions"] {
+        if let Some(defs) = auth_schema.get(key) {
+            out.insert(key.into(), defs.clone());
+        }
+    }
+    Some(Value::Object(out))
+}
+
 /// The single `type` of a schema object, inferred from `properties` when
 /// absent.
 pub fn schema_type(obj: &Map<String, Value>) -> Option<&str> {
@@ -534,6 +558,28 @@ mod tests {
             let err = check(schema.clone()).unwrap_err();
             assert_eq!(err.keyword, keyword, "{schema}");
             assert_eq!(err.path, path, "{schema}");
+        }
+    }
+
+    #[test]
+    fn a_secret_schema_keeps_every_reference_of_the_document() {
+        for defs_key in ["$defs", "definitions"] {
+            let auth = json!({
+                "type": "object",
+                defs_key: {"tok": {"type": "string", "minLength": 4}},
+                "properties": {
+                    "a/b": {"$ref": format!("#/{defs_key}/tok")},
+                    "c": {"$ref": "#/properties/a~1b"}
+                },
+                "required": ["a/b"]
+            });
+            for name in ["a/b", "c"] {
+                let schema = secret_schema(&auth, name).unwrap();
+                let v = crate::domain::catalog::compile_schema(&schema).unwrap();
+                assert!(v.is_valid(&json!("long enough")), "{defs_key} {name}");
+                assert!(!v.is_valid(&json!("abc")), "{defs_key} {name}");
+            }
+            assert!(secret_schema(&auth, "missing").is_none());
         }
     }
 

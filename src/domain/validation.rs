@@ -49,7 +49,24 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 /// The schema node a keyword location points into (its parent object).
 fn schema_node<'s>(schema: &'s Value, keyword_location: &str) -> Option<&'s Value> {
     let parent = keyword_location.rsplit_once('/').map(|(p, _)| p)?;
-    schema.pointer(parent)
+    schema_at(schema, parent)
+}
+
+/// The node at a keyword location, which runs through `$ref`s: a `$ref`
+/// segment continues at the node the reference points at inside `schema`.
+fn schema_at<'s>(schema: &'s Value, location: &str) -> Option<&'s Value> {
+    let mut node = schema;
+    for seg in location.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        node = match (seg.as_str(), node.get("$ref").and_then(Value::as_str)) {
+            ("$ref", Some(r)) => schema.pointer(r.strip_prefix('#')?)?,
+            _ => match node {
+                Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+                other => other.get(&seg)?,
+            },
+        };
+    }
+    Some(node)
 }
 
 fn pattern_message(schema: &Value, keyword_location: &str) -> String {
@@ -220,8 +237,7 @@ fn one_of_errors(
     out: &mut FieldErrors,
 ) {
     let (prefix, field, keyword_location) = (at.prefix, at.field, at.keyword_location);
-    let branches: Vec<&Map<String, Value>> = schema
-        .pointer(keyword_location)
+    let branches: Vec<&Map<String, Value>> = schema_at(schema, keyword_location)
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_object).collect())
         .unwrap_or_default();
@@ -375,6 +391,19 @@ mod tests {
         );
         let e = check(schema, json!({"author": {}}));
         assert_eq!(e["config.author.type"], ["is required"], "{e:?}");
+    }
+
+    #[test]
+    fn messages_follow_references() {
+        for defs_key in ["$defs", "definitions"] {
+            let schema = json!({
+                "type": "object",
+                defs_key: {"url": {"type": "string", "pattern": "^https://", "patternDescription": "must start with https://"}},
+                "properties": {"site": {"$ref": format!("#/{defs_key}/url")}}
+            });
+            let e = check(schema, json!({"site": "http://x"}));
+            assert_eq!(e["config.site"], ["must start with https://"], "{defs_key}");
+        }
     }
 
     #[test]

@@ -287,22 +287,16 @@ impl CompiledEntry {
         let config_validator =
             crate::domain::catalog::compile_schema(&manifest.default_config_schema)
                 .map_err(corrupt)?;
-        let props = manifest
-            .auth_schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let secret_names = manifest.secret_names();
         let mut secret_validators = Vec::new();
-        for (name, schema) in &props {
-            // Each property is checked on its own; `$defs` stay reachable.
-            let mut standalone = schema.clone();
-            if let (Some(obj), Some(defs)) = (
-                standalone.as_object_mut(),
-                manifest.auth_schema.get("$defs"),
-            ) {
-                obj.insert("$defs".into(), defs.clone());
-            }
+        for name in &secret_names {
+            // Each secret is checked on its own, with every reference of
+            // the document (`$defs`, `definitions`) still reachable.
+            let Some(standalone) =
+                crate::domain::schema::secret_schema(&manifest.auth_schema, name)
+            else {
+                continue;
+            };
             let v = crate::domain::catalog::compile_schema(&standalone).map_err(corrupt)?;
             secret_validators.push((name.clone(), standalone, v));
         }
@@ -320,7 +314,7 @@ impl CompiledEntry {
             id: row.id.clone(),
             key: row.key.clone(),
             updated_at: row.updated_at,
-            secret_names: props.keys().cloned().collect(),
+            secret_names,
             required_secrets,
             secret_validators,
             config_validator,

@@ -13,8 +13,8 @@ use crate::domain::text;
 use crate::domain::time;
 use crate::domain::validation::{self, FieldErrors, looks_like_mask, push};
 use crate::storage::{
-    AuditRow, AuditWrite, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate,
-    DynStore, SecretRow, StoreError, UpdateOutcome,
+    AuditRow, AuditWrite, AuthWrite, ConnectorFilter, ConnectorInsert, ConnectorRow,
+    ConnectorUpdate, DynStore, SecretRow, StoreError, UpdateOutcome,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -516,6 +516,12 @@ fn parse_auth(
 
 /// Applies secret changes; returns each changed name with `set`, `changed`
 /// or `cleared`.
+///
+/// A supplied value always replaces the stored one, with a new time, as
+/// `changed` when a value was stored before and `set` when none was,
+/// whether or not it equals the stored value: nothing the caller can see
+/// (answer, version, times, audit) depends on that equality, so a guess of
+/// a stored secret cannot be confirmed by sending it.
 fn apply_secrets(
     payload: &mut SecretPayload,
     changes: Vec<(String, SecretChange)>,
@@ -525,10 +531,10 @@ fn apply_secrets(
     for (name, mut change) in changes {
         match &mut change {
             SecretChange::Set(value) => {
-                let what = match payload.v.get(&name) {
-                    Some(old) if old == value => continue,
-                    Some(_) => "changed",
-                    None => "set",
+                let what = if payload.v.contains_key(&name) {
+                    "changed"
+                } else {
+                    "set"
                 };
                 payload.v.insert(name.clone(), std::mem::take(value));
                 payload.t.insert(name.clone(), now.to_string());
@@ -906,11 +912,18 @@ impl Connectors {
             }
             match self.try_update(caller, row, body).await? {
                 Some(view) => return Ok(view),
-                None if expected.is_some() => {
-                    let current = self.load(caller, id).await?.version;
-                    return Err(ConnectorError::VersionMismatch { current });
+                None => {
+                    // The version moved, or (with the same version) key
+                    // rotation replaced the envelope the new secrets were
+                    // derived from: only the first is the client's conflict.
+                    if let Some(v) = expected {
+                        let current = self.load(caller, id).await?.version;
+                        if current != v {
+                            return Err(ConnectorError::VersionMismatch { current });
+                        }
+                    }
+                    continue;
                 }
-                None => continue,
             }
         }
         Err(ConnectorError::Contention)
@@ -1049,12 +1062,15 @@ impl Connectors {
                 }
             }
             if secret_audit.is_empty() {
-                row.auth.clone()
+                None
             } else {
-                self.seal(&row.tenant_id, &row.id, &payload)?
+                Some(AuthWrite {
+                    expected: row.auth.clone(),
+                    sealed: self.seal(&row.tenant_id, &row.id, &payload)?,
+                })
             }
         } else {
-            row.auth.clone()
+            None
         };
 
         let status_changed = status != row.status;
@@ -1157,35 +1173,74 @@ impl Connectors {
     }
 
     /// Active connectors whose catalog entry can publish; with `capability`,
-    /// only those whose capabilities have it truthy.
+    /// only those whose capabilities have it truthy. A page at a time, in
+    /// id order, like the installed list. The catalog entries that qualify
+    /// are chosen first, so the store filters by them and every page but
+    /// the last is full. Nothing is decrypted: a target's secrets are read
+    /// (and checked) when the broadcaster reads its credentials.
     pub async fn publish_targets(
         &self,
         caller: &Principal,
         capability: Option<&str>,
-    ) -> ConnectorResult<Vec<PublishTarget>> {
-        let mut out = Vec::new();
-        for row in self.store.connector_list_active(&caller.tenant_id).await? {
-            let entry = self.entry_for(&row).await?;
-            if !entry.manifest.can_publish() {
-                continue;
-            }
-            if let Some(cap) = capability {
-                if !truthy(entry.manifest.capabilities.get(cap)) {
-                    continue;
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> ConnectorResult<Page<PublishTarget>> {
+        let mut errors = FieldErrors::new();
+        let limit = check_limit(limit, &mut errors);
+        let after_id = match cursor.filter(|c| !c.is_empty()) {
+            Some(c) => {
+                let id = decode_cursor(c);
+                if id.is_none() {
+                    push(
+                        &mut errors,
+                        "cursor",
+                        "is not a cursor returned by this list",
+                    );
                 }
+                id
             }
-            // A connector whose secrets cannot be read cannot publish.
-            if self.open(&row.tenant_id, &row.id, &row.auth).is_err() {
-                continue;
-            }
-            out.push(PublishTarget {
+            None => None,
+        };
+        if !errors.is_empty() {
+            return Err(invalid("the query is not valid", errors));
+        }
+        let catalog = self.catalog.all(self.store.as_ref()).await?;
+        let publishing: Vec<_> = catalog
+            .iter()
+            .filter(|e| e.capabilities.get("publish") == Some(&Value::Bool(true)))
+            .filter(|e| capability.is_none_or(|cap| truthy(e.capabilities.get(cap))))
+            .collect();
+        if publishing.is_empty() {
+            return Ok(Page {
+                items: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        let ids: Vec<String> = publishing.iter().map(|e| e.id.clone()).collect();
+        let mut rows = self
+            .store
+            .publish_targets(&caller.tenant_id, &ids, after_id.as_deref(), limit + 1)
+            .await?;
+        let next_cursor = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|r| encode_cursor(&r.id))
+        } else {
+            None
+        };
+        let items = rows
+            .into_iter()
+            .map(|row| PublishTarget {
+                capabilities: publishing
+                    .iter()
+                    .find(|e| e.id == row.catalog_id)
+                    .map(|e| e.capabilities.clone())
+                    .unwrap_or(Value::Null),
                 id: row.id,
                 name: row.name,
                 catalog_key: row.catalog_key,
-                capabilities: entry.manifest.capabilities.clone(),
-            });
-        }
-        Ok(out)
+            })
+            .collect();
+        Ok(Page { items, next_cursor })
     }
 
     /// The decrypted secrets of one connector, for a token with the
@@ -1405,12 +1460,14 @@ mod tests {
         );
         assert_eq!(a["k"], "changed");
         assert_eq!(p.t["k"], "t2");
+        // The same value again is a change like any other.
         let a = apply_secrets(
             &mut p,
             vec![("k".into(), SecretChange::Set("v2".into()))],
             "t3",
         );
-        assert!(a.is_empty());
+        assert_eq!(a["k"], "changed");
+        assert_eq!(p.t["k"], "t3");
         let a = apply_secrets(&mut p, vec![("k".into(), SecretChange::Clear)], "t4");
         assert_eq!(a["k"], "cleared");
         assert!(p.v.is_empty() && p.t.is_empty());

@@ -215,11 +215,28 @@ pub struct ConnectorUpdate {
     pub status: String,
     pub status_message: Option<String>,
     pub config: String,
-    pub auth: String,
+    /// New secrets, or `None` to leave the stored envelope alone.
+    pub auth: Option<AuthWrite>,
     pub tags: String,
     pub actor_id: String,
     pub actor_name: String,
     pub now: DateTime<Utc>,
+}
+
+/// A new secrets envelope for an update. Key rotation replaces envelopes
+/// without changing `version`, so a version check alone cannot tell that
+/// the envelope an update was computed from is still the stored one: the
+/// update is written only if the stored envelope is still `expected`, and
+/// otherwise answers [`UpdateOutcome::VersionMismatch`] so that the caller
+/// reads the row again. An update that changes no secret carries no
+/// `AuthWrite` and never writes the column, so it cannot put back an
+/// envelope that a rotation has just replaced.
+#[derive(Debug, Clone)]
+pub struct AuthWrite {
+    /// The envelope the new secrets were derived from.
+    pub expected: String,
+    /// The new envelope.
+    pub sealed: String,
 }
 
 #[derive(Debug, Clone)]
@@ -264,6 +281,15 @@ pub struct ConnectorFilter {
     /// Only rows with an id greater than this.
     pub after_id: Option<String>,
     pub limit: i64,
+}
+
+/// A connector as the publish-targets list shows it: no config, no secrets.
+#[derive(Debug, Clone)]
+pub struct PublishTargetRow {
+    pub id: String,
+    pub name: String,
+    pub catalog_id: String,
+    pub catalog_key: String,
 }
 
 /// One stored secrets envelope, for key rotation.
@@ -386,9 +412,18 @@ pub trait Store: Send + Sync + 'static {
         tenant_id: &str,
         filter: &ConnectorFilter,
     ) -> StoreResult<Vec<ConnectorRow>>;
-    /// The tenant's active connectors (for publish targets).
-    async fn connector_list_active(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRow>>;
-    /// Compare-and-set on `version`, with its audit event, in one transaction.
+    /// A page of the tenant's active connectors whose catalog entry is one
+    /// of `catalog_ids`, in id order after `after_id` (publish targets).
+    /// Reads neither config nor secrets.
+    async fn publish_targets(
+        &self,
+        tenant_id: &str,
+        catalog_ids: &[String],
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<PublishTargetRow>>;
+    /// Compare-and-set on `version` (and, when `auth` is given, on the
+    /// stored envelope), with its audit event, in one transaction.
     async fn connector_update(
         &self,
         tenant_id: &str,

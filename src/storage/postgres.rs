@@ -11,8 +11,9 @@ use super::change_feed::{self, ChangeFeed, Changed};
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
     ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
-    MigrationState, NewTokenRow, RevokeOutcome, SecretRow, SessionRow, SessionWrite, Store,
-    StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome, migrations,
+    MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SecretRow, SessionRow,
+    SessionWrite, Store, StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome,
+    migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
@@ -1140,16 +1141,39 @@ impl Store for PgStore {
         rows.iter().map(connector_from_row).collect()
     }
 
-    async fn connector_list_active(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRow>> {
+    async fn publish_targets(
+        &self,
+        tenant_id: &str,
+        catalog_ids: &[String],
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<PublishTargetRow>> {
         let c = self.client().await?;
         let stmt = c
             .prepare_cached(&format!(
-                "{CONNECTOR_SELECT} WHERE c.tenant_id = $1 AND c.status = 'active' ORDER BY {PAGE_ORDER}"
+                "SELECT c.id, c.name, c.catalog_id, cat.key
+                 FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id
+                 WHERE c.tenant_id = $1 AND c.status = 'active'
+                   AND c.catalog_id = ANY($2::text[])
+                   AND ($3::text IS NULL OR {PAGE_ORDER} > $3)
+                 ORDER BY {PAGE_ORDER} LIMIT $4"
             ))
             .await
             .map_err(map_err)?;
-        let rows = c.query(&stmt, &[&tenant_id]).await.map_err(map_err)?;
-        rows.iter().map(connector_from_row).collect()
+        let rows = c
+            .query(&stmt, &[&tenant_id, &catalog_ids, &after_id, &limit])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(PublishTargetRow {
+                    id: col(r, 0)?,
+                    name: col(r, 1)?,
+                    catalog_id: col(r, 2)?,
+                    catalog_key: col(r, 3)?,
+                })
+            })
+            .collect()
     }
 
     async fn connector_update(
@@ -1159,16 +1183,23 @@ impl Store for PgStore {
         audit: &AuditWrite,
     ) -> StoreResult<UpdateOutcome> {
         let config = json_param("connector config", &u.config)?;
-        let auth = json_param("connector auth", &u.auth)?;
+        let (auth, expected_auth) = match &u.auth {
+            Some(a) => (
+                Some(json_param("connector auth", &a.sealed)?),
+                Some(json_param("connector auth", &a.expected)?),
+            ),
+            None => (None, None),
+        };
         let tags = json_param("connector tags", &u.tags)?;
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(map_err)?;
         let stmt = tx
             .prepare_cached(
                 "UPDATE connectors SET name = $4, status = $5, status_message = $6, config = $7,
-                    auth = $8, tags = $9, version = version + 1, updated_at = $10,
-                    updated_by = $11, updated_by_name = $12
-                 WHERE tenant_id = $1 AND id = $2 AND version = $3",
+                    auth = COALESCE($8::jsonb, auth), tags = $9, version = version + 1,
+                    updated_at = $10, updated_by = $11, updated_by_name = $12
+                 WHERE tenant_id = $1 AND id = $2 AND version = $3
+                   AND ($13::jsonb IS NULL OR auth = $13::jsonb)",
             )
             .await
             .map_err(map_err)?;
@@ -1188,6 +1219,7 @@ impl Store for PgStore {
                     &u.now,
                     &u.actor_id,
                     &u.actor_name,
+                    &expected_auth,
                 ],
             )
             .await

@@ -6,8 +6,9 @@ use super::sqlite_writer::{Readers, Writer};
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
     ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
-    MigrationState, NewTokenRow, RevokeOutcome, SecretRow, SessionRow, SessionWrite, Store,
-    StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome, migrations,
+    MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SecretRow, SessionRow,
+    SessionWrite, Store, StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome,
+    migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
@@ -1011,18 +1012,39 @@ impl Store for SqliteStore {
         }
     }
 
-    async fn connector_list_active(&self, tenant_id: &str) -> StoreResult<Vec<ConnectorRow>> {
+    async fn publish_targets(
+        &self,
+        tenant_id: &str,
+        catalog_ids: &[String],
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<PublishTargetRow>> {
         let tenant_id = tenant_id.to_string();
+        let ids = serde_json::to_string(catalog_ids)
+            .map_err(|e| StoreError::Database(format!("catalog ids: {e}")))?;
+        let after = after_id.map(str::to_string);
         self.read(move |c| {
             let mut stmt = c
-                .prepare_cached(&format!(
-                    "{CONNECTOR_SELECT} WHERE c.tenant_id = ?1 AND c.status = 'active' ORDER BY c.id"
-                ))
+                .prepare_cached(
+                    "SELECT c.id, c.name, c.catalog_id, cat.key
+                     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id
+                     WHERE c.tenant_id = ?1 AND c.status = 'active'
+                       AND c.catalog_id IN (SELECT value FROM json_each(?2))
+                       AND (?3 IS NULL OR c.id > ?3)
+                     ORDER BY c.id LIMIT ?4",
+                )
                 .map_err(map_err)?;
-            stmt.query_map([&tenant_id], connector_row)
-                .map_err(map_err)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(map_err)
+            stmt.query_map(params![tenant_id, ids, after, limit], |r| {
+                Ok(PublishTargetRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    catalog_id: r.get(2)?,
+                    catalog_key: r.get(3)?,
+                })
+            })
+            .map_err(map_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)
         })
         .await
     }
@@ -1037,14 +1059,16 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             let n = tx
                 .prepare_cached(
-                    "UPDATE connectors SET name = ?4, status = ?5, status_message = ?6, config = ?7, auth = ?8,
-                        tags = ?9, version = version + 1, updated_at = ?10, updated_by = ?11, updated_by_name = ?12
-                     WHERE tenant_id = ?1 AND id = ?2 AND version = ?3",
+                    "UPDATE connectors SET name = ?4, status = ?5, status_message = ?6, config = ?7,
+                        auth = COALESCE(?8, auth), tags = ?9, version = version + 1, updated_at = ?10,
+                        updated_by = ?11, updated_by_name = ?12
+                     WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND (?13 IS NULL OR auth = ?13)",
                 )
                 .map_err(map_err)?
                 .execute(params![
                     tenant_id, u.id, u.expected_version, u.name, u.status, u.status_message, u.config,
-                    u.auth, u.tags, ts(&u.now), u.actor_id, u.actor_name
+                    u.auth.as_ref().map(|a| &a.sealed), u.tags, ts(&u.now), u.actor_id, u.actor_name,
+                    u.auth.as_ref().map(|a| &a.expected)
                 ])
                 .map_err(map_err)?;
             if n == 0 {

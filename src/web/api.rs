@@ -379,15 +379,22 @@ async fn validate_config(
 pub struct TargetsQuery {
     /// Keep targets whose capabilities have this name truthy
     capability: Option<String>,
+    /// Page size, 1-200 (default 50)
+    #[param(minimum = 1, maximum = 200)]
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page
+    cursor: Option<String>,
 }
 
-/// Active connectors that can publish, for the content broadcaster.
+/// Active connectors that can publish, for the content broadcaster, in
+/// creation order, a page at a time.
 #[utoipa::path(get, path = "/publish-targets", tag = "connectors", params(TargetsQuery),
     security(("bearer" = []), ("session" = [])),
     responses(
-        (status = 200, description = "Publish targets", body = Page<PublishTarget>),
+        (status = 200, description = "A page of publish targets", body = Page<PublishTarget>),
         (status = 400, description = "Unknown or malformed query parameter", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 422, description = "Invalid limit or cursor", body = ErrorBody),
     ))]
 async fn publish_targets(
     State(state): State<AppState>,
@@ -399,10 +406,13 @@ async fn publish_targets(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty());
-    let items = state.connectors.publish_targets(&caller, cap).await?;
+    let page = state
+        .connectors
+        .publish_targets(&caller, cap, q.limit, q.cursor.as_deref())
+        .await?;
     Ok(Json(Page {
-        items,
-        next_cursor: None,
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
 }
 

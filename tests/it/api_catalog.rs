@@ -1,9 +1,9 @@
 //! Authentication and the catalog endpoints over HTTP.
 
 use crate::both_databases;
-use crate::support::{TestApp, TestDb, assert_envelope};
+use crate::support::{OutputExt, TestApp, TestDb, assert_envelope, write_file};
 use connectors::domain::identity::Role;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 both_databases!(
     tokens_none_bad_and_revoked_answer_401,
@@ -216,6 +216,148 @@ both_databases!(
             .await
             .unwrap();
         assert_ne!(res.headers()["x-request-id"], "bad id\twith spaces");
+        app.stop().await;
+    }
+);
+
+/// A manifest whose schemas share definitions through `$ref`, kept under
+/// `defs_key` (`definitions` or `$defs`).
+fn manifest_with_refs(key: &str, defs_key: &str) -> String {
+    json!({
+        "key": key,
+        "name": format!("Refs under {defs_key}"),
+        "category": "test",
+        "auth_type": "api_key",
+        "capabilities": {"publish": true},
+        "default_config_schema": {
+            "type": "object",
+            defs_key: {"site": {"type": "string", "format": "uri", "title": "Site"}},
+            "properties": {"site_url": {"$ref": format!("#/{defs_key}/site")}},
+            "required": ["site_url"]
+        },
+        "auth_schema": {
+            "type": "object",
+            defs_key: {
+                "token": {
+                    "type": "string",
+                    "minLength": 8,
+                    "pattern": "^tok_",
+                    "patternDescription": "must start with tok_"
+                }
+            },
+            "properties": {
+                "api_token": {"$ref": format!("#/{defs_key}/token")},
+                "backup_token": {"$ref": format!("#/{defs_key}/token")}
+            },
+            "required": ["api_token"]
+        }
+    })
+    .to_string()
+}
+
+both_databases!(
+    manifests_with_definitions_or_defs_refs_work_end_to_end,
+    |db: TestDb| async move {
+        let dir = db.data_dir().to_path_buf();
+        let a = write_file(
+            &dir,
+            "a.json",
+            &manifest_with_refs("refs_definitions", "definitions"),
+        );
+        let b = write_file(&dir, "b.json", &manifest_with_refs("refs_defs", "$defs"));
+        db.cli(&[
+            "catalog",
+            "import",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ])
+        .assert_ok();
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let reader = app
+            .actor_with_scopes("acme", "r@acme.test", Role::Member, &["credentials:read"])
+            .await;
+        for key in ["refs_definitions", "refs_defs"] {
+            let res = app
+                .get(&admin, &format!("/catalog/{key}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{key}");
+
+            // Validation follows the references, on install.
+            let bad = json!({
+                "catalog_key": key, "name": format!("{key} bad"),
+                "config": {"site_url": "not a url"},
+                "auth": {"api_token": "nope"}
+            });
+            let body =
+                assert_envelope(app.create(&admin, &bad).await, 422, "validation_failed").await;
+            assert!(
+                body["errors"]["config.site_url"].is_array(),
+                "{key}: {body}"
+            );
+            let msgs = body["errors"]["auth.api_token"].to_string();
+            assert!(
+                msgs.contains("must start with tok_") || msgs.contains("at least"),
+                "{key}: {body}"
+            );
+            assert!(!body.to_string().contains("nope"), "{key}: {body}");
+
+            let c = app
+                .create_ok(
+                    &admin,
+                    &json!({
+                        "catalog_key": key, "name": format!("{key} good"),
+                        "config": {"site_url": "https://example.com"},
+                        "auth": {"api_token": "tok_12345678"}
+                    }),
+                )
+                .await;
+            let id = c["id"].as_str().unwrap().to_string();
+            assert_eq!(c["secrets"]["api_token"]["set"], true, "{key}");
+            assert_eq!(c["secrets"]["backup_token"], json!({"set": false}), "{key}");
+
+            // Read and list.
+            assert_eq!(app.fetch(&admin, &id).await.status(), 200, "{key}");
+            let res = app
+                .get(&admin, &format!("/installed?catalog_key={key}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{key}");
+            let list: Value = res.json().await.unwrap();
+            assert_eq!(list["items"].as_array().unwrap().len(), 1, "{key}");
+
+            // Updates: a bad secret is refused by its referenced schema, a
+            // good one is stored; then activation and the credentials read.
+            let res = app
+                .patch(&admin, &id, &json!({"auth": {"backup_token": "tok_x"}}))
+                .await;
+            let body = assert_envelope(res, 422, "validation_failed").await;
+            assert!(
+                body["errors"]["auth.backup_token"].is_array(),
+                "{key}: {body}"
+            );
+            let res = app
+                .patch(
+                    &admin,
+                    &id,
+                    &json!({"auth": {"backup_token": "tok_backup_1"}}),
+                )
+                .await;
+            assert_eq!(res.status(), 200, "{key}");
+            let res = app.patch(&admin, &id, &json!({"status": "active"})).await;
+            assert_eq!(res.status(), 200, "{key}");
+            let res = app.credentials(&reader, &id).await;
+            assert_eq!(res.status(), 200, "{key}");
+            let creds: Value = res.json().await.unwrap();
+            assert_eq!(
+                creds,
+                json!({"api_token": "tok_12345678", "backup_token": "tok_backup_1"}),
+                "{key}"
+            );
+        }
         app.stop().await;
     }
 );

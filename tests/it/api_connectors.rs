@@ -819,3 +819,203 @@ both_databases!(publish_targets_and_audit, |db: TestDb| async move {
     assert!(all["next_cursor"].is_string());
     app.stop().await;
 });
+
+both_databases!(
+    resending_a_secret_looks_like_changing_it,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let c = app.create_ok(&admin, &wordpress("Guess")).await;
+        let id = c["id"].as_str().unwrap().to_string();
+
+        // What one secret write shows: the answer, the version, the
+        // secret's time and the audit event it leaves.
+        async fn effects(app: &TestApp, who: &Actor, id: &str, value: &str) -> Value {
+            let before: Value = app.fetch(who, id).await.json().await.unwrap();
+            let res = app
+                .patch(who, id, &json!({"auth": {"application_password": value}}))
+                .await;
+            let status = res.status().as_u16();
+            let after: Value = res.json().await.unwrap();
+            let audit: Value = app
+                .get(who, &format!("/audit?connector_id={id}&limit=1"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let event = &audit["items"][0];
+            let secret_at = |v: &Value| v["secrets"]["application_password"]["updated_at"].clone();
+            json!({
+                "status": status,
+                "version_step": after["version"].as_i64().unwrap() - before["version"].as_i64().unwrap(),
+                "updated_at_moved": after["updated_at"] != before["updated_at"],
+                "secret_updated_at_moved": secret_at(&after) != secret_at(&before),
+                "set": after["secrets"]["application_password"]["set"],
+                "action": event["action"],
+                "changes": event["changes"],
+                "audited_now": event["created_at"].as_str() > before["updated_at"].as_str(),
+            })
+        }
+
+        let same = effects(&app, &admin, &id, APP_PASSWORD).await;
+        let other = effects(&app, &admin, &id, "wxyz WXYZ wxyz WXYZ wxyz WXYZ").await;
+        assert_eq!(same, other, "re-sending the stored value vs a new one");
+        assert_eq!(other["status"], 200);
+        assert_eq!(other["version_step"], 1);
+        assert_eq!(other["secret_updated_at_moved"], true);
+        assert_eq!(other["action"], "connector.secrets_changed");
+        assert_eq!(
+            other["changes"]["secrets"],
+            json!({"application_password": "changed"})
+        );
+        app.stop().await;
+    }
+);
+
+/// A minimal manifest with these capabilities and one required secret.
+fn manifest_with_capabilities(key: &str, capabilities: Value) -> String {
+    json!({
+        "key": key,
+        "name": key,
+        "category": "test",
+        "auth_type": "api_key",
+        "capabilities": capabilities,
+        "default_config_schema": {"type": "object", "properties": {"note": {"type": "string"}}},
+        "auth_schema": {
+            "type": "object",
+            "properties": {"token": {"type": "string"}},
+            "required": ["token"]
+        }
+    })
+    .to_string()
+}
+
+impl TestApp {
+    /// Every id of a publish-targets listing, a page of `limit` at a time;
+    /// checks that every page but the last is full.
+    async fn publish_target_ids(&self, who: &Actor, query: &str, limit: usize) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..100 {
+            let mut path = format!("/publish-targets?limit={limit}{query}");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let res = self.get(who, &path).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            let page: Value = res.json().await.unwrap();
+            let items = page["items"].as_array().unwrap();
+            for item in items {
+                assert_eq!(item.as_object().unwrap().len(), 4, "{item}");
+                assert_eq!(item["capabilities"]["publish"], true, "{item}");
+                ids.push(item["id"].as_str().unwrap().to_string());
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => {
+                    assert_eq!(items.len(), limit, "a page before the last is full");
+                    cursor = Some(c.to_string());
+                }
+                None => return ids,
+            }
+        }
+        panic!("publish targets did not end");
+    }
+}
+
+both_databases!(
+    publish_targets_page_like_other_lists,
+    |db: TestDb| async move {
+        use crate::support::{OutputExt, write_file};
+        let dir = db.data_dir().to_path_buf();
+        let video = write_file(
+            &dir,
+            "video.json",
+            &manifest_with_capabilities("videos", json!({"publish": true, "video": true})),
+        );
+        let nopub = write_file(
+            &dir,
+            "nopub.json",
+            &manifest_with_capabilities("archive", json!({"publish": false, "video": true})),
+        );
+        db.cli(&[
+            "catalog",
+            "import",
+            video.to_str().unwrap(),
+            nopub.to_str().unwrap(),
+        ])
+        .assert_ok();
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let member = app.member().await;
+
+        let activate = |id: String| {
+            let (app, admin) = (&app, &admin);
+            async move {
+                let res = app.patch(admin, &id, &json!({"status": "active"})).await;
+                assert_eq!(res.status(), 200);
+                id
+            }
+        };
+        let other = |key: &str, name: String| json!({"catalog_key": key, "name": name, "config": {}, "auth": {"token": "t0ken"}});
+        // 120 active targets in creation (id) order, every sixth a video one;
+        // around them inactive ones and active ones that cannot publish.
+        let (mut all, mut videos) = (Vec::new(), Vec::new());
+        for i in 0..120 {
+            if i % 6 == 0 {
+                let c = app
+                    .create_ok(&admin, &other("videos", format!("V{i}")))
+                    .await;
+                let id = activate(c["id"].as_str().unwrap().to_string()).await;
+                videos.push(id.clone());
+                all.push(id);
+            } else {
+                let c = app.create_ok(&admin, &wordpress(&format!("W{i}"))).await;
+                all.push(activate(c["id"].as_str().unwrap().to_string()).await);
+            }
+            if i % 20 == 0 {
+                app.create_ok(&admin, &wordpress(&format!("Idle {i}")))
+                    .await;
+                let c = app
+                    .create_ok(&admin, &other("archive", format!("A{i}")))
+                    .await;
+                activate(c["id"].as_str().unwrap().to_string()).await;
+            }
+        }
+        assert_eq!(videos.len(), 20);
+
+        let listed = app.publish_target_ids(&member, "", 50).await;
+        assert_eq!(listed, all, "every active target once, in id order");
+        let listed = app
+            .publish_target_ids(&member, "&capability=video", 7)
+            .await;
+        assert_eq!(listed, videos, "the capability filter pages correctly");
+        assert!(
+            app.publish_target_ids(&member, "&capability=no_such", 50)
+                .await
+                .is_empty()
+        );
+        // The default page is 50.
+        let page: Value = app
+            .get(&member, "/publish-targets")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 50);
+        assert!(page["next_cursor"].is_string());
+
+        for bad in ["limit=201", "limit=0", "cursor=not-a-cursor"] {
+            let res = app
+                .get(&member, &format!("/publish-targets?{bad}"))
+                .send()
+                .await
+                .unwrap();
+            assert_envelope(res, 422, "validation_failed").await;
+        }
+        app.stop().await;
+    }
+);

@@ -292,3 +292,95 @@ both_databases!(tampered_ciphertext_is_contained, |db: TestDb| async move {
     assert_eq!(res.status(), 200);
     app.stop().await;
 });
+
+both_databases!(
+    rotation_is_not_undone_by_concurrent_edits,
+    |db: TestDb| async move {
+        let old = db.keys.clone();
+        let new = connectors::domain::secrets::generate_key_line();
+        let new_id = new.split_once(':').unwrap().0.to_string();
+        let both = format!("{new},{old}");
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let mut ids = Vec::new();
+        for i in 0..120 {
+            ids.push(
+                app.create_ok(&admin, &wordpress(&format!("R{i}"))).await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+
+        // Edits that change no secret (tags, names) stream in while every
+        // connector is re-encrypted: 10 writers, each until the rotation is
+        // done and at most 40 edits.
+        let ring = connectors::domain::secrets::KeyRing::parse(&both).unwrap();
+        let store = app.store.clone();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut writers = Vec::new();
+        for w in 0..10usize {
+            let done = done.clone();
+            let (http, token) = (app.http.clone(), admin.token.clone());
+            let targets: Vec<String> = ids.iter().skip(w).step_by(10).cloned().collect();
+            let base = app.api("/connectors");
+            writers.push(tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                for n in 0..40usize {
+                    if done.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    let id = &targets[n % targets.len()];
+                    let body = if n % 2 == 0 {
+                        json!({"tags": [format!("t{n}")]})
+                    } else {
+                        json!({"name": format!("edited {w}-{n}")})
+                    };
+                    let res = http
+                        .patch(format!("{base}/{id}"))
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap();
+                    statuses.push(res.status().as_u16());
+                }
+                statuses
+            }));
+        }
+        let report = connectors::service::connectors::rotate_keys(&store, &ring)
+            .await
+            .unwrap();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        for w in writers {
+            let statuses = w.await.unwrap();
+            assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+        }
+        assert_eq!(report.unreadable, 0);
+
+        // Every row is under the new key, as the report says.
+        let usage = app.store.key_usage().await.unwrap();
+        assert_eq!(usage, vec![(new_id.clone(), 120)], "rows per key");
+        assert_eq!(report.by_key, vec![(new_id, 120)], "reported rows per key");
+
+        // The old key can go: start-up succeeds and every secret decrypts.
+        let db = app.into_db().await;
+        let app = TestApp::spawn_with(db, |c| {
+            c.encryption_keys = Some(SecretString::from(new.clone()))
+        })
+        .await;
+        let reader = app
+            .actor_with_scopes("acme", "r@acme.test", Role::Member, &["credentials:read"])
+            .await;
+        for id in &ids {
+            let res = app.credentials(&reader, id).await;
+            assert_eq!(res.status(), 200, "credentials of {id}");
+            let creds: Value = res.json().await.unwrap();
+            assert_eq!(
+                creds["application_password"],
+                crate::api_connectors::APP_PASSWORD
+            );
+        }
+        app.stop().await;
+    }
+);

@@ -3,7 +3,8 @@
 use crate::api_connectors::wordpress;
 use crate::both_databases;
 use crate::support::{
-    TestApp, TestDb, assert_envelope, csrf_of, no_redirects, session_cookie, sign_in,
+    TestApp, TestDb, assert_envelope, csrf_of, free_port, no_redirects, session_cookie, sign_in,
+    sign_in_at, start_server,
 };
 use connectors::domain::identity::Role;
 use connectors::service::identity as svc;
@@ -465,3 +466,110 @@ both_databases!(pages_carry_security_headers, |db: TestDb| async move {
     );
     app.stop().await;
 });
+
+/// Sends `count` sign-ins at once and returns their statuses.
+async fn burst(app: &TestApp, count: usize, email: impl Fn(usize) -> String) -> Vec<u16> {
+    let mut tasks = Vec::new();
+    for i in 0..count {
+        let (base, email) = (app.base.clone(), email(i));
+        tasks.push(tokio::spawn(async move {
+            sign_in_at(&base, &email, "wrong password")
+                .await
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses
+}
+
+both_databases!(
+    parallel_sign_ins_cannot_beat_the_throttle,
+    |db: TestDb| async move {
+        use chrono::Duration;
+        use connectors::domain::time;
+        let app = TestApp::spawn(db).await;
+        add_user(&app, "acme", "hal@acme.test", Role::Member, "hal password").await;
+
+        // Thirty wrong passwords for one account at the same moment: at
+        // most five are checked, the others are refused unchecked.
+        let statuses = burst(&app, 30, |_| "hal@acme.test".to_string()).await;
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        let refused = statuses.iter().filter(|s| **s == 429).count();
+        assert!(checked <= 5, "{checked} checked: {statuses:?}");
+        assert_eq!(checked + refused, 30, "{statuses:?}");
+        let throttled = sign_in(&app, "hal@acme.test", "hal password").await;
+        assert_eq!(throttled.status(), 429);
+
+        // Once the window has passed, the right password works.
+        let later = time::now() + Duration::minutes(1);
+        for subject in ["account:hal@acme.test", "address:127.0.0.1"] {
+            app.store.login_failure_clear(subject, later).await.unwrap();
+        }
+        let ok = sign_in(&app, "hal@acme.test", "hal password").await;
+        assert_eq!(ok.status(), 303);
+
+        // The same for the address: forty accounts at once from one
+        // address, at most twenty checked.
+        let statuses = burst(&app, 40, |i| format!("nobody{i}@acme.test")).await;
+        let checked = statuses.iter().filter(|s| **s == 401).count();
+        let refused = statuses.iter().filter(|s| **s == 429).count();
+        assert!(checked <= 20, "{checked} checked: {statuses:?}");
+        assert_eq!(checked + refused, 40, "{statuses:?}");
+        app.stop().await;
+    }
+);
+
+/// The peak resident memory of a process, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+both_databases!(
+    a_burst_of_sign_ins_hashes_a_bounded_number_at_once,
+    |db: TestDb| async move {
+        let port = free_port();
+        let mut server = start_server(&db, port, &db.url()).await;
+        let base = format!("http://127.0.0.1:{port}");
+        // Warm up (the first check also builds the hash unknown users are
+        // checked against).
+        assert_eq!(
+            sign_in_at(&base, "warm@acme.test", "wrong password")
+                .await
+                .status(),
+            401
+        );
+        let before = peak_rss_kib(server.id());
+        // Nineteen unknown accounts at once, under the address limit: each
+        // argon2 check holds about 19 MiB while it runs.
+        let mut tasks = Vec::new();
+        for i in 0..19 {
+            let base = base.clone();
+            tasks.push(tokio::spawn(async move {
+                sign_in_at(&base, &format!("burst{i}@acme.test"), "wrong password")
+                    .await
+                    .status()
+                    .as_u16()
+            }));
+        }
+        for t in tasks {
+            let status = t.await.unwrap();
+            assert!(status == 401 || status == 503, "{status}");
+        }
+        let grown_mib = peak_rss_kib(server.id()).saturating_sub(before) / 1024;
+        let _ = server.kill();
+        let _ = server.wait();
+        assert!(
+            grown_mib < 150,
+            "peak memory grew by {grown_mib} MiB during the burst"
+        );
+    }
+);

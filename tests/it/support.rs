@@ -307,6 +307,12 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The database this application runs on (for the command line or
+    /// reading it directly).
+    pub fn db(&self) -> &TestDb {
+        &self._db
+    }
+
     pub fn api(&self, path: &str) -> String {
         format!("{}/features/connectors/api{}", self.base, path)
     }
@@ -465,9 +471,14 @@ pub fn no_redirects() -> reqwest::Client {
 
 /// Signs in through the form (the answer carries the session cookie).
 pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    sign_in_at(&app.base, email, password).await
+}
+
+/// Signs in through the form of the server at `base`.
+pub async fn sign_in_at(base: &str, email: &str, password: &str) -> reqwest::Response {
     no_redirects()
-        .post(app.url("/login"))
-        .header("origin", app.base.clone())
+        .post(format!("{base}/login"))
+        .header("origin", base)
         .form(&[("email", email), ("password", password)])
         .send()
         .await

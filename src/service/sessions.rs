@@ -5,7 +5,7 @@
 use super::{ServiceError, ServiceResult};
 use crate::domain::identity::{self, Principal, Tenant, normalize_email, verify_password};
 use crate::domain::time;
-use crate::storage::{SessionWrite, Store};
+use crate::storage::{LoginLimit, LoginUser, SessionWrite, Store};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
@@ -13,6 +13,8 @@ use rand::RngCore;
 use rand::rngs::OsRng;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// A session ends after this long without a request…
 pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
@@ -24,10 +26,21 @@ pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 /// …and this many per client address.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// At most this many password checks (argon2, about 19 MiB each) run at
+/// once in a process…
+pub const MAX_PASSWORD_CHECKS_AT_ONCE: usize = 4;
+/// …at most this many more sign-ins wait for a turn…
+pub const MAX_PASSWORD_CHECKS_WAITING: usize = 32;
+/// …and none waits longer than this; past either bound a sign-in is
+/// answered "busy" at once.
+pub const PASSWORD_CHECK_MAX_WAIT_SECONDS: u64 = 5;
 /// `last_seen_at` is written at most this often per session.
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
 pub const COOKIE_NAME: &str = "connectors_session";
+
+static PASSWORD_CHECKS: Semaphore = Semaphore::const_new(MAX_PASSWORD_CHECKS_AT_ONCE);
+static PASSWORD_CHECKS_WAITING: AtomicUsize = AtomicUsize::new(0);
 
 /// Why a sign-in did not succeed. Unknown user and wrong password are the
 /// same case on purpose.
@@ -37,6 +50,9 @@ pub enum LoginError {
     Invalid,
     #[error("too many failed sign-ins; wait a few minutes and try again")]
     Throttled,
+    /// Too many passwords are being checked at this moment.
+    #[error("sign-in is busy; try again in a moment")]
+    Busy,
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -76,8 +92,66 @@ fn address_subject(addr: &str) -> String {
     format!("address:{addr}")
 }
 
+/// Waits for a turn to run one password check, within the bounds above;
+/// `None` when the service is too busy. The turn is released when the
+/// permit is dropped, after the check has finished.
+async fn password_check_turn() -> Option<SemaphorePermit<'static>> {
+    if let Ok(permit) = PASSWORD_CHECKS.try_acquire() {
+        return Some(permit);
+    }
+    /// Counts a waiter for as long as it waits, even if the sign-in is
+    /// abandoned meanwhile.
+    struct Waiting;
+    impl Drop for Waiting {
+        fn drop(&mut self) {
+            PASSWORD_CHECKS_WAITING.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let waiting = Waiting;
+    if PASSWORD_CHECKS_WAITING.fetch_add(1, Ordering::SeqCst) >= MAX_PASSWORD_CHECKS_WAITING {
+        return None;
+    }
+    let turn = tokio::time::timeout(
+        std::time::Duration::from_secs(PASSWORD_CHECK_MAX_WAIT_SECONDS),
+        PASSWORD_CHECKS.acquire(),
+    )
+    .await;
+    drop(waiting);
+    turn.ok().and_then(Result::ok)
+}
+
+/// Checks `password` against the user's hash (or, for an unknown user or
+/// one without a password, against a dummy hash, so both cost the same).
+/// `Ok(Some(user))` when it matches.
+async fn check_password(
+    store: &dyn Store,
+    email: &str,
+    password: &SecretString,
+) -> Result<Option<LoginUser>, LoginError> {
+    let user = store.login_user(email).await?;
+    let Some(turn) = password_check_turn().await else {
+        return Err(LoginError::Busy);
+    };
+    let pw = password.clone();
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    // argon2 is deliberately slow: keep it off the async threads. The turn
+    // is held until the check ends, even if the sign-in is abandoned.
+    let ok = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        verify_password(&pw, hash.as_deref().unwrap_or_else(|| dummy_hash()))
+    })
+    .await
+    .unwrap_or(false);
+    Ok(user.filter(|u| ok && u.password_hash.is_some()))
+}
+
 /// Checks the password and opens a session in the user's first tenant (by
 /// slug), or in `tenant_slug` when given and the user belongs to it.
+///
+/// The attempt is counted against the account and the client address
+/// before the password is checked, so a burst of parallel sign-ins sees
+/// its own attempts; a successful sign-in then forgets its attempt and the
+/// account's earlier failures.
 pub async fn login(
     store: &dyn Store,
     email: &str,
@@ -89,33 +163,35 @@ pub async fn login(
     let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
     let account = account_subject(&email);
     let address = address_subject(client_addr);
-    if store.login_failure_count(&account, since).await? >= MAX_FAILURES_PER_ACCOUNT
-        || store.login_failure_count(&address, since).await? >= MAX_FAILURES_PER_ADDRESS
-    {
+    let limits = [
+        LoginLimit {
+            subject: account.clone(),
+            max: MAX_FAILURES_PER_ACCOUNT,
+        },
+        LoginLimit {
+            subject: address,
+            max: MAX_FAILURES_PER_ADDRESS,
+        },
+    ];
+    let Some(attempt) = store.login_attempt_reserve(&limits, since, now).await? else {
         return Err(LoginError::Throttled);
-    }
-    let user = store.login_user(&email).await?;
-    let pw = password.clone();
-    let hash = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| dummy_hash().to_string());
-    // argon2 is deliberately slow: keep it off the async threads.
-    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
-        .await
-        .unwrap_or(false);
-    let user = match user {
-        Some(u) if ok && u.password_hash.is_some() => u,
-        _ => {
-            store.login_failure_record(&[account, address], now).await?;
-            return Err(LoginError::Invalid);
+    };
+    let user = match check_password(store, &email, password).await {
+        Ok(Some(user)) => user,
+        // The attempt stays counted as a failure.
+        Ok(None) => return Err(LoginError::Invalid),
+        Err(LoginError::Busy) => {
+            // Never checked: not a failure.
+            store.login_attempt_release(&attempt).await?;
+            return Err(LoginError::Busy);
         }
+        Err(e) => return Err(e),
     };
     let tenants = store.user_tenants(&user.user.id).await?;
     let Some((tenant, _)) = tenants.first() else {
-        store.login_failure_record(&[account, address], now).await?;
         return Err(LoginError::Invalid);
     };
+    store.login_attempt_release(&attempt).await?;
     store.login_failure_clear(&account, since).await?;
     let value = random_token();
     store

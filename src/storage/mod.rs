@@ -280,6 +280,13 @@ pub struct SessionRow {
     pub last_seen_at: DateTime<Utc>,
 }
 
+/// At most `max` sign-in attempts for `subject` within the throttle window.
+#[derive(Debug, Clone)]
+pub struct LoginLimit {
+    pub subject: String,
+    pub max: i64,
+}
+
 /// A user as needed to check a password.
 #[derive(Debug, Clone)]
 pub struct LoginUser {
@@ -429,13 +436,24 @@ pub trait Store: Send + Sync + 'static {
     async fn session_touch(&self, id_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
     async fn session_set_tenant(&self, id_hash: &str, tenant_id: &str) -> StoreResult<()>;
     async fn session_delete(&self, id_hash: &str) -> StoreResult<()>;
-    /// Records one failed sign-in for each subject (account, address).
-    async fn login_failure_record(
+    /// Reserves one sign-in attempt for each subject (account, address)
+    /// before the password is checked: in one transaction, and serialised
+    /// against every other reservation for the same subjects, counts each
+    /// subject's attempts after `since` and, if every count is below its
+    /// limit, records an attempt at `now` for each. Returns the ids of the
+    /// recorded attempts, or `None` (recording nothing) when a subject is
+    /// at its limit. A recorded attempt counts as a failure until it is
+    /// released, so parallel attempts can never all see a count below
+    /// the limit.
+    async fn login_attempt_reserve(
         &self,
-        subjects: &[String],
+        limits: &[LoginLimit],
+        since: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    async fn login_failure_count(&self, subject: &str, since: DateTime<Utc>) -> StoreResult<i64>;
+    ) -> StoreResult<Option<Vec<i64>>>;
+    /// Forgets attempts by id (a sign-in that succeeded, or one that was
+    /// never checked).
+    async fn login_attempt_release(&self, ids: &[i64]) -> StoreResult<()>;
     /// Forgets the failures of a subject (after a successful sign-in) and
     /// any failure older than `before`.
     async fn login_failure_clear(&self, subject: &str, before: DateTime<Utc>) -> StoreResult<()>;

@@ -10,9 +10,10 @@
 use super::change_feed::{self, ChangeFeed, Changed};
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
-    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
-    MigrationState, NewTokenRow, RevokeOutcome, SecretRow, SessionRow, SessionWrite, Store,
-    StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome, migrations,
+    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginLimit, LoginUser, MemberWrite,
+    MembershipOutcome, MigrationState, NewTokenRow, RevokeOutcome, SecretRow, SessionRow,
+    SessionWrite, Store, StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome,
+    migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
@@ -1453,37 +1454,70 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn login_failure_record(
+    async fn login_attempt_reserve(
         &self,
-        subjects: &[String],
+        limits: &[LoginLimit],
+        since: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Option<Vec<i64>>> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(map_err)?;
-        let stmt = tx
-            .prepare_cached("INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)")
+        // A transaction-scoped advisory lock per subject, taken in one
+        // order, serialises reservations for the same account or address
+        // across every replica; the count then sees every earlier one.
+        let mut subjects: Vec<&str> = limits.iter().map(|l| l.subject.as_str()).collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        let lock = tx
+            .prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 7401))")
             .await
             .map_err(map_err)?;
-        for s in subjects {
-            tx.execute(&stmt, &[s, &now]).await.map_err(map_err)?;
+        for subject in subjects {
+            tx.execute(&lock, &[&subject]).await.map_err(map_err)?;
         }
-        tx.commit().await.map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn login_failure_count(&self, subject: &str, since: DateTime<Utc>) -> StoreResult<i64> {
-        let c = self.client().await?;
-        let stmt = c
+        let count = tx
             .prepare_cached(
                 "SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND failed_at > $2",
             )
             .await
             .map_err(map_err)?;
-        let row = c
-            .query_one(&stmt, &[&subject, &since])
+        for l in limits {
+            let row = tx
+                .query_one(&count, &[&l.subject, &since])
+                .await
+                .map_err(map_err)?;
+            if col::<i64>(&row, 0)? >= l.max {
+                tx.rollback().await.map_err(map_err)?;
+                return Ok(None);
+            }
+        }
+        let insert = tx
+            .prepare_cached(
+                "INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2) RETURNING id",
+            )
             .await
             .map_err(map_err)?;
-        col(&row, 0)
+        let mut ids = Vec::with_capacity(limits.len());
+        for l in limits {
+            let row = tx
+                .query_one(&insert, &[&l.subject, &now])
+                .await
+                .map_err(map_err)?;
+            ids.push(col::<i64>(&row, 0)?);
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(Some(ids))
+    }
+
+    async fn login_attempt_release(&self, ids: &[i64]) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "DELETE FROM login_failures WHERE id = ANY($1)",
+            &[&ids.to_vec()],
+        )
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 
     async fn login_failure_clear(&self, subject: &str, before: DateTime<Utc>) -> StoreResult<()> {

@@ -5,9 +5,10 @@
 use super::sqlite_writer::{Readers, Writer};
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
-    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
-    MigrationState, NewTokenRow, RevokeOutcome, SecretRow, SessionRow, SessionWrite, Store,
-    StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome, migrations,
+    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginLimit, LoginUser, MemberWrite,
+    MembershipOutcome, MigrationState, NewTokenRow, RevokeOutcome, SecretRow, SessionRow,
+    SessionWrite, Store, StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome,
+    migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
@@ -1339,34 +1340,51 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn login_failure_record(
+    async fn login_attempt_reserve(
         &self,
-        subjects: &[String],
+        limits: &[LoginLimit],
+        since: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let subjects = subjects.to_vec();
+    ) -> StoreResult<Option<Vec<i64>>> {
+        let limits = limits.to_vec();
+        // The single writer connection runs one transaction at a time, so
+        // the counts and the inserts cannot interleave with another
+        // reservation's.
         self.write(move |tx| {
-            for s in &subjects {
+            for l in &limits {
+                let count: i64 = tx
+                    .query_row(
+                        "SELECT COUNT(*) FROM login_failures WHERE subject = ?1 AND failed_at > ?2",
+                        params![l.subject, ts(&since)],
+                        |r| r.get(0),
+                    )
+                    .map_err(map_err)?;
+                if count >= l.max {
+                    return Ok(None);
+                }
+            }
+            let mut ids = Vec::with_capacity(limits.len());
+            for l in &limits {
                 tx.execute(
                     "INSERT INTO login_failures (subject, failed_at) VALUES (?1, ?2)",
-                    params![s, ts(&now)],
+                    params![l.subject, ts(&now)],
                 )
                 .map_err(map_err)?;
+                ids.push(tx.last_insert_rowid());
             }
-            Ok(())
+            Ok(Some(ids))
         })
         .await
     }
 
-    async fn login_failure_count(&self, subject: &str, since: DateTime<Utc>) -> StoreResult<i64> {
-        let subject = subject.to_string();
-        self.read(move |c| {
-            c.query_row(
-                "SELECT COUNT(*) FROM login_failures WHERE subject = ?1 AND failed_at > ?2",
-                params![subject, ts(&since)],
-                |r| r.get(0),
-            )
-            .map_err(map_err)
+    async fn login_attempt_release(&self, ids: &[i64]) -> StoreResult<()> {
+        let ids = ids.to_vec();
+        self.write(move |tx| {
+            for id in &ids {
+                tx.execute("DELETE FROM login_failures WHERE id = ?1", [id])
+                    .map_err(map_err)?;
+            }
+            Ok(())
         })
         .await
     }

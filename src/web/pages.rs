@@ -15,7 +15,7 @@ use crate::service::sessions::{self, COOKIE_NAME, LoginError};
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, SET_COOKIE, VARY};
+use axum::http::header::{CACHE_CONTROL, RETRY_AFTER, SET_COOKIE, VARY};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -332,6 +332,16 @@ async fn login_submit(
             "Too many failed sign-ins. Wait a few minutes and try again.",
             &form.email,
         ),
+        Err(LoginError::Busy) => {
+            let mut res = page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in is busy right now. Try again in a moment.",
+                &form.email,
+            );
+            res.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("2"));
+            res
+        }
         Err(LoginError::Service(e)) => AppError::from(e).into_response(),
     }
 }

@@ -573,3 +573,27 @@ both_databases!(
         );
     }
 );
+
+both_databases!(
+    an_email_that_cannot_be_an_address_is_an_invalid_sign_in,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        add_user(&app, "acme", "ida@acme.test", Role::Member, "ida password").await;
+        for email in ["ida\0@acme.test", "ida@acme.test\0", "\0", "a\u{1}b@acme.test"] {
+            let res = sign_in(&app, email, "ida password").await;
+            assert_eq!(res.status(), 401, "{email:?}");
+            assert!(res.headers().get("set-cookie").is_none());
+            let html = res.text().await.unwrap();
+            assert!(html.contains("Invalid email or password."), "{email:?}");
+            assert!(!html.contains(['\0', '\u{1}']), "{email:?}");
+        }
+        // The account itself is untouched.
+        assert_eq!(
+            sign_in(&app, "ida@acme.test", "ida password")
+                .await
+                .status(),
+            303
+        );
+        app.stop().await;
+    }
+);

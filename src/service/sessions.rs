@@ -120,15 +120,18 @@ async fn password_check_turn() -> Option<SemaphorePermit<'static>> {
     turn.ok().and_then(Result::ok)
 }
 
-/// Checks `password` against the user's hash (or, for an unknown user or
-/// one without a password, against a dummy hash, so both cost the same).
-/// `Ok(Some(user))` when it matches.
+/// Checks `password` against the user's hash (or, for no email, an unknown
+/// user or one without a password, against a dummy hash, so every case
+/// costs the same). `Ok(Some(user))` when it matches.
 async fn check_password(
     store: &dyn Store,
-    email: &str,
+    email: Option<&str>,
     password: &SecretString,
 ) -> Result<Option<LoginUser>, LoginError> {
-    let user = store.login_user(email).await?;
+    let user = match email {
+        Some(email) => store.login_user(email).await?,
+        None => None,
+    };
     let Some(turn) = password_check_turn().await else {
         return Err(LoginError::Busy);
     };
@@ -158,25 +161,27 @@ pub async fn login(
     password: &SecretString,
     client_addr: &str,
 ) -> Result<NewSession, LoginError> {
-    let email = normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+    // Something that is not an email address names no account: it is
+    // checked (against the dummy hash) and counted like an unknown user,
+    // against the address only.
+    let email = normalize_email(email).ok();
     let now = time::now();
     let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let account = account_subject(&email);
-    let address = address_subject(client_addr);
-    let limits = [
-        LoginLimit {
+    let account = email.as_deref().map(account_subject);
+    let mut limits = vec![LoginLimit {
+        subject: address_subject(client_addr),
+        max: MAX_FAILURES_PER_ADDRESS,
+    }];
+    if let Some(account) = &account {
+        limits.push(LoginLimit {
             subject: account.clone(),
             max: MAX_FAILURES_PER_ACCOUNT,
-        },
-        LoginLimit {
-            subject: address,
-            max: MAX_FAILURES_PER_ADDRESS,
-        },
-    ];
+        });
+    }
     let Some(attempt) = store.login_attempt_reserve(&limits, since, now).await? else {
         return Err(LoginError::Throttled);
     };
-    let user = match check_password(store, &email, password).await {
+    let user = match check_password(store, email.as_deref(), password).await {
         Ok(Some(user)) => user,
         // The attempt stays counted as a failure.
         Ok(None) => return Err(LoginError::Invalid),
@@ -192,7 +197,9 @@ pub async fn login(
         return Err(LoginError::Invalid);
     };
     store.login_attempt_release(&attempt).await?;
-    store.login_failure_clear(&account, since).await?;
+    if let Some(account) = &account {
+        store.login_failure_clear(account, since).await?;
+    }
     let value = random_token();
     store
         .session_insert(&SessionWrite {

@@ -301,6 +301,14 @@ async fn login_submit(
             "",
         );
     }
+    // The email as typed is shown again in the form, less anything that
+    // cannot be part of an address.
+    let email: String = form
+        .email
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(320)
+        .collect();
     let password = SecretString::from(form.password);
     match sessions::login(
         state.store.as_ref(),
@@ -325,18 +333,18 @@ async fn login_submit(
         Err(LoginError::Invalid) => page(
             StatusCode::UNAUTHORIZED,
             "Invalid email or password.",
-            &form.email,
+            &email,
         ),
         Err(LoginError::Throttled) => page(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many failed sign-ins. Wait a few minutes and try again.",
-            &form.email,
+            &email,
         ),
         Err(LoginError::Busy) => {
             let mut res = page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Sign-in is busy right now. Try again in a moment.",
-                &form.email,
+                &email,
             );
             res.headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from_static("2"));

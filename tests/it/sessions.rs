@@ -579,7 +579,12 @@ both_databases!(
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
         add_user(&app, "acme", "ida@acme.test", Role::Member, "ida password").await;
-        for email in ["ida\0@acme.test", "ida@acme.test\0", "\0", "a\u{1}b@acme.test"] {
+        for email in [
+            "ida\0@acme.test",
+            "ida@acme.test\0",
+            "\0",
+            "a\u{1}b@acme.test",
+        ] {
             let res = sign_in(&app, email, "ida password").await;
             assert_eq!(res.status(), 401, "{email:?}");
             assert!(res.headers().get("set-cookie").is_none());

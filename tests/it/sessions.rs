@@ -3,8 +3,8 @@
 use crate::api_connectors::wordpress;
 use crate::both_databases;
 use crate::support::{
-    TestApp, TestDb, assert_envelope, csrf_of, free_port, no_redirects, session_cookie, sign_in,
-    sign_in_at, start_server,
+    OutputExt, TestApp, TestDb, assert_envelope, csrf_of, free_port, no_redirects, session_cookie,
+    sign_in, sign_in_at, start_server,
 };
 use connectors::domain::identity::Role;
 use connectors::service::identity as svc;
@@ -599,6 +599,177 @@ both_databases!(
                 .status(),
             303
         );
+        app.stop().await;
+    }
+);
+
+/// Whether a session cookie still reads the API and the pages.
+async fn session_alive(app: &TestApp, cookie: &str) -> bool {
+    let api = app
+        .http
+        .get(app.api("/installed"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    let page = no_redirects()
+        .get(app.url("/features/connectors/installed"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    match (api, page.status().as_u16()) {
+        (200, 200) => true,
+        (401, 303) => {
+            assert_eq!(page.headers()["location"], "/login");
+            false
+        }
+        other => panic!("unexpected answers {other:?}"),
+    }
+}
+
+both_databases!(
+    a_new_password_ends_the_users_sessions,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let cli = |args: &[&str], stdin: Option<&str>| app.db().cli_with_stdin(args, stdin);
+        cli(&["tenant", "create", "acme"], None).assert_ok();
+        let create = [
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "jo@acme.test",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ];
+        cli(&create, Some("first password\n")).assert_ok();
+        let one = session_cookie(&sign_in(&app, "jo@acme.test", "first password").await);
+        let two = session_cookie(&sign_in(&app, "jo@acme.test", "first password").await);
+        add_user(&app, "acme", "kim@acme.test", Role::Admin, "kim password").await;
+        let other = session_cookie(&sign_in(&app, "kim@acme.test", "kim password").await);
+        assert!(session_alive(&app, &one).await && session_alive(&app, &two).await);
+
+        cli(&create, Some("second password\n")).assert_ok();
+        assert!(!session_alive(&app, &one).await, "old session still works");
+        assert!(!session_alive(&app, &two).await, "old session still works");
+        assert!(session_alive(&app, &other).await, "another user's session");
+        assert_eq!(
+            sign_in(&app, "jo@acme.test", "first password")
+                .await
+                .status(),
+            401
+        );
+        let new = session_cookie(&sign_in(&app, "jo@acme.test", "second password").await);
+        assert!(session_alive(&app, &new).await);
+        app.stop().await;
+    }
+);
+
+both_databases!(
+    a_changed_or_removed_membership_ends_that_tenants_sessions,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let cli = |args: &[&str], stdin: Option<&str>| app.db().cli_with_stdin(args, stdin);
+        add_user(&app, "acme", "lu@multi.test", Role::Admin, "lu password").await;
+        add_user(&app, "globex", "lu@multi.test", Role::Admin, "lu password").await;
+        let in_acme = session_cookie(&sign_in(&app, "lu@multi.test", "lu password").await);
+        let in_globex = session_cookie(&sign_in(&app, "lu@multi.test", "lu password").await);
+        let csrf = csrf_of(&app, &in_globex).await;
+        let switched = no_redirects()
+            .post(app.url("/switch-tenant"))
+            .header("cookie", &in_globex)
+            .form(&[("_csrf", csrf.as_str()), ("tenant", "globex")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(switched.status(), 303);
+
+        // A role change in acme ends the sessions in acme only.
+        let role = |r: &'static str| {
+            [
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "--email",
+                "lu@multi.test",
+                "--role",
+                r,
+            ]
+        };
+        cli(&role("member"), None).assert_ok();
+        assert!(!session_alive(&app, &in_acme).await, "role changed");
+        assert!(session_alive(&app, &in_globex).await, "other tenant");
+        // The same role again changes nothing.
+        let in_acme = session_cookie(&sign_in(&app, "lu@multi.test", "lu password").await);
+        cli(&role("member"), None).assert_ok();
+        assert!(session_alive(&app, &in_acme).await, "role unchanged");
+
+        // Removing the membership ends the sessions in acme too.
+        let remove = [
+            "user",
+            "remove",
+            "--tenant",
+            "acme",
+            "--email",
+            "lu@multi.test",
+        ];
+        let out = cli(&remove, None);
+        out.assert_ok();
+        assert!(
+            out.stderr_text()
+                .contains("removed lu@multi.test from 'acme'"),
+            "{}",
+            out.stderr_text()
+        );
+        assert!(!session_alive(&app, &in_acme).await, "membership removed");
+        assert!(session_alive(&app, &in_globex).await, "other tenant");
+        // Signing in now opens the remaining tenant.
+        let again = session_cookie(&sign_in(&app, "lu@multi.test", "lu password").await);
+        let page = app
+            .http
+            .get(app.url("/features/connectors/installed"))
+            .header("cookie", &again)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("globex"));
+
+        // Bad input: one-line errors, nothing changed.
+        cli(&remove, None).assert_one_line_error("lu@multi.test is not a member of tenant 'acme'");
+        cli(
+            &[
+                "user",
+                "remove",
+                "--tenant",
+                "nope",
+                "--email",
+                "lu@multi.test",
+            ],
+            None,
+        )
+        .assert_one_line_error("no tenant 'nope'");
+        cli(
+            &[
+                "user",
+                "remove",
+                "--tenant",
+                "globex",
+                "--email",
+                "not an email",
+            ],
+            None,
+        )
+        .assert_one_line_error("invalid email address");
+        assert!(session_alive(&app, &in_globex).await);
         app.stop().await;
     }
 );

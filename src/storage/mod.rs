@@ -334,7 +334,9 @@ pub trait Store: Send + Sync + 'static {
     async fn tenant_create(&self, slug: &str, name: &str) -> StoreResult<Tenant>;
     async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
     /// Creates the user if new (setting the password hash when given) and
-    /// adds or updates the membership, in one transaction.
+    /// adds or updates the membership, in one transaction. A new password
+    /// for an existing user ends all of that user's sessions; a changed
+    /// role ends their sessions in this tenant.
     async fn member_upsert(
         &self,
         tenant_id: &str,
@@ -348,6 +350,9 @@ pub trait Store: Send + Sync + 'static {
         tenant_id: &str,
         email: &str,
     ) -> StoreResult<Option<(User, Role)>>;
+    /// Removes the user's membership in the tenant and ends their sessions
+    /// in it, in one transaction; false when they were not a member.
+    async fn member_remove(&self, tenant_id: &str, email: &str) -> StoreResult<bool>;
 
     // ---- API tokens ----
     async fn token_insert(&self, token: &NewTokenRow) -> StoreResult<()>;

@@ -857,6 +857,9 @@ impl Store for PgStore {
                     )
                     .await
                     .map_err(map_err)?;
+                    tx.execute("DELETE FROM sessions WHERE user_id = $1", &[&u.id])
+                        .await
+                        .map_err(map_err)?;
                 }
                 (u, false)
             }
@@ -881,6 +884,12 @@ impl Store for PgStore {
                 )
                 .await
                 .map_err(map_err)?;
+                tx.execute(
+                    "DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2",
+                    &[&tenant_id, &user.id],
+                )
+                .await
+                .map_err(map_err)?;
                 MembershipOutcome::RoleChanged
             }
             None => {
@@ -902,6 +911,29 @@ impl Store for PgStore {
             password_set: password_hash.is_some(),
             membership,
         })
+    }
+
+    async fn member_remove(&self, tenant_id: &str, email: &str) -> StoreResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let removed = tx
+            .execute(
+                "DELETE FROM memberships WHERE tenant_id = $1
+                 AND user_id = (SELECT id FROM users WHERE email = $2)",
+                &[&tenant_id, &email],
+            )
+            .await
+            .map_err(map_err)?;
+        tx.execute(
+            "DELETE FROM sessions WHERE tenant_id = $1
+             AND user_id = (SELECT id FROM users WHERE email = $2)",
+            &[&tenant_id, &email],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        self.feed.forget(Some(Changed::Auth));
+        Ok(removed == 1)
     }
 
     async fn member_by_email(

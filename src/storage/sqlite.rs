@@ -670,6 +670,8 @@ impl Store for SqliteStore {
                             params![u.id, h],
                         )
                         .map_err(map_err)?;
+                        tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&u.id])
+                            .map_err(map_err)?;
                     }
                     (u, false)
                 }
@@ -691,6 +693,11 @@ impl Store for SqliteStore {
                         params![tenant_id, user.id, role.as_str()],
                     )
                     .map_err(map_err)?;
+                    tx.execute(
+                        "DELETE FROM sessions WHERE tenant_id = ?1 AND user_id = ?2",
+                        params![tenant_id, user.id],
+                    )
+                    .map_err(map_err)?;
                     MembershipOutcome::RoleChanged
                 }
                 None => {
@@ -708,6 +715,27 @@ impl Store for SqliteStore {
                 password_set: hash.is_some(),
                 membership,
             })
+        })
+        .await
+    }
+
+    async fn member_remove(&self, tenant_id: &str, email: &str) -> StoreResult<bool> {
+        let (tenant_id, email) = (tenant_id.to_string(), email.to_string());
+        self.write(move |tx| {
+            let removed = tx
+                .execute(
+                    "DELETE FROM memberships WHERE tenant_id = ?1
+                     AND user_id = (SELECT id FROM users WHERE email = ?2)",
+                    params![tenant_id, email],
+                )
+                .map_err(map_err)?;
+            tx.execute(
+                "DELETE FROM sessions WHERE tenant_id = ?1
+                 AND user_id = (SELECT id FROM users WHERE email = ?2)",
+                params![tenant_id, email],
+            )
+            .map_err(map_err)?;
+            Ok(removed == 1)
         })
         .await
     }

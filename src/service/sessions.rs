@@ -283,7 +283,33 @@ pub fn csrf_matches(expected: &str, given: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::csrf_matches;
+    use super::{address_subject, csrf_matches};
+
+    #[test]
+    fn addresses_are_throttled_by_ipv4_address_and_ipv6_prefix() {
+        assert_eq!(address_subject("192.0.2.7"), "address:192.0.2.7");
+        assert_ne!(address_subject("192.0.2.7"), address_subject("192.0.2.8"));
+        // One /64 is one client…
+        assert_eq!(
+            address_subject("2001:db8:1:2::1"),
+            address_subject("2001:db8:1:2:ffff:ffff:ffff:ffff")
+        );
+        assert_eq!(
+            address_subject("2001:db8:1:2::1"),
+            "address:2001:db8:1:2::/64"
+        );
+        // …and the next /64 another.
+        assert_ne!(
+            address_subject("2001:db8:1:2::1"),
+            address_subject("2001:db8:1:3::1")
+        );
+        // An IPv4 client reached over IPv6 is that IPv4 client.
+        assert_eq!(
+            address_subject("::ffff:192.0.2.7"),
+            address_subject("192.0.2.7")
+        );
+        assert_eq!(address_subject("::1"), "address:::/64");
+    }
 
     #[test]
     fn csrf_comparison() {

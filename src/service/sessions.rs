@@ -12,6 +12,7 @@ use chrono::Duration;
 use rand::RngCore;
 use rand::rngs::OsRng;
 use secrecy::{ExposeSecret, SecretString};
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -88,8 +89,21 @@ fn account_subject(email: &str) -> String {
     format!("account:{email}")
 }
 
+/// The throttle's key for a client address: an IPv4 address as it is, an
+/// IPv6 address by its /64 (one client usually holds a whole /64), and an
+/// IPv4-mapped IPv6 address as the IPv4 address it stands for.
 fn address_subject(addr: &str) -> String {
-    format!("address:{addr}")
+    match addr.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => format!("address:{v4}"),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("address:{v4}"),
+            None => {
+                let prefix = u128::from(v6) & (u128::MAX << 64);
+                format!("address:{}/64", Ipv6Addr::from(prefix))
+            }
+        },
+        Err(_) => format!("address:{}", addr.trim()),
+    }
 }
 
 /// Waits for a turn to run one password check, within the bounds above;

@@ -773,3 +773,85 @@ both_databases!(
         app.stop().await;
     }
 );
+
+/// Every column name and every stored value of the sessions table, read
+/// straight from the database.
+async fn sessions_table(db: &TestDb) -> (Vec<String>, Vec<String>) {
+    if db.pg_name.is_some() {
+        let (client, conn) = tokio_postgres::connect(&db.url(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let columns = client
+            .query(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'sessions'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect();
+        let rows = client
+            .query("SELECT row_to_json(s)::text FROM sessions s", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect();
+        (columns, rows)
+    } else {
+        let conn = rusqlite::Connection::open(db.data_dir().join("connectors.db")).unwrap();
+        let mut stmt = conn.prepare("SELECT * FROM sessions").unwrap();
+        let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        let n = columns.len();
+        let rows = stmt
+            .query_map([], |r| {
+                let mut text = String::new();
+                for i in 0..n {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    text.push_str(&format!("{v:?}|"));
+                }
+                Ok(text)
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        (columns, rows)
+    }
+}
+
+both_databases!(
+    the_csrf_token_is_not_stored_in_clear,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        add_user(&app, "acme", "max@acme.test", Role::Admin, "max password").await;
+        let cookie = session_cookie(&sign_in(&app, "max@acme.test", "max password").await);
+        let csrf = csrf_of(&app, &cookie).await;
+        let (columns, rows) = sessions_table(app.db()).await;
+        assert!(!columns.iter().any(|c| c.contains("csrf")), "{columns:?}");
+        assert_eq!(rows.len(), 1);
+        assert!(
+            !rows[0].contains(&csrf),
+            "the CSRF token is stored: {rows:?}"
+        );
+        let session_id = cookie.split_once('=').unwrap().1;
+        assert!(!rows[0].contains(session_id), "the session id is stored");
+        // The token still guards writes.
+        let created = app
+            .http
+            .post(app.api("/connectors"))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .json(&wordpress("Guarded"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+        // A restarted application derives the same token.
+        let db = app.into_db().await;
+        let app = TestApp::spawn(db).await;
+        assert_eq!(csrf_of(&app, &cookie).await, csrf);
+        app.stop().await;
+    }
+);

@@ -1,9 +1,11 @@
 //! Browser sign-in: password check with a throttle kept in the database (so
 //! it holds across replicas), sessions stored in the database with idle and
-//! absolute timeouts, and the CSRF token bound to each session.
+//! absolute timeouts, and the CSRF token bound to each session (derived
+//! from its id, never stored).
 
 use super::{ServiceError, ServiceResult};
 use crate::domain::identity::{self, Principal, Tenant, normalize_email, verify_password};
+use crate::domain::secrets::KeyRing;
 use crate::domain::time;
 use crate::storage::{LoginLimit, LoginUser, SessionWrite, Store};
 use base64::Engine;
@@ -39,6 +41,8 @@ pub const PASSWORD_CHECK_MAX_WAIT_SECONDS: u64 = 5;
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
 pub const COOKIE_NAME: &str = "connectors_session";
+/// The purpose a session's CSRF token is made for (see [`KeyRing::mac`]).
+const SESSION_CSRF: &str = "session-csrf";
 
 static PASSWORD_CHECKS: Semaphore = Semaphore::const_new(MAX_PASSWORD_CHECKS_AT_ONCE);
 static PASSWORD_CHECKS_WAITING: AtomicUsize = AtomicUsize::new(0);
@@ -220,7 +224,6 @@ pub async fn login(
             id_hash: identity::hash_token(&value),
             user_id: user.user.id,
             tenant_id: tenant.id.clone(),
-            csrf_token: random_token(),
             now,
             expires_at: now + Duration::hours(ABSOLUTE_TIMEOUT_HOURS),
         })
@@ -230,11 +233,11 @@ pub async fn login(
     })
 }
 
-/// The principal and CSRF token of a live session cookie.
+/// The principal of a live session cookie.
 pub async fn authenticate(
     store: &dyn Store,
     cookie_value: &str,
-) -> ServiceResult<Option<(Principal, String)>> {
+) -> ServiceResult<Option<Principal>> {
     if cookie_value.is_empty() || cookie_value.len() > 100 {
         return Ok(None);
     }
@@ -247,7 +250,30 @@ pub async fn authenticate(
     if now - row.last_seen_at > Duration::seconds(TOUCH_EVERY_SECONDS) {
         store.session_touch(&id_hash, now).await?;
     }
-    Ok(Some((row.principal, row.csrf_token)))
+    Ok(Some(row.principal))
+}
+
+/// The CSRF token of a session: an HMAC of its cookie value under the key
+/// ring's primary key. It is the same on every replica and never stored.
+pub fn session_csrf_token(keys: &KeyRing, cookie_value: &str) -> String {
+    URL_SAFE_NO_PAD.encode(keys.mac(SESSION_CSRF, cookie_value.as_bytes()))
+}
+
+/// Whether `given` is the CSRF token of the session with this cookie
+/// value, under any key of the ring.
+pub fn session_csrf_matches(keys: &KeyRing, cookie_value: &str, given: &str) -> bool {
+    mac_matches(keys, SESSION_CSRF, cookie_value, given)
+}
+
+/// Whether `given` is the base64 of the MAC of `message` for `purpose`.
+fn mac_matches(keys: &KeyRing, purpose: &str, message: &str, given: &str) -> bool {
+    if given.is_empty() || given.len() > 100 {
+        return false;
+    }
+    match URL_SAFE_NO_PAD.decode(given) {
+        Ok(tag) => keys.mac_matches(purpose, message.as_bytes(), &tag),
+        Err(_) => false,
+    }
 }
 
 pub async fn logout(store: &dyn Store, cookie_value: &SecretString) -> ServiceResult<()> {
@@ -286,18 +312,9 @@ pub async fn switch_tenant(
     Ok(())
 }
 
-/// Constant-time comparison of CSRF tokens.
-pub fn csrf_matches(expected: &str, given: &str) -> bool {
-    let (a, b) = (expected.as_bytes(), given.as_bytes());
-    if a.len() != b.len() || a.is_empty() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{address_subject, csrf_matches};
+    use super::address_subject;
 
     #[test]
     fn addresses_are_throttled_by_ipv4_address_and_ipv6_prefix() {
@@ -323,13 +340,5 @@ mod tests {
             address_subject("192.0.2.7")
         );
         assert_eq!(address_subject("::1"), "address:::/64");
-    }
-
-    #[test]
-    fn csrf_comparison() {
-        assert!(csrf_matches("abc", "abc"));
-        assert!(!csrf_matches("abc", "abd"));
-        assert!(!csrf_matches("abc", "ab"));
-        assert!(!csrf_matches("", ""));
     }
 }

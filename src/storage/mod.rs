@@ -267,7 +267,6 @@ pub struct SessionWrite {
     pub id_hash: String,
     pub user_id: String,
     pub tenant_id: String,
-    pub csrf_token: String,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -276,7 +275,6 @@ pub struct SessionWrite {
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     pub principal: Principal,
-    pub csrf_token: String,
     pub last_seen_at: DateTime<Utc>,
 }
 

@@ -1399,16 +1399,9 @@ impl Store for PgStore {
             .await
             .map_err(map_err)?;
         tx.execute(
-            "INSERT INTO sessions (id_hash, user_id, tenant_id, csrf_token, created_at, last_seen_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $5, $6)",
-            &[
-                &s.id_hash,
-                &s.user_id,
-                &s.tenant_id,
-                &s.csrf_token,
-                &s.now,
-                &s.expires_at,
-            ],
+            "INSERT INTO sessions (id_hash, user_id, tenant_id, created_at, last_seen_at, expires_at)
+             VALUES ($1, $2, $3, $4, $4, $5)",
+            &[&s.id_hash, &s.user_id, &s.tenant_id, &s.now, &s.expires_at],
         )
         .await
         .map_err(map_err)?;
@@ -1425,7 +1418,7 @@ impl Store for PgStore {
         let c = self.client().await?;
         let stmt = c
             .prepare_cached(
-                "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.csrf_token, s.last_seen_at
+                "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.last_seen_at
                  FROM sessions s
                  JOIN users u ON u.id = s.user_id
                  JOIN memberships m ON m.user_id = s.user_id AND m.tenant_id = s.tenant_id
@@ -1450,8 +1443,7 @@ impl Store for PgStore {
                     scopes: Vec::new(),
                     via: AuthMethod::Session,
                 },
-                csrf_token: col(&r, 6)?,
-                last_seen_at: col(&r, 7)?,
+                last_seen_at: col(&r, 6)?,
             })
         })
         .transpose()

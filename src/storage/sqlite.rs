@@ -1268,9 +1268,9 @@ impl Store for SqliteStore {
             )
             .map_err(map_err)?;
             tx.execute(
-                "INSERT INTO sessions (id_hash, user_id, tenant_id, csrf_token, created_at, last_seen_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
-                params![s.id_hash, s.user_id, s.tenant_id, s.csrf_token, ts(&s.now), ts(&s.expires_at)],
+                "INSERT INTO sessions (id_hash, user_id, tenant_id, created_at, last_seen_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+                params![s.id_hash, s.user_id, s.tenant_id, ts(&s.now), ts(&s.expires_at)],
             )
             .map_err(map_err)?;
             Ok(())
@@ -1288,7 +1288,7 @@ impl Store for SqliteStore {
         self.inline(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.csrf_token, s.last_seen_at
+                    "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.last_seen_at
                      FROM sessions s
                      JOIN users u ON u.id = s.user_id
                      JOIN memberships m ON m.user_id = s.user_id AND m.tenant_id = s.tenant_id
@@ -1306,12 +1306,11 @@ impl Store for SqliteStore {
                         r.get::<_, String>(4)?,
                         r.get::<_, String>(5)?,
                         r.get::<_, String>(6)?,
-                        r.get::<_, String>(7)?,
                     ))
                 })
                 .optional()
                 .map_err(map_err)?;
-            row.map(|(uid, email, display, tid, slug, role, csrf, seen)| {
+            row.map(|(uid, email, display, tid, slug, role, seen)| {
                 Ok(SessionRow {
                     principal: Principal {
                         user_id: uid,
@@ -1323,7 +1322,6 @@ impl Store for SqliteStore {
                         scopes: Vec::new(),
                         via: AuthMethod::Session,
                     },
-                    csrf_token: csrf,
                     last_seen_at: parse_ts(&seen)?,
                 })
             })

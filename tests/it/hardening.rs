@@ -383,6 +383,28 @@ async fn two_replicas_on_one_postgres_share_everything() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    // Its CSRF token, shown by one, guards writes on the other.
+    let page = http
+        .get(format!("{a}/features/connectors/catalog"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = page.find(marker).unwrap() + marker.len();
+    let csrf = &page[start..start + page[start..].find('"').unwrap()];
+    let res = http
+        .post(api(&b, "/connectors"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", csrf)
+        .json(&wordpress("Through a session"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
     for i in 0..5 {
         let base = if i % 2 == 0 { a.clone() } else { b.clone() };
         assert_eq!(login(base, "wrong").await.status(), 401);

@@ -364,7 +364,6 @@ both_databases!(
                     id_hash: hash_token(value),
                     user_id: user.id.clone(),
                     tenant_id: tenant.id.clone(),
-                    csrf_token: "t".into(),
                     now: created,
                     expires_at: expires,
                 })

@@ -3,8 +3,8 @@
 use crate::api_connectors::wordpress;
 use crate::both_databases;
 use crate::support::{
-    OutputExt, TestApp, TestDb, assert_envelope, csrf_of, free_port, no_redirects, session_cookie,
-    sign_in, sign_in_at, start_server,
+    OutputExt, TestApp, TestDb, assert_envelope, csrf_of, free_port, login_form, no_redirects,
+    session_cookie, sign_in, sign_in_at, start_server,
 };
 use connectors::domain::identity::Role;
 use connectors::service::identity as svc;
@@ -851,6 +851,87 @@ both_databases!(
         let db = app.into_db().await;
         let app = TestApp::spawn(db).await;
         assert_eq!(csrf_of(&app, &cookie).await, csrf);
+        app.stop().await;
+    }
+);
+
+both_databases!(
+    sign_in_needs_the_forms_own_csrf_token,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        add_user(&app, "acme", "ned@acme.test", Role::Admin, "ned password").await;
+        // A form posted from elsewhere by a client that sends neither
+        // Origin nor Sec-Fetch-Site is refused.
+        let forged = no_redirects()
+            .post(app.url("/login"))
+            .form(&[("email", "ned@acme.test"), ("password", "ned password")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403, "a sign-in without a token");
+        let (cookie, token) = login_form(&app.base).await;
+        let (other_cookie, other_token) = login_form(&app.base).await;
+        assert_ne!(token, other_token);
+        assert!(!token.contains(cookie.split_once('=').unwrap().1));
+        let post = |cookie: Option<&str>, token: Option<&str>| {
+            let mut req = no_redirects().post(app.url("/login"));
+            if let Some(c) = cookie {
+                req = req.header("cookie", c);
+            }
+            let mut form = vec![("email", "ned@acme.test"), ("password", "ned password")];
+            if let Some(t) = token {
+                form.push(("_csrf", t));
+            }
+            req.form(&form).send()
+        };
+        // No Origin, no Sec-Fetch-Site: only the token tells a forged form
+        // from the real one.
+        for (what, c, t) in [
+            ("nothing", None, None),
+            ("no token", Some(cookie.as_str()), None),
+            ("no cookie", None, Some(token.as_str())),
+            (
+                "another form's token",
+                Some(cookie.as_str()),
+                Some(other_token.as_str()),
+            ),
+            (
+                "another form's cookie",
+                Some(other_cookie.as_str()),
+                Some(token.as_str()),
+            ),
+            ("a made-up token", Some(cookie.as_str()), Some("x")),
+        ] {
+            let res = post(c, t).await.unwrap();
+            assert_eq!(res.status(), 403, "{what}");
+            assert!(
+                res.headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .all(|v| !v.to_str().unwrap().starts_with("connectors_session=")),
+                "{what}"
+            );
+            let html = res.text().await.unwrap();
+            assert!(html.contains("Reload the page"), "{what}: {html}");
+        }
+        let ok = post(Some(&cookie), Some(&token)).await.unwrap();
+        assert_eq!(ok.status(), 303);
+        let set: Vec<&str> = ok
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert!(
+            set.iter().any(|c| c.starts_with("connectors_session=")),
+            "{set:?}"
+        );
+        // The pre-session cookie is done with.
+        assert!(
+            set.iter()
+                .any(|c| c.starts_with("connectors_login=") && c.contains("Max-Age=0")),
+            "{set:?}"
+        );
         app.stop().await;
     }
 );

@@ -474,6 +474,35 @@ pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Res
     sign_in_at(&app.base, email, password).await
 }
 
+/// Opens the sign-in page at `base` as a browser would: the pre-session
+/// cookie (`name=value`) it sets and the form's CSRF token.
+pub async fn login_form(base: &str) -> (String, String) {
+    let res = no_redirects()
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("connectors_login="))
+        .expect("the sign-in page sets its cookie")
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_string();
+    let html = res.text().await.unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("the form carries a token") + marker.len();
+    let token = html[start..start + html[start..].find('"').unwrap()].to_string();
+    (cookie, token)
+}
+
 /// Signs in through the form of the server at `base`.
 pub async fn sign_in_at(base: &str, email: &str, password: &str) -> reqwest::Response {
     no_redirects()

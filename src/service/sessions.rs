@@ -10,7 +10,7 @@ use crate::domain::time;
 use crate::storage::{LoginLimit, LoginUser, SessionWrite, Store};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use rand::rngs::OsRng;
 use secrecy::{ExposeSecret, SecretString};
@@ -43,6 +43,16 @@ const TOUCH_EVERY_SECONDS: i64 = 60;
 pub const COOKIE_NAME: &str = "connectors_session";
 /// The purpose a session's CSRF token is made for (see [`KeyRing::mac`]).
 const SESSION_CSRF: &str = "session-csrf";
+
+/// The cookie of the sign-in form, before there is a session.
+pub const LOGIN_COOKIE_NAME: &str = "connectors_login";
+/// A sign-in form can be sent for this long after its cookie was made…
+pub const LOGIN_FORM_MINUTES: i64 = 15;
+/// …and a page shown when the cookie is older than this gets a new one,
+/// so that no form is shown with only moments left.
+const LOGIN_FORM_RENEW_MINUTES: i64 = 5;
+/// The purpose the sign-in form's token is made for.
+const LOGIN_CSRF: &str = "login-csrf";
 
 static PASSWORD_CHECKS: Semaphore = Semaphore::const_new(MAX_PASSWORD_CHECKS_AT_ONCE);
 static PASSWORD_CHECKS_WAITING: AtomicUsize = AtomicUsize::new(0);
@@ -263,6 +273,63 @@ pub fn session_csrf_token(keys: &KeyRing, cookie_value: &str) -> String {
 /// value, under any key of the ring.
 pub fn session_csrf_matches(keys: &KeyRing, cookie_value: &str, given: &str) -> bool {
     mac_matches(keys, SESSION_CSRF, cookie_value, given)
+}
+
+/// The sign-in form's pre-session: a random value with the time it was
+/// made, kept in a short-lived cookie, and the form's CSRF token, an HMAC
+/// of that value. A forged form cannot carry the token of the cookie in
+/// the victim's browser, whether or not its client sends `Origin`.
+pub struct LoginForm {
+    pub cookie_value: String,
+    pub token: String,
+    /// Whether the cookie is new and must be set.
+    pub new_cookie: bool,
+}
+
+/// When a sign-in form cookie was made, if it is well formed.
+fn login_cookie_made(value: &str) -> Option<DateTime<Utc>> {
+    if value.len() > 100 {
+        return None;
+    }
+    let (secs, random) = value.split_once('.')?;
+    if random.len() < 32 {
+        return None;
+    }
+    DateTime::from_timestamp(secs.parse().ok()?, 0)
+}
+
+/// The form to show: the current cookie's, while it is young enough, or a
+/// new one.
+pub fn login_form(keys: &KeyRing, cookie_value: Option<&str>) -> LoginForm {
+    let now = time::now();
+    let reusable = cookie_value.filter(|v| {
+        login_cookie_made(v).is_some_and(|made| {
+            made <= now + Duration::minutes(1)
+                && now - made < Duration::minutes(LOGIN_FORM_RENEW_MINUTES)
+        })
+    });
+    let (cookie_value, new_cookie) = match reusable {
+        Some(v) => (v.to_string(), false),
+        None => (format!("{}.{}", now.timestamp(), random_token()), true),
+    };
+    LoginForm {
+        token: URL_SAFE_NO_PAD.encode(keys.mac(LOGIN_CSRF, cookie_value.as_bytes())),
+        cookie_value,
+        new_cookie,
+    }
+}
+
+/// Whether a posted sign-in form carries the token of the form cookie
+/// sent with it, and that cookie has not expired.
+pub fn login_form_matches(keys: &KeyRing, cookie_value: Option<&str>, given: &str) -> bool {
+    let Some(cookie_value) = cookie_value else {
+        return false;
+    };
+    let now = time::now();
+    let fresh = login_cookie_made(cookie_value).is_some_and(|made| {
+        made <= now + Duration::minutes(1) && now - made < Duration::minutes(LOGIN_FORM_MINUTES)
+    });
+    fresh && mac_matches(keys, LOGIN_CSRF, cookie_value, given)
 }
 
 /// Whether `given` is the base64 of the MAC of `message` for `purpose`.

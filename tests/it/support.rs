@@ -505,10 +505,12 @@ pub async fn login_form(base: &str) -> (String, String) {
 
 /// Signs in through the form of the server at `base`.
 pub async fn sign_in_at(base: &str, email: &str, password: &str) -> reqwest::Response {
+    let (cookie, token) = login_form(base).await;
     no_redirects()
         .post(format!("{base}/login"))
         .header("origin", base)
-        .form(&[("email", email), ("password", password)])
+        .header("cookie", cookie)
+        .form(&[("email", email), ("password", password), ("_csrf", &token)])
         .send()
         .await
         .unwrap()
@@ -516,7 +518,14 @@ pub async fn sign_in_at(base: &str, email: &str, password: &str) -> reqwest::Res
 
 /// The session cookie pair (`name=value`) of a sign-in answer.
 pub fn session_cookie(res: &reqwest::Response) -> String {
-    let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("connectors_session="))
+        .expect("a session cookie")
+        .to_string();
     assert!(
         set.contains("HttpOnly") && set.contains("SameSite=Lax"),
         "{set}"

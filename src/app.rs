@@ -64,6 +64,7 @@ impl Application {
             ),
             store,
             metrics: Arc::new(crate::web::metrics::Metrics::default()),
+            password_checks: Arc::default(),
             settings: Arc::new(Settings {
                 max_body_bytes: config.max_body_bytes,
                 cookie_secure: config.cookie_secure,

@@ -15,9 +15,9 @@ use rand::RngCore;
 use rand::rngs::OsRng;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio::sync::{Semaphore, SemaphorePermit};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A session ends after this long without a request…
 pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
@@ -53,9 +53,6 @@ pub const LOGIN_FORM_MINUTES: i64 = 15;
 const LOGIN_FORM_RENEW_MINUTES: i64 = 5;
 /// The purpose the sign-in form's token is made for.
 const LOGIN_CSRF: &str = "login-csrf";
-
-static PASSWORD_CHECKS: Semaphore = Semaphore::const_new(MAX_PASSWORD_CHECKS_AT_ONCE);
-static PASSWORD_CHECKS_WAITING: AtomicUsize = AtomicUsize::new(0);
 
 /// Why a sign-in did not succeed. Unknown user and wrong password are the
 /// same case on purpose.
@@ -120,32 +117,53 @@ fn address_subject(addr: &str) -> String {
     }
 }
 
-/// Waits for a turn to run one password check, within the bounds above;
-/// `None` when the service is too busy. The turn is released when the
-/// permit is dropped, after the check has finished.
-async fn password_check_turn() -> Option<SemaphorePermit<'static>> {
-    if let Ok(permit) = PASSWORD_CHECKS.try_acquire() {
-        return Some(permit);
-    }
-    /// Counts a waiter for as long as it waits, even if the sign-in is
-    /// abandoned meanwhile.
-    struct Waiting;
-    impl Drop for Waiting {
-        fn drop(&mut self) {
-            PASSWORD_CHECKS_WAITING.fetch_sub(1, Ordering::SeqCst);
+/// The password checks of one serving process: at most
+/// [`MAX_PASSWORD_CHECKS_AT_ONCE`] run at once and at most
+/// [`MAX_PASSWORD_CHECKS_WAITING`] more wait, each for no longer than
+/// [`PASSWORD_CHECK_MAX_WAIT_SECONDS`], so a burst of sign-ins holds a
+/// bounded amount of memory.
+pub struct PasswordChecks {
+    running: Arc<Semaphore>,
+    waiting: AtomicUsize,
+}
+
+impl Default for PasswordChecks {
+    fn default() -> Self {
+        PasswordChecks {
+            running: Arc::new(Semaphore::new(MAX_PASSWORD_CHECKS_AT_ONCE)),
+            waiting: AtomicUsize::new(0),
         }
     }
-    let waiting = Waiting;
-    if PASSWORD_CHECKS_WAITING.fetch_add(1, Ordering::SeqCst) >= MAX_PASSWORD_CHECKS_WAITING {
-        return None;
+}
+
+impl PasswordChecks {
+    /// Waits for a turn to run one check, within the bounds; `None` when
+    /// too many are running and waiting. The turn ends when the permit is
+    /// dropped.
+    async fn turn(&self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(permit) = self.running.clone().try_acquire_owned() {
+            return Some(permit);
+        }
+        /// Counts a waiter for as long as it waits, even if the sign-in
+        /// is abandoned meanwhile.
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let waiting = Waiting(&self.waiting);
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_PASSWORD_CHECKS_WAITING {
+            return None;
+        }
+        let turn = tokio::time::timeout(
+            std::time::Duration::from_secs(PASSWORD_CHECK_MAX_WAIT_SECONDS),
+            self.running.clone().acquire_owned(),
+        )
+        .await;
+        drop(waiting);
+        turn.ok().and_then(Result::ok)
     }
-    let turn = tokio::time::timeout(
-        std::time::Duration::from_secs(PASSWORD_CHECK_MAX_WAIT_SECONDS),
-        PASSWORD_CHECKS.acquire(),
-    )
-    .await;
-    drop(waiting);
-    turn.ok().and_then(Result::ok)
 }
 
 /// Checks `password` against the user's hash (or, for no email, an unknown
@@ -153,6 +171,7 @@ async fn password_check_turn() -> Option<SemaphorePermit<'static>> {
 /// costs the same). `Ok(Some(user))` when it matches.
 async fn check_password(
     store: &dyn Store,
+    checks: &PasswordChecks,
     email: Option<&str>,
     password: &SecretString,
 ) -> Result<Option<LoginUser>, LoginError> {
@@ -160,7 +179,7 @@ async fn check_password(
         Some(email) => store.login_user(email).await?,
         None => None,
     };
-    let Some(turn) = password_check_turn().await else {
+    let Some(turn) = checks.turn().await else {
         return Err(LoginError::Busy);
     };
     let pw = password.clone();
@@ -185,6 +204,7 @@ async fn check_password(
 /// account's earlier failures.
 pub async fn login(
     store: &dyn Store,
+    checks: &PasswordChecks,
     email: &str,
     password: &SecretString,
     client_addr: &str,
@@ -209,7 +229,7 @@ pub async fn login(
     let Some(attempt) = store.login_attempt_reserve(&limits, since, now).await? else {
         return Err(LoginError::Throttled);
     };
-    let user = match check_password(store, email.as_deref(), password).await {
+    let user = match check_password(store, checks, email.as_deref(), password).await {
         Ok(Some(user)) => user,
         // The attempt stays counted as a failure.
         Ok(None) => return Err(LoginError::Invalid),

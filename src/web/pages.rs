@@ -361,6 +361,7 @@ async fn login_submit(
     let password = SecretString::from(form.password);
     match sessions::login(
         state.store.as_ref(),
+        &state.password_checks,
         &form.email,
         &password,
         &peer.ip().to_string(),

@@ -502,11 +502,15 @@ both_databases!(
 
         // Thirty wrong passwords for one account at the same moment: at
         // most five are checked, the others are refused unchecked.
+        // (A machine too busy to check them all in time may answer 503
+        // for some instead: those are not checked either.)
         let statuses = burst(&app, 30, |_| "hal@acme.test".to_string()).await;
         let checked = statuses.iter().filter(|s| **s == 401).count();
         let refused = statuses.iter().filter(|s| **s == 429).count();
+        let busy = statuses.iter().filter(|s| **s == 503).count();
         assert!(checked <= 5, "{checked} checked: {statuses:?}");
-        assert_eq!(checked + refused, 30, "{statuses:?}");
+        assert!(refused + busy >= 25, "{statuses:?}");
+        assert_eq!(checked + refused + busy, 30, "{statuses:?}");
         let throttled = sign_in(&app, "hal@acme.test", "hal password").await;
         assert_eq!(throttled.status(), 429);
 
@@ -523,8 +527,10 @@ both_databases!(
         let statuses = burst(&app, 40, |i| format!("nobody{i}@acme.test")).await;
         let checked = statuses.iter().filter(|s| **s == 401).count();
         let refused = statuses.iter().filter(|s| **s == 429).count();
+        let busy = statuses.iter().filter(|s| **s == 503).count();
         assert!(checked <= 20, "{checked} checked: {statuses:?}");
-        assert_eq!(checked + refused, 40, "{statuses:?}");
+        assert!(refused + busy >= 20, "{statuses:?}");
+        assert_eq!(checked + refused + busy, 40, "{statuses:?}");
         app.stop().await;
     }
 );

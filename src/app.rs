@@ -65,6 +65,7 @@ impl Application {
             ),
             store,
             metrics: Arc::new(metrics),
+            password_checks: Arc::default(),
             settings: Arc::new(Settings {
                 max_body_bytes: config.max_body_bytes,
                 cookie_secure: config.cookie_secure,

@@ -26,7 +26,8 @@ pub enum TenantCommand {
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Create the user if new and add them to a tenant with a role
-    /// (an existing member gets the new role)
+    /// (an existing member gets the new role, which ends their sessions in
+    /// that tenant)
     Create {
         /// Tenant slug
         #[arg(long)]
@@ -37,9 +38,19 @@ pub enum UserCommand {
         /// owner, admin or member
         #[arg(long)]
         role: Role,
-        /// Read the password from the first line of standard input
+        /// Read the password from the first line of standard input; a new
+        /// password for an existing user ends all of their sessions
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Remove a user from a tenant; their sessions in it end at once
+    Remove {
+        /// Tenant slug
+        #[arg(long)]
+        tenant: String,
+        /// Email address of the member
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -140,6 +151,16 @@ pub async fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
                     "note: no password set; this user can use API tokens but cannot sign in (use --password-stdin)"
                 );
             }
+            if !w.user_created && w.password_set {
+                eprintln!("password changed; the user's sessions have ended");
+            } else if w.membership == MembershipOutcome::RoleChanged {
+                eprintln!("the user's sessions in '{tenant}' have ended");
+            }
+        }
+        UserCommand::Remove { tenant, email } => {
+            let store = open_store(config, true).await?;
+            svc::remove_member(store.as_ref(), &tenant, &email).await?;
+            eprintln!("removed {email} from '{tenant}'; their sessions there have ended");
         }
     }
     Ok(())

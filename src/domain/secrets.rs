@@ -7,6 +7,11 @@
 //! its tenant and connector, so a ciphertext copied onto another row does not
 //! decrypt.
 //!
+//! The ring also signs values the server hands out and checks when they
+//! come back (CSRF tokens): an HMAC-SHA256 under a key derived from each
+//! encryption key, so every replica with the same ring makes the same
+//! tokens, and nothing about them needs storing.
+//!
 //! Key material never leaves this module: `Debug` prints only key ids, and
 //! every error names the key id or its position, never its bytes.
 
@@ -17,6 +22,7 @@ use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -41,6 +47,45 @@ pub enum SecretsError {
 struct Key {
     id: String,
     cipher: Aes256Gcm,
+    /// For [`KeyRing::mac`]: derived from the encryption key, never the
+    /// encryption key itself.
+    mac_key: Zeroizing<[u8; 32]>,
+}
+
+/// The label the MAC key is derived under.
+const MAC_KEY_LABEL: &[u8] = b"connectors/mac-key/v1";
+
+/// HMAC-SHA256 (RFC 2104) of the concatenation of `parts` under `key`.
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut block = Zeroizing::new([0u8; BLOCK]);
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut pad = Zeroizing::new([0u8; BLOCK]);
+    for (p, k) in pad.iter_mut().zip(block.iter()) {
+        *p = k ^ 0x36;
+    }
+    let mut inner = Sha256::new();
+    inner.update(pad.as_ref());
+    for part in parts {
+        inner.update(part);
+    }
+    let inner = inner.finalize();
+    for (p, k) in pad.iter_mut().zip(block.iter()) {
+        *p = k ^ 0x5c;
+    }
+    let mut outer = Sha256::new();
+    outer.update(pad.as_ref());
+    outer.update(inner);
+    outer.finalize().into()
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The configured keys; the first one is primary.
@@ -144,6 +189,7 @@ impl KeyRing {
             keys.push(Key {
                 id: id.to_string(),
                 cipher,
+                mac_key: Zeroizing::new(hmac_sha256(&bytes, &[MAC_KEY_LABEL])),
             });
         }
         if keys.is_empty() {
@@ -215,6 +261,25 @@ impl KeyRing {
             .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ct, aad })
             .map(Zeroizing::new)
             .map_err(|_| SecretsError::Decrypt)
+    }
+
+    /// A MAC of `message` for `purpose` (a fixed label such as
+    /// `"session-csrf"`) under the primary key's MAC key.
+    pub fn mac(&self, purpose: &str, message: &[u8]) -> [u8; 32] {
+        Self::mac_with(&self.keys[0], purpose, message)
+    }
+
+    /// Whether `tag` is the MAC of `message` for `purpose` under any key in
+    /// the ring, so values made before the primary key changed still check
+    /// while their key is in the ring.
+    pub fn mac_matches(&self, purpose: &str, message: &[u8], tag: &[u8]) -> bool {
+        self.keys
+            .iter()
+            .any(|k| constant_time_eq(&Self::mac_with(k, purpose, message), tag))
+    }
+
+    fn mac_with(key: &Key, purpose: &str, message: &[u8]) -> [u8; 32] {
+        hmac_sha256(key.mac_key.as_ref(), &[purpose.as_bytes(), &[0], message])
     }
 
     /// A value stored in the database that proves, later, that a key with
@@ -335,6 +400,45 @@ mod tests {
         let r = KeyRing::parse(&line).unwrap();
         assert!(line.starts_with(r.primary_id()));
         assert!(!format!("{r:?}").contains(line.split_once(':').unwrap().1));
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // Test cases 1, 2 and 6 (a key longer than the block).
+        assert_eq!(
+            hex::encode(hmac_sha256(&[0x0b; 20], &[b"Hi There"])),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+        assert_eq!(
+            hex::encode(hmac_sha256(
+                b"Jefe",
+                &[b"what do ya want ", b"for nothing?"]
+            )),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hex::encode(hmac_sha256(
+                &[0xaa; 131],
+                &[b"Test Using Larger Than Block-Size Key - Hash Key First"]
+            )),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+
+    #[test]
+    fn macs_are_per_purpose_and_check_under_any_key() {
+        let old = ring(&format!("old:{}", key_b64(1)));
+        let both = ring(&format!("new:{},old:{}", key_b64(2), key_b64(1)));
+        let tag = old.mac("p", b"m");
+        assert!(old.mac_matches("p", b"m", &tag));
+        assert!(both.mac_matches("p", b"m", &tag));
+        assert_ne!(both.mac("p", b"m"), tag);
+        assert!(!old.mac_matches("q", b"m", &tag));
+        assert!(!old.mac_matches("p", b"n", &tag));
+        assert!(!old.mac_matches("p", b"m", &tag[..31]));
+        assert!(!ring(&format!("new:{}", key_b64(2))).mac_matches("p", b"m", &tag));
+        // The same ring on another replica makes the same tag.
+        assert_eq!(ring(&format!("old:{}", key_b64(1))).mac("p", b"m"), tag);
     }
 
     #[test]

@@ -48,7 +48,9 @@ pub async fn tenant_by_slug(store: &dyn Store, slug: &str) -> ServiceResult<Tena
         .ok_or_else(|| ServiceError::NotFound(format!("no tenant '{slug}'")))
 }
 
-/// Creates the user if new and adds (or changes) their membership.
+/// Creates the user if new and adds (or changes) their membership. A new
+/// password ends the user's sessions; a new role ends their sessions in
+/// the tenant.
 pub async fn add_member(
     store: &dyn Store,
     tenant_slug: &str,
@@ -69,6 +71,19 @@ pub async fn add_member(
     Ok(store
         .member_upsert(&tenant.id, &email, &display, hash.as_deref(), role)
         .await?)
+}
+
+/// Removes the user from the tenant; their sessions there end with it.
+pub async fn remove_member(store: &dyn Store, tenant_slug: &str, email: &str) -> ServiceResult<()> {
+    let email = normalize_email(email)?;
+    let tenant = tenant_by_slug(store, tenant_slug).await?;
+    if store.member_remove(&tenant.id, &email).await? {
+        Ok(())
+    } else {
+        Err(ServiceError::NotFound(format!(
+            "{email} is not a member of tenant '{tenant_slug}'"
+        )))
+    }
 }
 
 /// A token just made: its id and the value to show once.

@@ -306,7 +306,6 @@ pub struct SessionWrite {
     pub id_hash: String,
     pub user_id: String,
     pub tenant_id: String,
-    pub csrf_token: String,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -315,8 +314,14 @@ pub struct SessionWrite {
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     pub principal: Principal,
-    pub csrf_token: String,
     pub last_seen_at: DateTime<Utc>,
+}
+
+/// At most `max` sign-in attempts for `subject` within the throttle window.
+#[derive(Debug, Clone)]
+pub struct LoginLimit {
+    pub subject: String,
+    pub max: i64,
 }
 
 /// A user as needed to check a password.
@@ -366,7 +371,9 @@ pub trait Store: Send + Sync + 'static {
     async fn tenant_create(&self, slug: &str, name: &str) -> StoreResult<Tenant>;
     async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<Tenant>>;
     /// Creates the user if new (setting the password hash when given) and
-    /// adds or updates the membership, in one transaction.
+    /// adds or updates the membership, in one transaction. A new password
+    /// for an existing user ends all of that user's sessions; a changed
+    /// role ends their sessions in this tenant.
     async fn member_upsert(
         &self,
         tenant_id: &str,
@@ -380,6 +387,9 @@ pub trait Store: Send + Sync + 'static {
         tenant_id: &str,
         email: &str,
     ) -> StoreResult<Option<(User, Role)>>;
+    /// Removes the user's membership in the tenant and ends their sessions
+    /// in it, in one transaction; false when they were not a member.
+    async fn member_remove(&self, tenant_id: &str, email: &str) -> StoreResult<bool>;
 
     // ---- API tokens ----
     async fn token_insert(&self, token: &NewTokenRow) -> StoreResult<()>;
@@ -477,13 +487,24 @@ pub trait Store: Send + Sync + 'static {
     async fn session_touch(&self, id_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
     async fn session_set_tenant(&self, id_hash: &str, tenant_id: &str) -> StoreResult<()>;
     async fn session_delete(&self, id_hash: &str) -> StoreResult<()>;
-    /// Records one failed sign-in for each subject (account, address).
-    async fn login_failure_record(
+    /// Reserves one sign-in attempt for each subject (account, address)
+    /// before the password is checked: in one transaction, and serialised
+    /// against every other reservation for the same subjects, counts each
+    /// subject's attempts after `since` and, if every count is below its
+    /// limit, records an attempt at `now` for each. Returns the ids of the
+    /// recorded attempts, or `None` (recording nothing) when a subject is
+    /// at its limit. A recorded attempt counts as a failure until it is
+    /// released, so parallel attempts can never all see a count below
+    /// the limit.
+    async fn login_attempt_reserve(
         &self,
-        subjects: &[String],
+        limits: &[LoginLimit],
+        since: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    async fn login_failure_count(&self, subject: &str, since: DateTime<Utc>) -> StoreResult<i64>;
+    ) -> StoreResult<Option<Vec<i64>>>;
+    /// Forgets attempts by id (a sign-in that succeeded, or one that was
+    /// never checked).
+    async fn login_attempt_release(&self, ids: &[i64]) -> StoreResult<()>;
     /// Forgets the failures of a subject (after a successful sign-in) and
     /// any failure older than `before`.
     async fn login_failure_clear(&self, subject: &str, before: DateTime<Utc>) -> StoreResult<()>;

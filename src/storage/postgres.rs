@@ -10,10 +10,10 @@
 use super::change_feed::{self, ChangeFeed, Changed};
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
-    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
-    MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SecretRow, SessionRow,
-    SessionWrite, Store, StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome,
-    migrations,
+    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginLimit, LoginUser, MemberWrite,
+    MembershipOutcome, MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SecretRow,
+    SessionRow, SessionWrite, Store, StoreError, StoreResult, TokenRow, UpdateOutcome,
+    UpsertOutcome, migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
@@ -859,6 +859,9 @@ impl Store for PgStore {
                     )
                     .await
                     .map_err(map_err)?;
+                    tx.execute("DELETE FROM sessions WHERE user_id = $1", &[&u.id])
+                        .await
+                        .map_err(map_err)?;
                 }
                 (u, false)
             }
@@ -883,6 +886,12 @@ impl Store for PgStore {
                 )
                 .await
                 .map_err(map_err)?;
+                tx.execute(
+                    "DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2",
+                    &[&tenant_id, &user.id],
+                )
+                .await
+                .map_err(map_err)?;
                 MembershipOutcome::RoleChanged
             }
             None => {
@@ -904,6 +913,29 @@ impl Store for PgStore {
             password_set: password_hash.is_some(),
             membership,
         })
+    }
+
+    async fn member_remove(&self, tenant_id: &str, email: &str) -> StoreResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let removed = tx
+            .execute(
+                "DELETE FROM memberships WHERE tenant_id = $1
+                 AND user_id = (SELECT id FROM users WHERE email = $2)",
+                &[&tenant_id, &email],
+            )
+            .await
+            .map_err(map_err)?;
+        tx.execute(
+            "DELETE FROM sessions WHERE tenant_id = $1
+             AND user_id = (SELECT id FROM users WHERE email = $2)",
+            &[&tenant_id, &email],
+        )
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        self.feed.forget(Some(Changed::Auth));
+        Ok(removed == 1)
     }
 
     async fn member_by_email(
@@ -1400,16 +1432,9 @@ impl Store for PgStore {
             .await
             .map_err(map_err)?;
         tx.execute(
-            "INSERT INTO sessions (id_hash, user_id, tenant_id, csrf_token, created_at, last_seen_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $5, $6)",
-            &[
-                &s.id_hash,
-                &s.user_id,
-                &s.tenant_id,
-                &s.csrf_token,
-                &s.now,
-                &s.expires_at,
-            ],
+            "INSERT INTO sessions (id_hash, user_id, tenant_id, created_at, last_seen_at, expires_at)
+             VALUES ($1, $2, $3, $4, $4, $5)",
+            &[&s.id_hash, &s.user_id, &s.tenant_id, &s.now, &s.expires_at],
         )
         .await
         .map_err(map_err)?;
@@ -1426,7 +1451,7 @@ impl Store for PgStore {
         let c = self.client().await?;
         let stmt = c
             .prepare_cached(
-                "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.csrf_token, s.last_seen_at
+                "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.last_seen_at
                  FROM sessions s
                  JOIN users u ON u.id = s.user_id
                  JOIN memberships m ON m.user_id = s.user_id AND m.tenant_id = s.tenant_id
@@ -1451,8 +1476,7 @@ impl Store for PgStore {
                     scopes: Vec::new(),
                     via: AuthMethod::Session,
                 },
-                csrf_token: col(&r, 6)?,
-                last_seen_at: col(&r, 7)?,
+                last_seen_at: col(&r, 6)?,
             })
         })
         .transpose()
@@ -1487,37 +1511,70 @@ impl Store for PgStore {
         Ok(())
     }
 
-    async fn login_failure_record(
+    async fn login_attempt_reserve(
         &self,
-        subjects: &[String],
+        limits: &[LoginLimit],
+        since: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Option<Vec<i64>>> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(map_err)?;
-        let stmt = tx
-            .prepare_cached("INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)")
+        // A transaction-scoped advisory lock per subject, taken in one
+        // order, serialises reservations for the same account or address
+        // across every replica; the count then sees every earlier one.
+        let mut subjects: Vec<&str> = limits.iter().map(|l| l.subject.as_str()).collect();
+        subjects.sort_unstable();
+        subjects.dedup();
+        let lock = tx
+            .prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1, 7401))")
             .await
             .map_err(map_err)?;
-        for s in subjects {
-            tx.execute(&stmt, &[s, &now]).await.map_err(map_err)?;
+        for subject in subjects {
+            tx.execute(&lock, &[&subject]).await.map_err(map_err)?;
         }
-        tx.commit().await.map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn login_failure_count(&self, subject: &str, since: DateTime<Utc>) -> StoreResult<i64> {
-        let c = self.client().await?;
-        let stmt = c
+        let count = tx
             .prepare_cached(
                 "SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND failed_at > $2",
             )
             .await
             .map_err(map_err)?;
-        let row = c
-            .query_one(&stmt, &[&subject, &since])
+        for l in limits {
+            let row = tx
+                .query_one(&count, &[&l.subject, &since])
+                .await
+                .map_err(map_err)?;
+            if col::<i64>(&row, 0)? >= l.max {
+                tx.rollback().await.map_err(map_err)?;
+                return Ok(None);
+            }
+        }
+        let insert = tx
+            .prepare_cached(
+                "INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2) RETURNING id",
+            )
             .await
             .map_err(map_err)?;
-        col(&row, 0)
+        let mut ids = Vec::with_capacity(limits.len());
+        for l in limits {
+            let row = tx
+                .query_one(&insert, &[&l.subject, &now])
+                .await
+                .map_err(map_err)?;
+            ids.push(col::<i64>(&row, 0)?);
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(Some(ids))
+    }
+
+    async fn login_attempt_release(&self, ids: &[i64]) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "DELETE FROM login_failures WHERE id = ANY($1)",
+            &[&ids.to_vec()],
+        )
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 
     async fn login_failure_clear(&self, subject: &str, before: DateTime<Utc>) -> StoreResult<()> {

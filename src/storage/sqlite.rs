@@ -5,10 +5,10 @@
 use super::sqlite_writer::{Readers, Writer};
 use super::{
     AuditRow, AuditWrite, Backend, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
-    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginUser, MemberWrite, MembershipOutcome,
-    MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SecretRow, SessionRow,
-    SessionWrite, Store, StoreError, StoreResult, TokenRow, UpdateOutcome, UpsertOutcome,
-    migrations,
+    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginLimit, LoginUser, MemberWrite,
+    MembershipOutcome, MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SecretRow,
+    SessionRow, SessionWrite, Store, StoreError, StoreResult, TokenRow, UpdateOutcome,
+    UpsertOutcome, migrations,
 };
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
 use crate::domain::time;
@@ -680,6 +680,8 @@ impl Store for SqliteStore {
                             params![u.id, h],
                         )
                         .map_err(map_err)?;
+                        tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&u.id])
+                            .map_err(map_err)?;
                     }
                     (u, false)
                 }
@@ -701,6 +703,11 @@ impl Store for SqliteStore {
                         params![tenant_id, user.id, role.as_str()],
                     )
                     .map_err(map_err)?;
+                    tx.execute(
+                        "DELETE FROM sessions WHERE tenant_id = ?1 AND user_id = ?2",
+                        params![tenant_id, user.id],
+                    )
+                    .map_err(map_err)?;
                     MembershipOutcome::RoleChanged
                 }
                 None => {
@@ -718,6 +725,27 @@ impl Store for SqliteStore {
                 password_set: hash.is_some(),
                 membership,
             })
+        })
+        .await
+    }
+
+    async fn member_remove(&self, tenant_id: &str, email: &str) -> StoreResult<bool> {
+        let (tenant_id, email) = (tenant_id.to_string(), email.to_string());
+        self.write(move |tx| {
+            let removed = tx
+                .execute(
+                    "DELETE FROM memberships WHERE tenant_id = ?1
+                     AND user_id = (SELECT id FROM users WHERE email = ?2)",
+                    params![tenant_id, email],
+                )
+                .map_err(map_err)?;
+            tx.execute(
+                "DELETE FROM sessions WHERE tenant_id = ?1
+                 AND user_id = (SELECT id FROM users WHERE email = ?2)",
+                params![tenant_id, email],
+            )
+            .map_err(map_err)?;
+            Ok(removed == 1)
         })
         .await
     }
@@ -1273,9 +1301,9 @@ impl Store for SqliteStore {
             )
             .map_err(map_err)?;
             tx.execute(
-                "INSERT INTO sessions (id_hash, user_id, tenant_id, csrf_token, created_at, last_seen_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
-                params![s.id_hash, s.user_id, s.tenant_id, s.csrf_token, ts(&s.now), ts(&s.expires_at)],
+                "INSERT INTO sessions (id_hash, user_id, tenant_id, created_at, last_seen_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+                params![s.id_hash, s.user_id, s.tenant_id, ts(&s.now), ts(&s.expires_at)],
             )
             .map_err(map_err)?;
             Ok(())
@@ -1293,7 +1321,7 @@ impl Store for SqliteStore {
         self.inline(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.csrf_token, s.last_seen_at
+                    "SELECT u.id, u.email, u.display_name, te.id, te.slug, m.role, s.last_seen_at
                      FROM sessions s
                      JOIN users u ON u.id = s.user_id
                      JOIN memberships m ON m.user_id = s.user_id AND m.tenant_id = s.tenant_id
@@ -1311,12 +1339,11 @@ impl Store for SqliteStore {
                         r.get::<_, String>(4)?,
                         r.get::<_, String>(5)?,
                         r.get::<_, String>(6)?,
-                        r.get::<_, String>(7)?,
                     ))
                 })
                 .optional()
                 .map_err(map_err)?;
-            row.map(|(uid, email, display, tid, slug, role, csrf, seen)| {
+            row.map(|(uid, email, display, tid, slug, role, seen)| {
                 Ok(SessionRow {
                     principal: Principal {
                         user_id: uid,
@@ -1328,7 +1355,6 @@ impl Store for SqliteStore {
                         scopes: Vec::new(),
                         via: AuthMethod::Session,
                     },
-                    csrf_token: csrf,
                     last_seen_at: parse_ts(&seen)?,
                 })
             })
@@ -1373,34 +1399,51 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn login_failure_record(
+    async fn login_attempt_reserve(
         &self,
-        subjects: &[String],
+        limits: &[LoginLimit],
+        since: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let subjects = subjects.to_vec();
+    ) -> StoreResult<Option<Vec<i64>>> {
+        let limits = limits.to_vec();
+        // The single writer connection runs one transaction at a time, so
+        // the counts and the inserts cannot interleave with another
+        // reservation's.
         self.write(move |tx| {
-            for s in &subjects {
+            for l in &limits {
+                let count: i64 = tx
+                    .query_row(
+                        "SELECT COUNT(*) FROM login_failures WHERE subject = ?1 AND failed_at > ?2",
+                        params![l.subject, ts(&since)],
+                        |r| r.get(0),
+                    )
+                    .map_err(map_err)?;
+                if count >= l.max {
+                    return Ok(None);
+                }
+            }
+            let mut ids = Vec::with_capacity(limits.len());
+            for l in &limits {
                 tx.execute(
                     "INSERT INTO login_failures (subject, failed_at) VALUES (?1, ?2)",
-                    params![s, ts(&now)],
+                    params![l.subject, ts(&now)],
                 )
                 .map_err(map_err)?;
+                ids.push(tx.last_insert_rowid());
             }
-            Ok(())
+            Ok(Some(ids))
         })
         .await
     }
 
-    async fn login_failure_count(&self, subject: &str, since: DateTime<Utc>) -> StoreResult<i64> {
-        let subject = subject.to_string();
-        self.read(move |c| {
-            c.query_row(
-                "SELECT COUNT(*) FROM login_failures WHERE subject = ?1 AND failed_at > ?2",
-                params![subject, ts(&since)],
-                |r| r.get(0),
-            )
-            .map_err(map_err)
+    async fn login_attempt_release(&self, ids: &[i64]) -> StoreResult<()> {
+        let ids = ids.to_vec();
+        self.write(move |tx| {
+            for id in &ids {
+                tx.execute("DELETE FROM login_failures WHERE id = ?1", [id])
+                    .map_err(map_err)?;
+            }
+            Ok(())
         })
         .await
     }

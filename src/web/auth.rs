@@ -10,12 +10,14 @@
 use super::AppState;
 use super::error::AppError;
 use crate::domain::identity::Principal;
+use crate::domain::secrets::KeyRing;
 use crate::service::identity::authenticate_token;
-use crate::service::sessions::{self, COOKIE_NAME, csrf_matches};
+use crate::service::sessions::{self, COOKIE_NAME};
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
+use std::sync::Arc;
 
 /// Any authenticated member of the tenant.
 pub struct Auth(pub Principal);
@@ -27,7 +29,10 @@ pub struct RequireAdmin(pub Principal);
 #[derive(Clone)]
 pub struct SessionInfo {
     pub cookie_value: String,
+    /// The session's CSRF token, as pages show it.
     pub csrf_token: String,
+    /// The ring the token is checked against.
+    keys: Arc<KeyRing>,
 }
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -89,14 +94,16 @@ pub async fn session_from(
     let Some(value) = cookie(headers, COOKIE_NAME) else {
         return Ok(None);
     };
+    let keys = state.connectors.keys.clone();
     Ok(sessions::authenticate(state.store.as_ref(), value)
         .await?
-        .map(|(p, csrf)| {
+        .map(|p| {
             (
                 p,
                 SessionInfo {
                     cookie_value: value.to_string(),
-                    csrf_token: csrf,
+                    csrf_token: sessions::session_csrf_token(&keys, value),
+                    keys,
                 },
             )
         }))
@@ -113,7 +120,9 @@ pub fn check_csrf(
         .and_then(|v| v.to_str().ok())
         .or(form_token)
         .unwrap_or_default();
-    if csrf_matches(&session.csrf_token, given) && same_origin(headers) {
+    if sessions::session_csrf_matches(&session.keys, &session.cookie_value, given)
+        && same_origin(headers)
+    {
         Ok(())
     } else {
         Err(AppError::forbidden(

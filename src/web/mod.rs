@@ -33,6 +33,8 @@ pub struct AppState {
     pub connectors: Connectors,
     pub settings: Arc<Settings>,
     pub metrics: Arc<metrics::Metrics>,
+    /// Bounds the sign-in password checks this process runs at once.
+    pub password_checks: Arc<crate::service::sessions::PasswordChecks>,
 }
 
 /// The parts of the configuration the web edge uses.

@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::assets::{self, AssetUrls};
-use super::auth::{SessionInfo, check_csrf, same_origin, session_from};
+use super::auth::{SessionInfo, check_csrf, cookie, same_origin, session_from};
 use super::error::AppError;
 use super::form::{self, Field, FormData, Item};
 use crate::domain::identity::{Principal, Tenant};
@@ -15,7 +15,7 @@ use crate::service::sessions::{self, COOKIE_NAME, LoginError};
 use askama::Template;
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, SET_COOKIE, VARY};
+use axum::http::header::{CACHE_CONTROL, RETRY_AFTER, SET_COOKIE, VARY};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -246,20 +246,51 @@ fn form_data(pairs: Vec<(String, String)>) -> FormData {
 struct LoginPage {
     assets: AssetUrls,
     csrf_token: Option<String>,
+    /// The sign-in form's own token, bound to its pre-session cookie.
+    login_token: String,
     error: Option<String>,
     email: String,
+}
+
+/// The sign-in page, with the form bound to the pre-session cookie the
+/// browser sent (while it is young enough) or to a new one it is given.
+fn login_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    error: Option<&str>,
+    email: &str,
+) -> Response {
+    let form = sessions::login_form(
+        &state.connectors.keys,
+        cookie(headers, sessions::LOGIN_COOKIE_NAME),
+    );
+    let mut res = render(&LoginPage {
+        assets: assets::urls(),
+        csrf_token: None,
+        login_token: form.token,
+        error: error.map(str::to_string),
+        email: email.to_string(),
+    });
+    *res.status_mut() = status;
+    if form.new_cookie {
+        res.headers_mut().append(
+            SET_COOKIE,
+            login_cookie(
+                &form.cookie_value,
+                sessions::LOGIN_FORM_MINUTES * 60,
+                state.settings.cookie_secure,
+            ),
+        );
+    }
+    res
 }
 
 async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Ok(Some(_)) = session_from(&headers, &state).await {
         return Redirect::to(CATALOG_PATH).into_response();
     }
-    render(&LoginPage {
-        assets: assets::urls(),
-        csrf_token: None,
-        error: None,
-        email: String::new(),
-    })
+    login_response(&state, &headers, StatusCode::OK, None, "")
 }
 
 #[derive(Deserialize)]
@@ -268,10 +299,24 @@ struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
 }
 
 fn session_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     let mut c = format!("{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The sign-in form's pre-session cookie, sent only to `/login`.
+fn login_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let mut c = format!(
+        "{}={value}; Path=/login; HttpOnly; SameSite=Lax; Max-Age={max_age}",
+        sessions::LOGIN_COOKIE_NAME
+    );
     if secure {
         c.push_str("; Secure");
     }
@@ -285,14 +330,7 @@ async fn login_submit(
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {
     let page = |status: StatusCode, message: &str, email: &str| {
-        let mut res = render(&LoginPage {
-            assets: assets::urls(),
-            csrf_token: None,
-            error: Some(message.to_string()),
-            email: email.to_string(),
-        });
-        *res.status_mut() = status;
-        res
+        login_response(&state, &headers, status, Some(message), email)
     };
     if !same_origin(&headers) {
         return page(
@@ -301,9 +339,29 @@ async fn login_submit(
             "",
         );
     }
+    // The email as typed is shown again in the form, less anything that
+    // cannot be part of an address.
+    let email: String = form
+        .email
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(320)
+        .collect();
+    if !sessions::login_form_matches(
+        &state.connectors.keys,
+        cookie(&headers, sessions::LOGIN_COOKIE_NAME),
+        &form.csrf,
+    ) {
+        return page(
+            StatusCode::FORBIDDEN,
+            "This sign-in form has expired or was not sent from this site. Reload the page and sign in again.",
+            &email,
+        );
+    }
     let password = SecretString::from(form.password);
     match sessions::login(
         state.store.as_ref(),
+        &state.password_checks,
         &form.email,
         &password,
         &peer.ip().to_string(),
@@ -312,7 +370,7 @@ async fn login_submit(
     {
         Ok(session) => {
             let mut res = Redirect::to(CATALOG_PATH).into_response();
-            res.headers_mut().insert(
+            res.headers_mut().append(
                 SET_COOKIE,
                 session_cookie(
                     session.cookie_value.expose_secret(),
@@ -320,18 +378,32 @@ async fn login_submit(
                     state.settings.cookie_secure,
                 ),
             );
+            res.headers_mut().append(
+                SET_COOKIE,
+                login_cookie("", 0, state.settings.cookie_secure),
+            );
             res
         }
         Err(LoginError::Invalid) => page(
             StatusCode::UNAUTHORIZED,
             "Invalid email or password.",
-            &form.email,
+            &email,
         ),
         Err(LoginError::Throttled) => page(
             StatusCode::TOO_MANY_REQUESTS,
             "Too many failed sign-ins. Wait a few minutes and try again.",
-            &form.email,
+            &email,
         ),
+        Err(LoginError::Busy) => {
+            let mut res = page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in is busy right now. Try again in a moment.",
+                &email,
+            );
+            res.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("2"));
+            res
+        }
         Err(LoginError::Service(e)) => AppError::from(e).into_response(),
     }
 }

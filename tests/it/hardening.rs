@@ -3,8 +3,8 @@
 use crate::api_connectors::wordpress;
 use crate::both_databases;
 use crate::support::{
-    OutputExt, TestApp, TestDb, assert_envelope, csrf_of, free_port, session_cookie, sign_in,
-    start_server,
+    OutputExt, TestApp, TestDb, assert_envelope, csrf_of, free_port, login_form, session_cookie,
+    sign_in, start_server,
 };
 use connectors::domain::identity::Role;
 use serde_json::{Value, json};
@@ -355,13 +355,21 @@ async fn two_replicas_on_one_postgres_share_everything() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    // The sign-in form shown by one replica is accepted by the other.
     let login = |base: String, password: &'static str| {
         let client = client.clone();
+        let form_from = if base == a { b.clone() } else { a.clone() };
         async move {
+            let (cookie, token) = login_form(&form_from).await;
             client
                 .post(format!("{base}/login"))
                 .header("origin", base.clone())
-                .form(&[("email", "sam@acme.test"), ("password", password)])
+                .header("cookie", cookie)
+                .form(&[
+                    ("email", "sam@acme.test"),
+                    ("password", password),
+                    ("_csrf", &token),
+                ])
                 .send()
                 .await
                 .unwrap()
@@ -369,13 +377,7 @@ async fn two_replicas_on_one_postgres_share_everything() {
     };
     let res = login(a.clone(), "sam password").await;
     assert_eq!(res.status(), 303);
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = session_cookie(&res);
     let res = http
         .get(api(&b, "/installed"))
         .header("cookie", &cookie)
@@ -383,6 +385,28 @@ async fn two_replicas_on_one_postgres_share_everything() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    // Its CSRF token, shown by one, guards writes on the other.
+    let page = http
+        .get(format!("{a}/features/connectors/catalog"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = page.find(marker).unwrap() + marker.len();
+    let csrf = &page[start..start + page[start..].find('"').unwrap()];
+    let res = http
+        .post(api(&b, "/connectors"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", csrf)
+        .json(&wordpress("Through a session"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
     for i in 0..5 {
         let base = if i % 2 == 0 { a.clone() } else { b.clone() };
         assert_eq!(login(base, "wrong").await.status(), 401);

@@ -329,6 +329,12 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The database this application runs on (for the command line or
+    /// reading it directly).
+    pub fn db(&self) -> &TestDb {
+        &self._db
+    }
+
     pub fn api(&self, path: &str) -> String {
         format!("{}/features/connectors/api{}", self.base, path)
     }
@@ -522,10 +528,46 @@ pub fn no_redirects() -> reqwest::Client {
 
 /// Signs in through the form (the answer carries the session cookie).
 pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    sign_in_at(&app.base, email, password).await
+}
+
+/// Opens the sign-in page at `base` as a browser would: the pre-session
+/// cookie (`name=value`) it sets and the form's CSRF token.
+pub async fn login_form(base: &str) -> (String, String) {
+    let res = no_redirects()
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("connectors_login="))
+        .expect("the sign-in page sets its cookie")
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    let cookie = set.split(';').next().unwrap().to_string();
+    let html = res.text().await.unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("the form carries a token") + marker.len();
+    let token = html[start..start + html[start..].find('"').unwrap()].to_string();
+    (cookie, token)
+}
+
+/// Signs in through the form of the server at `base`.
+pub async fn sign_in_at(base: &str, email: &str, password: &str) -> reqwest::Response {
+    let (cookie, token) = login_form(base).await;
     no_redirects()
-        .post(app.url("/login"))
-        .header("origin", app.base.clone())
-        .form(&[("email", email), ("password", password)])
+        .post(format!("{base}/login"))
+        .header("origin", base)
+        .header("cookie", cookie)
+        .form(&[("email", email), ("password", password), ("_csrf", &token)])
         .send()
         .await
         .unwrap()
@@ -533,7 +575,14 @@ pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Res
 
 /// The session cookie pair (`name=value`) of a sign-in answer.
 pub fn session_cookie(res: &reqwest::Response) -> String {
-    let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("connectors_session="))
+        .expect("a session cookie")
+        .to_string();
     assert!(
         set.contains("HttpOnly") && set.contains("SameSite=Lax"),
         "{set}"

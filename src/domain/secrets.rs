@@ -19,10 +19,11 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -57,35 +58,16 @@ const MAC_KEY_LABEL: &[u8] = b"connectors/mac-key/v1";
 
 /// HMAC-SHA256 (RFC 2104) of the concatenation of `parts` under `key`.
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut block = Zeroizing::new([0u8; BLOCK]);
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut pad = Zeroizing::new([0u8; BLOCK]);
-    for (p, k) in pad.iter_mut().zip(block.iter()) {
-        *p = k ^ 0x36;
-    }
-    let mut inner = Sha256::new();
-    inner.update(pad.as_ref());
+    let mut mac = mac_state(key);
     for part in parts {
-        inner.update(part);
+        mac.update(part);
     }
-    let inner = inner.finalize();
-    for (p, k) in pad.iter_mut().zip(block.iter()) {
-        *p = k ^ 0x5c;
-    }
-    let mut outer = Sha256::new();
-    outer.update(pad.as_ref());
-    outer.update(inner);
-    outer.finalize().into()
+    mac.finalize().into_bytes().into()
 }
 
-/// Compares two byte strings in time that depends only on their lengths.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+fn mac_state(key: &[u8]) -> Hmac<Sha256> {
+    // HMAC takes a key of any length.
+    <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length")
 }
 
 /// The configured keys; the first one is primary.
@@ -273,9 +255,14 @@ impl KeyRing {
     /// the ring, so values made before the primary key changed still check
     /// while their key is in the ring.
     pub fn mac_matches(&self, purpose: &str, message: &[u8], tag: &[u8]) -> bool {
-        self.keys
-            .iter()
-            .any(|k| constant_time_eq(&Self::mac_with(k, purpose, message), tag))
+        self.keys.iter().any(|k| {
+            let mut mac = mac_state(k.mac_key.as_ref());
+            mac.update(purpose.as_bytes());
+            mac.update(&[0]);
+            mac.update(message);
+            // Compared in constant time.
+            mac.verify_slice(tag).is_ok()
+        })
     }
 
     fn mac_with(key: &Key, purpose: &str, message: &[u8]) -> [u8; 32] {

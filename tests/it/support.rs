@@ -320,11 +320,6 @@ impl TestApp {
         }
     }
 
-    /// The database this application serves.
-    pub fn db(&self) -> &TestDb {
-        &self._db
-    }
-
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -8,13 +8,14 @@
 //! token in `X-CSRF-Token` and a same-origin `Origin`/`Sec-Fetch-Site`.
 
 use super::AppState;
+use super::cookies;
 use super::error::AppError;
 use crate::domain::identity::Principal;
 use crate::domain::secrets::KeyRing;
 use crate::service::identity::authenticate_token;
 use crate::service::sessions::{self, COOKIE_NAME};
 use axum::extract::FromRequestParts;
-use axum::http::header::{AUTHORIZATION, COOKIE, HOST, ORIGIN};
+use axum::http::header::{AUTHORIZATION, HOST, ORIGIN};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method};
 use std::sync::Arc;
@@ -44,18 +45,6 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim())
         .filter(|t| !t.is_empty())
-}
-
-/// The value of one cookie.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -91,7 +80,7 @@ pub async fn session_from(
     headers: &HeaderMap,
     state: &AppState,
 ) -> Result<Option<(Principal, SessionInfo)>, AppError> {
-    let Some(value) = cookie(headers, COOKIE_NAME) else {
+    let Some(value) = cookies::get(headers, COOKIE_NAME) else {
         return Ok(None);
     };
     let keys = state.connectors.keys.clone();

@@ -4,12 +4,15 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod form;
+pub mod htmx;
 pub mod metrics;
 pub mod ops;
 pub mod pages;
+pub mod urls;
 
 use crate::service::connectors::Connectors;
 use crate::storage::DynStore;

@@ -3,6 +3,7 @@
 
 use super::{ServiceError, ServiceResult};
 use crate::domain::catalog::{Format, Manifest};
+use crate::domain::schema::CatalogForms;
 use crate::storage::{CatalogRow, CatalogWrite, Store, UpsertOutcome};
 use chrono::{DateTime, Utc};
 use rust_embed::RustEmbed;
@@ -160,6 +161,10 @@ pub struct CatalogEntry {
     #[serde(serialize_with = "crate::service::catalog::ser_time")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: DateTime<Utc>,
+    /// Both schemas as forms render and decode them.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub forms: std::sync::Arc<CatalogForms>,
 }
 
 pub(crate) fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
@@ -168,10 +173,13 @@ pub(crate) fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<
 
 impl CatalogEntry {
     fn from_row(row: CatalogRow) -> ServiceResult<CatalogEntry> {
-        let m = Manifest::from_document(&row.document).map_err(|e| {
+        let corrupt = |e: String| {
             crate::storage::StoreError::Corrupt(format!("catalog entry {}: {e}", row.key))
-        })?;
+        };
+        let m = Manifest::from_document(&row.document).map_err(|e| corrupt(e.to_string()))?;
+        let forms = m.forms().map_err(|e| corrupt(e.to_string()))?;
         Ok(CatalogEntry {
+            forms: std::sync::Arc::new(forms),
             id: row.id,
             key: row.key,
             name: m.name,
@@ -266,6 +274,8 @@ pub struct CompiledEntry {
     pub key: String,
     pub updated_at: DateTime<Utc>,
     pub manifest: Manifest,
+    /// Both schemas as forms render and decode them.
+    pub forms: std::sync::Arc<CatalogForms>,
     pub config_validator: jsonschema::Validator,
     /// Secret names in the auth schema's own order.
     pub secret_names: Vec<String>,
@@ -284,6 +294,7 @@ impl CompiledEntry {
         };
         let manifest =
             Manifest::from_document(&row.document).map_err(|e| corrupt(e.to_string()))?;
+        let forms = manifest.forms().map_err(|e| corrupt(e.to_string()))?;
         let config_validator =
             crate::domain::catalog::compile_schema(&manifest.default_config_schema)
                 .map_err(corrupt)?;
@@ -318,6 +329,7 @@ impl CompiledEntry {
             required_secrets,
             secret_validators,
             config_validator,
+            forms: std::sync::Arc::new(forms),
             manifest,
         })
     }

@@ -264,6 +264,88 @@ mod tests {
             assert!(!props.is_empty(), "{} has secrets", m.key);
         }
     }
+
+    #[test]
+    fn every_built_in_builds_its_form_model() {
+        use crate::domain::schema::model::Kind;
+        for m in builtin_manifests().unwrap() {
+            let forms = m.forms().unwrap();
+            let names = |o: &crate::domain::schema::model::ObjectSchema| -> Vec<String> {
+                o.properties.iter().map(|p| p.name.clone()).collect()
+            };
+            // Every property is in the model; every secret is marked.
+            let raw = m.default_config_schema["properties"].as_object().unwrap();
+            assert_eq!(forms.config.root.properties.len(), raw.len(), "{}", m.key);
+            assert_eq!(names(&forms.auth.root).len(), m.secret_names().len());
+            assert!(forms.auth.root.properties.iter().all(|p| p.node.secret));
+            assert!(!forms.config.root.properties.iter().any(|p| p.node.secret));
+            match m.key.as_str() {
+                "wordpress" => {
+                    assert_eq!(
+                        names(&forms.config.root),
+                        [
+                            "site_url",
+                            "username",
+                            "default_status",
+                            "format",
+                            "default_category",
+                            "default_tags",
+                            "comment_status",
+                            "ping_status",
+                            "sticky"
+                        ]
+                    );
+                    let site = forms.config.root.get("site_url").unwrap();
+                    assert!(site.required);
+                    assert!(
+                        matches!(&site.node.kind, Kind::String(r) if r.format.as_deref() == Some("uri"))
+                    );
+                    assert!(
+                        forms
+                            .auth
+                            .root
+                            .get("application_password")
+                            .unwrap()
+                            .required
+                    );
+                }
+                "linkedin" => {
+                    let author = forms.config.root.get("author").unwrap();
+                    let Kind::OneOf(choice) = &author.node.kind else {
+                        panic!("{:?}", author.node.kind)
+                    };
+                    assert_eq!(choice.discriminator, "type");
+                    let values: Vec<&str> = choice
+                        .branches
+                        .iter()
+                        .filter_map(|b| b.value.as_str())
+                        .collect();
+                    assert_eq!(values, ["person", "organization"]);
+                    assert!(
+                        choice
+                            .branches
+                            .iter()
+                            .all(|b| b.object.get("urn").unwrap().required)
+                    );
+                }
+                "medium" => assert!(matches!(
+                    forms.config.root.get("default_tags").unwrap().node.kind,
+                    Kind::Array(_)
+                )),
+                "twitter" => assert!(matches!(
+                    forms
+                        .config
+                        .root
+                        .get("max_thread_length")
+                        .unwrap()
+                        .node
+                        .kind,
+                    Kind::Integer(_)
+                )),
+                other => panic!("no expectations for {other}"),
+            }
+        }
+    }
 }
 
 /// A catalog entry with its schemas compiled, ready to validate configs and

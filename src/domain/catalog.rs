@@ -6,7 +6,9 @@
 //! canonical JSON document whose key order is the author's (forms render
 //! fields in that order on every database).
 
-use crate::domain::schema::{SchemaRole, check_renderable, secret_schema};
+use crate::domain::schema::{
+    CatalogForms, SchemaIssue, SchemaRole, check_renderable, secret_schema,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -187,6 +189,11 @@ impl Manifest {
             .and_then(Value::as_object)
             .map(|p| p.keys().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The form model of both schemas.
+    pub fn forms(&self) -> Result<CatalogForms, SchemaIssue> {
+        CatalogForms::build(&self.default_config_schema, &self.auth_schema)
     }
 
     /// Whether connectors of this type can be publish targets.

@@ -3,6 +3,7 @@
 
 use super::{ServiceError, ServiceResult};
 use crate::domain::catalog::{Format, Manifest};
+use crate::domain::schema::CatalogForms;
 use crate::storage::{CatalogRow, CatalogWrite, Store, UpsertOutcome};
 use chrono::{DateTime, Utc};
 use rust_embed::RustEmbed;
@@ -160,6 +161,10 @@ pub struct CatalogEntry {
     #[serde(serialize_with = "crate::service::catalog::ser_time")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: DateTime<Utc>,
+    /// Both schemas as forms render and decode them.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub forms: std::sync::Arc<CatalogForms>,
 }
 
 pub(crate) fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
@@ -168,10 +173,13 @@ pub(crate) fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<
 
 impl CatalogEntry {
     fn from_row(row: CatalogRow) -> ServiceResult<CatalogEntry> {
-        let m = Manifest::from_document(&row.document).map_err(|e| {
+        let corrupt = |e: String| {
             crate::storage::StoreError::Corrupt(format!("catalog entry {}: {e}", row.key))
-        })?;
+        };
+        let m = Manifest::from_document(&row.document).map_err(|e| corrupt(e.to_string()))?;
+        let forms = m.forms().map_err(|e| corrupt(e.to_string()))?;
         Ok(CatalogEntry {
+            forms: std::sync::Arc::new(forms),
             id: row.id,
             key: row.key,
             name: m.name,
@@ -256,6 +264,88 @@ mod tests {
             assert!(!props.is_empty(), "{} has secrets", m.key);
         }
     }
+
+    #[test]
+    fn every_built_in_builds_its_form_model() {
+        use crate::domain::schema::model::Kind;
+        for m in builtin_manifests().unwrap() {
+            let forms = m.forms().unwrap();
+            let names = |o: &crate::domain::schema::model::ObjectSchema| -> Vec<String> {
+                o.properties.iter().map(|p| p.name.clone()).collect()
+            };
+            // Every property is in the model; every secret is marked.
+            let raw = m.default_config_schema["properties"].as_object().unwrap();
+            assert_eq!(forms.config.root.properties.len(), raw.len(), "{}", m.key);
+            assert_eq!(names(&forms.auth.root).len(), m.secret_names().len());
+            assert!(forms.auth.root.properties.iter().all(|p| p.node.secret));
+            assert!(!forms.config.root.properties.iter().any(|p| p.node.secret));
+            match m.key.as_str() {
+                "wordpress" => {
+                    assert_eq!(
+                        names(&forms.config.root),
+                        [
+                            "site_url",
+                            "username",
+                            "default_status",
+                            "format",
+                            "default_category",
+                            "default_tags",
+                            "comment_status",
+                            "ping_status",
+                            "sticky"
+                        ]
+                    );
+                    let site = forms.config.root.get("site_url").unwrap();
+                    assert!(site.required);
+                    assert!(
+                        matches!(&site.node.kind, Kind::String(r) if r.format.as_deref() == Some("uri"))
+                    );
+                    assert!(
+                        forms
+                            .auth
+                            .root
+                            .get("application_password")
+                            .unwrap()
+                            .required
+                    );
+                }
+                "linkedin" => {
+                    let author = forms.config.root.get("author").unwrap();
+                    let Kind::OneOf(choice) = &author.node.kind else {
+                        panic!("{:?}", author.node.kind)
+                    };
+                    assert_eq!(choice.discriminator, "type");
+                    let values: Vec<&str> = choice
+                        .branches
+                        .iter()
+                        .filter_map(|b| b.value.as_str())
+                        .collect();
+                    assert_eq!(values, ["person", "organization"]);
+                    assert!(
+                        choice
+                            .branches
+                            .iter()
+                            .all(|b| b.object.get("urn").unwrap().required)
+                    );
+                }
+                "medium" => assert!(matches!(
+                    forms.config.root.get("default_tags").unwrap().node.kind,
+                    Kind::Array(_)
+                )),
+                "twitter" => assert!(matches!(
+                    forms
+                        .config
+                        .root
+                        .get("max_thread_length")
+                        .unwrap()
+                        .node
+                        .kind,
+                    Kind::Integer(_)
+                )),
+                other => panic!("no expectations for {other}"),
+            }
+        }
+    }
 }
 
 /// A catalog entry with its schemas compiled, ready to validate configs and
@@ -266,6 +356,8 @@ pub struct CompiledEntry {
     pub key: String,
     pub updated_at: DateTime<Utc>,
     pub manifest: Manifest,
+    /// Both schemas as forms render and decode them.
+    pub forms: std::sync::Arc<CatalogForms>,
     pub config_validator: jsonschema::Validator,
     /// Secret names in the auth schema's own order.
     pub secret_names: Vec<String>,
@@ -284,6 +376,7 @@ impl CompiledEntry {
         };
         let manifest =
             Manifest::from_document(&row.document).map_err(|e| corrupt(e.to_string()))?;
+        let forms = manifest.forms().map_err(|e| corrupt(e.to_string()))?;
         let config_validator =
             crate::domain::catalog::compile_schema(&manifest.default_config_schema)
                 .map_err(corrupt)?;
@@ -318,6 +411,7 @@ impl CompiledEntry {
             required_secrets,
             secret_validators,
             config_validator,
+            forms: std::sync::Arc::new(forms),
             manifest,
         })
     }

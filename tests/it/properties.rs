@@ -147,6 +147,7 @@ fn form_bodies_always_decode_to_objects() {
     for m in builtin_manifests().unwrap() {
         let schema = m.default_config_schema.clone();
         let auth = m.auth_schema.clone();
+        let forms = m.forms().unwrap();
         let mut names: Vec<String> = schema["properties"]
             .as_object()
             .unwrap()
@@ -170,9 +171,9 @@ fn form_bodies_always_decode_to_objects() {
                 for (k, v) in pairs {
                     form.entry(k).or_default().push(v);
                 }
-                let config = decode_config(&schema, &form);
+                let config = decode_config(&forms.config, &form);
                 prop_assert!(config.is_object());
-                let secrets = decode_auth(&auth, &form);
+                let secrets = decode_auth(&forms.auth, &form);
                 prop_assert!(
                     secrets
                         .as_object()

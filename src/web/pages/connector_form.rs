@@ -35,12 +35,12 @@ struct Submission {
 impl Submission {
     fn decode(entry: &CatalogEntry, data: FormData) -> Submission {
         let first = |k: &str| data.get(k).and_then(|v| v.first()).cloned();
-        let config = form::decode_config(&entry.default_config_schema, &data);
+        let config = form::decode_config(&entry.forms.config, &data);
         let name = first("name").unwrap_or_default();
         let body = json!({
             "name": name,
             "config": config,
-            "auth": form::decode_auth(&entry.auth_schema, &data),
+            "auth": form::decode_auth(&entry.forms.auth, &data),
             "tags": form::decode_tags(&data),
         });
         Submission {
@@ -126,7 +126,7 @@ fn build_form(s: FormState<'_>) -> ConnectorForm {
             }
         }
     }
-    let config = form::config_items(&s.entry.default_config_schema, s.config, &s.errors);
+    let config = form::config_items(&s.entry.forms.config, s.config, &s.errors);
     // Errors under an input that is not on the form (a nested path the form
     // does not show) still reach the user.
     let names: Vec<String> = config
@@ -174,7 +174,7 @@ fn build_form(s: FormState<'_>) -> ConnectorForm {
             ),
         ],
         config,
-        secrets: form::secret_fields(&s.entry.auth_schema, &s.secrets, &s.errors),
+        secrets: form::secret_fields(&s.entry.forms.auth, &s.secrets, &s.errors),
     }
 }
 

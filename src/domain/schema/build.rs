@@ -1,0 +1,468 @@
+//! The one walker over a catalog schema: it checks every keyword against
+//! what a form can render and builds the [`FormSchema`] as it goes, so the
+//! check and the model cannot disagree. `$ref`s are followed here, and only
+//! here, inside the document.
+
+use super::model::{Branch, FormSchema, Kind, Limits, Node, ObjectSchema, Property, StringRules};
+use super::{SchemaIssue, SchemaRole, discriminator, escape, issue, schema_type};
+use serde_json::{Map, Value};
+
+/// Keywords that carry no structure: allowed anywhere and ignored by forms
+/// unless they use them (`title`, `description`, `default`, `order`…).
+const ANNOTATIONS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$comment",
+    "$anchor",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "order",
+    "patternDescription",
+];
+
+/// Structural keywords that a form cannot render.
+const UNRENDERABLE: &[&str] = &[
+    "allOf",
+    "anyOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "patternProperties",
+    "dependentSchemas",
+    "dependentRequired",
+    "dependencies",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "prefixItems",
+    "additionalItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "minProperties",
+    "maxProperties",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$recursiveRef",
+    "$recursiveAnchor",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+];
+
+/// Validation keywords a form renders or the server enforces.
+const SUPPORTED: &[&str] = &[
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "enum",
+    "const",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "oneOf",
+    "$ref",
+    "$defs",
+    "definitions",
+];
+
+const SCALAR_TYPES: &[&str] = &["string", "integer", "number", "boolean"];
+
+struct Walker<'a> {
+    root: &'a Value,
+    /// JSON pointer prefix of the schema inside the manifest.
+    base: &'a str,
+    ref_stack: Vec<String>,
+}
+
+fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str).map(str::to_string)
+}
+
+/// The node a reference inside the document (`#/$defs/…`,
+/// `#/definitions/…`, any JSON pointer) points at, or why it cannot be
+/// followed.
+fn target<'a>(root: &'a Value, reference: &str) -> Result<&'a Value, &'static str> {
+    let Some(pointer) = reference.strip_prefix('#') else {
+        return Err("only references inside the same document (`#/$defs/…`) can be rendered");
+    };
+    let decoded: String = pointer
+        .split('/')
+        .map(unescape)
+        .collect::<Vec<_>>()
+        .join("/");
+    root.pointer(&decoded)
+        .ok_or("the reference does not point at anything in this document")
+}
+
+/// Builds the model of `schema` (found at `base` inside the manifest).
+pub(super) fn form_schema(
+    schema: &Value,
+    base: &str,
+    role: SchemaRole,
+) -> Result<FormSchema, SchemaIssue> {
+    let mut w = Walker {
+        root: schema,
+        base,
+        ref_stack: Vec::new(),
+    };
+    let (top, node) = w.node(schema, "")?;
+    let Some(mut root) = node.into_object() else {
+        return Err(issue(
+            "type",
+            format!("{base}/type"),
+            "the top level must be `\"type\": \"object\"`",
+        ));
+    };
+    if role == SchemaRole::Secrets {
+        if let Some(props) = top.get("properties").and_then(Value::as_object) {
+            for (name, prop) in props {
+                let path = format!("/properties/{}", escape(name));
+                let resolved = w.resolve(prop, &path)?;
+                let ty = resolved.as_object().and_then(schema_type);
+                if ty != Some("string") {
+                    return Err(issue(
+                        "type",
+                        format!("{base}{path}"),
+                        "every secret in auth_schema must be `\"type\": \"string\"`",
+                    ));
+                }
+            }
+        }
+        for p in &mut root.properties {
+            p.node.secret = true;
+        }
+    }
+    Ok(FormSchema { root })
+}
+
+impl<'a> Walker<'a> {
+    fn at(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Follows a `$ref` chain inside the document.
+    fn resolve(&mut self, node: &'a Value, path: &str) -> Result<&'a Value, SchemaIssue> {
+        let mut current = node;
+        let mut seen: Vec<&str> = Vec::new();
+        while let Some(r) = current.get("$ref").and_then(Value::as_str) {
+            let at = || self.at(&format!("{path}/$ref"));
+            if r.starts_with('#') && seen.contains(&r) {
+                return Err(issue("$ref", at(), "circular reference"));
+            }
+            seen.push(r);
+            current = target(self.root, r).map_err(|reason| issue("$ref", at(), reason))?;
+        }
+        Ok(current)
+    }
+
+    /// Checks one schema node at `path` (relative to the schema root) and
+    /// builds its model; also returns the node after `$ref` resolution.
+    fn node(&mut self, node: &'a Value, path: &str) -> Result<(&'a Value, Node), SchemaIssue> {
+        let Some(obj) = node.as_object() else {
+            return Err(issue(
+                "(schema)",
+                self.at(path),
+                "a schema here must be an object",
+            ));
+        };
+        for key in obj.keys() {
+            let k = key.as_str();
+            if k.starts_with("x-") || ANNOTATIONS.contains(&k) || SUPPORTED.contains(&k) {
+                continue;
+            }
+            let reason = if UNRENDERABLE.contains(&k) {
+                "this keyword cannot be rendered as a form"
+            } else {
+                "unknown keyword (vendor extensions must start with `x-`)"
+            };
+            return Err(issue(k, self.at(&format!("{path}/{}", escape(k))), reason));
+        }
+        if let Some(defs) = obj.get("$defs").or_else(|| obj.get("definitions")) {
+            let defs_key = if obj.contains_key("$defs") {
+                "$defs"
+            } else {
+                "definitions"
+            };
+            let Some(map) = defs.as_object() else {
+                return Err(issue(
+                    defs_key,
+                    self.at(&format!("{path}/{defs_key}")),
+                    "must be an object",
+                ));
+            };
+            for (name, def) in map {
+                self.node(def, &format!("{path}/{defs_key}/{}", escape(name)))?;
+            }
+        }
+        if let Some(r) = obj.get("$ref") {
+            let Some(r) = r.as_str() else {
+                return Err(issue(
+                    "$ref",
+                    self.at(&format!("{path}/$ref")),
+                    "must be a string",
+                ));
+            };
+            if self.ref_stack.iter().any(|s| s == r) {
+                return Err(issue(
+                    "$ref",
+                    self.at(&format!("{path}/$ref")),
+                    "recursive schemas cannot be rendered as a form",
+                ));
+            }
+            let target = self.resolve(node, path)?;
+            self.ref_stack.push(r.to_string());
+            let out = self.node(target, path);
+            self.ref_stack.pop();
+            return out;
+        }
+        if let Some(t) = obj.get("type") {
+            match t {
+                Value::String(s)
+                    if SCALAR_TYPES.contains(&s.as_str()) || s == "object" || s == "array" => {}
+                Value::String(_) => {
+                    return Err(issue(
+                        "type",
+                        self.at(&format!("{path}/type")),
+                        "only object, string, integer, number, boolean and array can be rendered",
+                    ));
+                }
+                _ => {
+                    return Err(issue(
+                        "type",
+                        self.at(&format!("{path}/type")),
+                        "a list of types cannot be rendered; use a single type",
+                    ));
+                }
+            }
+        }
+        let ty = schema_type(obj);
+        if ty.is_none()
+            && !obj.contains_key("enum")
+            && !obj.contains_key("const")
+            && !obj.contains_key("oneOf")
+        {
+            return Err(issue(
+                "type",
+                self.at(path),
+                "every field needs a `type` (or `enum`, `const`, `oneOf`)",
+            ));
+        }
+        if let Some(ap) = obj.get("additionalProperties") {
+            if !ap.is_boolean() {
+                return Err(issue(
+                    "additionalProperties",
+                    self.at(&format!("{path}/additionalProperties")),
+                    "only `true` or `false` can be rendered",
+                ));
+            }
+        }
+        let mut object = ObjectSchema::default();
+        if let Some(props) = obj.get("properties") {
+            let Some(props) = props.as_object() else {
+                return Err(issue(
+                    "properties",
+                    self.at(&format!("{path}/properties")),
+                    "must be an object",
+                ));
+            };
+            let mut built = Vec::with_capacity(props.len());
+            for (name, prop) in props {
+                let (_, n) = self.node(prop, &format!("{path}/properties/{}", escape(name)))?;
+                built.push((prop, name, n));
+            }
+            let required: Vec<&str> = match obj.get("required") {
+                None => Vec::new(),
+                Some(req) => {
+                    let names = req.as_array().and_then(|a| {
+                        a.iter()
+                            .map(|r| r.as_str().filter(|r| props.contains_key(*r)))
+                            .collect::<Option<Vec<&str>>>()
+                    });
+                    let Some(names) = names else {
+                        return Err(issue(
+                            "required",
+                            self.at(&format!("{path}/required")),
+                            "must list names of properties defined in `properties`",
+                        ));
+                    };
+                    names
+                }
+            };
+            object = in_form_order(built, &required);
+        }
+        let mut items_node = None;
+        if ty == Some("array") {
+            let Some(items) = obj.get("items") else {
+                return Err(issue(
+                    "items",
+                    self.at(path),
+                    "an array needs `items` describing its strings",
+                ));
+            };
+            let items_path = format!("{path}/items");
+            let (resolved, item) = self.node(items, &items_path)?;
+            let item_ty = resolved.as_object().and_then(schema_type);
+            let string_enum = resolved
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|e| e.iter().all(Value::is_string));
+            if !(item_ty == Some("string") || (item_ty.is_none() && string_enum)) {
+                return Err(issue(
+                    "items",
+                    self.at(&items_path),
+                    "only arrays of strings can be rendered (arrays of objects or arrays are not supported)",
+                ));
+            }
+            items_node = Some(item);
+        } else if obj.contains_key("items") {
+            return Err(issue(
+                "items",
+                self.at(&format!("{path}/items")),
+                "`items` only applies to `\"type\": \"array\"`",
+            ));
+        }
+        let one_of = match obj.get("oneOf") {
+            Some(one_of) => Some(self.one_of(one_of, &format!("{path}/oneOf"))?),
+            None => None,
+        };
+        let kind = match (one_of, ty) {
+            (Some((discriminator, branches)), _) => Kind::OneOf(super::model::OneOf {
+                discriminator,
+                branches,
+                object: (ty == Some("object")).then_some(object),
+            }),
+            (None, Some("object")) => Kind::Object(object),
+            (None, Some("string")) => Kind::String(StringRules {
+                format: text(obj.get("format")),
+                pattern: text(obj.get("pattern")),
+                pattern_description: text(obj.get("patternDescription")),
+                min_length: obj.get("minLength").and_then(Value::as_u64),
+                max_length: obj.get("maxLength").and_then(Value::as_u64),
+            }),
+            (None, Some("integer")) => Kind::Integer(limits(obj)),
+            (None, Some("number")) => Kind::Number(limits(obj)),
+            (None, Some("boolean")) => Kind::Boolean,
+            (None, Some("array")) => match items_node {
+                Some(item) => Kind::Array(Box::new(item)),
+                None => Kind::Untyped,
+            },
+            (None, _) => Kind::Untyped,
+        };
+        Ok((
+            node,
+            Node {
+                title: text(obj.get("title")),
+                description: text(obj.get("description")),
+                default: obj.get("default").cloned(),
+                secret: obj.get("writeOnly") == Some(&Value::Bool(true)),
+                constant: obj.get("const").cloned(),
+                options: obj.get("enum").and_then(Value::as_array).cloned(),
+                kind,
+            },
+        ))
+    }
+
+    /// `oneOf` must list object schemas that share a property holding a
+    /// distinct `const` in each branch, so the form can offer a choice.
+    fn one_of(
+        &mut self,
+        one_of: &'a Value,
+        path: &str,
+    ) -> Result<(String, Vec<Branch>), SchemaIssue> {
+        let bad = |w: &Self| {
+            issue(
+                "oneOf",
+                w.at(path),
+                "`oneOf` must list object schemas told apart by a property with a distinct `const` in each",
+            )
+        };
+        let Some(branches) = one_of.as_array() else {
+            return Err(bad(self));
+        };
+        if branches.is_empty() {
+            return Err(bad(self));
+        }
+        let mut resolved: Vec<&Map<String, Value>> = Vec::new();
+        let mut objects: Vec<ObjectSchema> = Vec::new();
+        for (i, b) in branches.iter().enumerate() {
+            let (r, n) = self.node(b, &format!("{path}/{i}"))?;
+            match (r.as_object(), n.into_object()) {
+                (Some(o), Some(object)) if schema_type(o) == Some("object") => {
+                    resolved.push(o);
+                    objects.push(object);
+                }
+                _ => return Err(bad(self)),
+            }
+        }
+        let Some(disc) = discriminator(&resolved) else {
+            return Err(bad(self));
+        };
+        let branches = resolved
+            .iter()
+            .zip(objects)
+            .map(|(o, object)| Branch {
+                value: o
+                    .get("properties")
+                    .and_then(|p| p.get(&disc))
+                    .and_then(|p| p.get("const"))
+                    .cloned()
+                    .unwrap_or(Value::Null),
+                title: text(o.get("title")),
+                object,
+            })
+            .collect();
+        Ok((disc, branches))
+    }
+}
+
+fn limits(obj: &Map<String, Value>) -> Limits {
+    let num = |k: &str| obj.get(k).and_then(Value::as_number).cloned();
+    Limits {
+        minimum: num("minimum"),
+        maximum: num("maximum"),
+    }
+}
+
+/// Properties in form order: by `order` (read where the property is
+/// written, beside a `$ref` if there is one), then as written.
+fn in_form_order(built: Vec<(&Value, &String, Node)>, required: &[&str]) -> ObjectSchema {
+    let mut list: Vec<(i64, usize, Property)> = built
+        .into_iter()
+        .enumerate()
+        .map(|(i, (raw, name, node))| {
+            let order = raw.get("order").and_then(Value::as_i64).unwrap_or(i64::MAX);
+            let property = Property {
+                required: required.contains(&name.as_str()),
+                name: name.clone(),
+                node,
+            };
+            (order, i, property)
+        })
+        .collect();
+    list.sort_by_key(|(order, i, _)| (*order, *i));
+    ObjectSchema {
+        properties: list.into_iter().map(|(_, _, p)| p).collect(),
+    }
+}

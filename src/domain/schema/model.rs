@@ -1,0 +1,154 @@
+//! The form model: a catalog schema as forms render and decode it, built
+//! once by [`FormSchema::build`] (which is also the import check) and read
+//! without going back to the JSON.
+//!
+//! Every node has already passed the renderability check, so readers need
+//! no fallbacks: `$ref`s are resolved, properties are in form order (by
+//! `order`, read where the property is written, then as written), `oneOf`
+//! branches are objects with their discriminating `const`.
+
+use super::{SchemaIssue, SchemaRole, build};
+use serde_json::{Number, Value};
+
+/// One schema of a catalog entry (`default_config_schema` or
+/// `auth_schema`): its top-level object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormSchema {
+    pub root: ObjectSchema,
+}
+
+impl FormSchema {
+    /// Builds the model of `schema` (found at `base`, a JSON pointer inside
+    /// the manifest), or says why it cannot be rendered as a form: the
+    /// keyword, its JSON pointer and the reason.
+    pub fn build(schema: &Value, base: &str, role: SchemaRole) -> Result<FormSchema, SchemaIssue> {
+        build::form_schema(schema, base, role)
+    }
+}
+
+/// Both schemas of a catalog entry, as forms see them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogForms {
+    /// `default_config_schema`, under `config.` in forms.
+    pub config: FormSchema,
+    /// `auth_schema`, under `auth.`: every property a secret.
+    pub auth: FormSchema,
+}
+
+impl CatalogForms {
+    pub fn build(config_schema: &Value, auth_schema: &Value) -> Result<CatalogForms, SchemaIssue> {
+        Ok(CatalogForms {
+            config: FormSchema::build(config_schema, "/default_config_schema", SchemaRole::Config)?,
+            auth: FormSchema::build(auth_schema, "/auth_schema", SchemaRole::Secrets)?,
+        })
+    }
+}
+
+/// The properties of an object, in form order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ObjectSchema {
+    pub properties: Vec<Property>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Property {
+    pub name: String,
+    /// Listed in the object's `required`.
+    pub required: bool,
+    pub node: Node,
+}
+
+/// One schema node: the annotations forms use, the keywords any type may
+/// carry (`const`, `enum`), and what the node is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub default: Option<Value>,
+    /// `writeOnly: true`, or any property of `auth_schema`.
+    pub secret: bool,
+    /// `const`: a fixed value, sent without an input.
+    pub constant: Option<Value>,
+    /// `enum`: the values a select offers.
+    pub options: Option<Vec<Value>>,
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// Rendered as a fieldset.
+    Object(ObjectSchema),
+    /// A choice between object branches.
+    OneOf(OneOf),
+    String(StringRules),
+    Integer(Limits),
+    Number(Limits),
+    Boolean,
+    /// An array of strings; the node describes each item.
+    Array(Box<Node>),
+    /// An `enum` or `const` without a `type`.
+    Untyped,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StringRules {
+    pub format: Option<String>,
+    pub pattern: Option<String>,
+    /// `patternDescription`: what the pattern asks for, for people.
+    pub pattern_description: Option<String>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Limits {
+    pub minimum: Option<Number>,
+    pub maximum: Option<Number>,
+}
+
+/// `oneOf` of objects told apart by the `const` of one property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneOf {
+    /// The property holding a distinct `const` in every branch.
+    pub discriminator: String,
+    pub branches: Vec<Branch>,
+    /// The properties written beside `oneOf` when the node is itself an
+    /// object: forms show them only where the node stands as an object
+    /// (the schema's top level, a branch), never beside the choice.
+    pub object: Option<ObjectSchema>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Branch {
+    /// The discriminator's `const` in this branch.
+    pub value: Value,
+    pub title: Option<String>,
+    /// The branch's properties, the discriminator among them.
+    pub object: ObjectSchema,
+}
+
+impl Node {
+    /// The properties of a node that stands as an object.
+    pub fn as_object(&self) -> Option<&ObjectSchema> {
+        match &self.kind {
+            Kind::Object(o) => Some(o),
+            Kind::OneOf(c) => c.object.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub(super) fn into_object(self) -> Option<ObjectSchema> {
+        match self.kind {
+            Kind::Object(o) => Some(o),
+            Kind::OneOf(c) => c.object,
+            _ => None,
+        }
+    }
+}
+
+impl ObjectSchema {
+    /// The property with this name.
+    pub fn get(&self, name: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+}

@@ -1,0 +1,275 @@
+//! The walker's refusals and the form model it builds.
+
+use super::*;
+use crate::domain::schema::model;
+use serde_json::json;
+
+fn check(schema: Value) -> Result<(), SchemaIssue> {
+    check_renderable(&schema, "/default_config_schema", SchemaRole::Config)
+}
+
+#[test]
+fn accepts_the_form_vocabulary() {
+    let s = json!({
+        "type": "object",
+        "$defs": {"urn": {"type": "string", "pattern": "^urn:", "patternDescription": "starts with urn:"}},
+        "properties": {
+            "url": {"type": "string", "format": "uri", "title": "URL", "x-widget": "big", "examples": ["https://a"]},
+            "n": {"type": "integer", "minimum": 1, "maximum": 5, "default": 2, "order": 2},
+            "flag": {"type": "boolean"},
+            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+            "pick": {"enum": ["a", "b"]},
+            "nested": {"type": "object", "properties": {"x": {"$ref": "#/$defs/urn"}}},
+            "author": {"type": "object", "oneOf": [
+                {"type": "object", "title": "Person", "properties": {"kind": {"const": "person"}, "urn": {"type": "string"}}},
+                {"type": "object", "title": "Org", "properties": {"kind": {"const": "org"}, "id": {"type": "integer"}}}
+            ]}
+        },
+        "required": ["url"],
+        "additionalProperties": false
+    });
+    check(s).unwrap();
+}
+
+#[test]
+fn refuses_structural_keywords_naming_keyword_and_path() {
+    let cases = [
+        (
+            json!({"type": "object", "properties": {"a": {"anyOf": [{"type": "string"}]}}}),
+            "anyOf",
+            "/default_config_schema/properties/a/anyOf",
+        ),
+        (
+            json!({"type": "object", "allOf": []}),
+            "allOf",
+            "/default_config_schema/allOf",
+        ),
+        (
+            json!({"type": "object", "if": {}, "then": {}}),
+            "if",
+            "/default_config_schema/if",
+        ),
+        (
+            json!({"type": "object", "patternProperties": {}}),
+            "patternProperties",
+            "/default_config_schema/patternProperties",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {"$ref": "https://example.com/s.json"}}}),
+            "$ref",
+            "/default_config_schema/properties/a/$ref",
+        ),
+        (
+            json!({"type": "object", "properties": {"l": {"type": "array", "items": {"type": "object", "properties": {}}}}}),
+            "items",
+            "/default_config_schema/properties/l/items",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {"type": ["string", "null"]}}}),
+            "type",
+            "/default_config_schema/properties/a/type",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {"type": "string", "frobnicate": 1}}}),
+            "frobnicate",
+            "/default_config_schema/properties/a/frobnicate",
+        ),
+        (
+            json!({"type": "string"}),
+            "type",
+            "/default_config_schema/type",
+        ),
+        (
+            json!({"type": "object", "properties": {"o": {"oneOf": [{"type": "object", "properties": {"k": {"type": "string"}}}]}}}),
+            "oneOf",
+            "/default_config_schema/properties/o/oneOf",
+        ),
+    ];
+    for (schema, keyword, path) in cases {
+        let err = check(schema.clone()).unwrap_err();
+        assert_eq!(err.keyword, keyword, "{schema}");
+        assert_eq!(err.path, path, "{schema}");
+    }
+}
+
+#[test]
+fn a_secret_schema_keeps_every_reference_of_the_document() {
+    for defs_key in ["$defs", "definitions"] {
+        let auth = json!({
+            "type": "object",
+            defs_key: {"tok": {"type": "string", "minLength": 4}},
+            "properties": {
+                "a/b": {"$ref": format!("#/{defs_key}/tok")},
+                "c": {"$ref": "#/properties/a~1b"}
+            },
+            "required": ["a/b"]
+        });
+        for name in ["a/b", "c"] {
+            let schema = secret_schema(&auth, name).unwrap();
+            let v = crate::domain::catalog::compile_schema(&schema).unwrap();
+            assert!(v.is_valid(&json!("long enough")), "{defs_key} {name}");
+            assert!(!v.is_valid(&json!("abc")), "{defs_key} {name}");
+        }
+        assert!(secret_schema(&auth, "missing").is_none());
+    }
+}
+
+#[test]
+fn secrets_must_be_strings() {
+    let ok = json!({"type": "object", "properties": {"k": {"type": "string"}}});
+    check_renderable(&ok, "/auth_schema", SchemaRole::Secrets).unwrap();
+    let bad = json!({"type": "object", "properties": {"k": {"type": "integer"}}});
+    let err = check_renderable(&bad, "/auth_schema", SchemaRole::Secrets).unwrap_err();
+    assert_eq!(err.path, "/auth_schema/properties/k");
+}
+
+fn model(schema: Value) -> FormSchema {
+    FormSchema::build(&schema, "/default_config_schema", SchemaRole::Config).unwrap()
+}
+
+fn names(object: &model::ObjectSchema) -> Vec<&str> {
+    object.properties.iter().map(|p| p.name.as_str()).collect()
+}
+
+#[test]
+fn the_model_keeps_form_order_required_and_annotations() {
+    let m = model(json!({
+        "type": "object",
+        "properties": {
+            "z": {"type": "string", "title": "Zed", "description": "Last letter", "default": "zz",
+                  "format": "email", "pattern": "^z", "patternDescription": "starts with z",
+                  "minLength": 1, "maxLength": 9},
+            "a": {"type": "integer", "minimum": 1, "maximum": 5, "order": 2},
+            "b": {"type": "number", "minimum": 0.5, "order": 1},
+            "flag": {"type": "boolean", "writeOnly": true},
+            "tags": {"type": "array", "items": {"type": "string"}},
+            "pick": {"enum": ["x", "y"]},
+            "fixed": {"const": 3}
+        },
+        "required": ["z", "a"]
+    }));
+    assert_eq!(
+        names(&m.root),
+        ["b", "a", "z", "flag", "tags", "pick", "fixed"]
+    );
+    let z = &m.root.get("z").unwrap();
+    assert!(z.required);
+    assert_eq!(z.node.title.as_deref(), Some("Zed"));
+    assert_eq!(z.node.description.as_deref(), Some("Last letter"));
+    assert_eq!(z.node.default, Some(json!("zz")));
+    let model::Kind::String(rules) = &z.node.kind else {
+        panic!("{:?}", z.node.kind)
+    };
+    assert_eq!(rules.format.as_deref(), Some("email"));
+    assert_eq!(rules.pattern.as_deref(), Some("^z"));
+    assert_eq!(rules.pattern_description.as_deref(), Some("starts with z"));
+    assert_eq!((rules.min_length, rules.max_length), (Some(1), Some(9)));
+    let a = m.root.get("a").unwrap();
+    assert!(a.required);
+    let model::Kind::Integer(l) = &a.node.kind else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            l.minimum.as_ref().map(ToString::to_string),
+            l.maximum.as_ref().map(ToString::to_string)
+        ),
+        (Some("1".into()), Some("5".into()))
+    );
+    assert!(matches!(
+        m.root.get("b").unwrap().node.kind,
+        model::Kind::Number(_)
+    ));
+    let flag = &m.root.get("flag").unwrap().node;
+    assert!(flag.secret && flag.kind == model::Kind::Boolean);
+    let model::Kind::Array(item) = &m.root.get("tags").unwrap().node.kind else {
+        panic!()
+    };
+    assert!(matches!(item.kind, model::Kind::String(_)));
+    let pick = &m.root.get("pick").unwrap().node;
+    assert_eq!(pick.kind, model::Kind::Untyped);
+    assert_eq!(pick.options, Some(vec![json!("x"), json!("y")]));
+    assert_eq!(m.root.get("fixed").unwrap().node.constant, Some(json!(3)));
+}
+
+#[test]
+fn the_model_nests_objects_and_choices() {
+    let m = model(json!({
+        "type": "object",
+        "properties": {
+            "outer": {"type": "object", "title": "Outer", "properties": {
+                "inner": {"properties": {"leaf": {"type": "string"}}, "required": ["leaf"]}
+            }},
+            "author": {"type": "object", "title": "Post as", "default": {"kind": "org"}, "oneOf": [
+                {"type": "object", "title": "Person", "properties": {
+                    "kind": {"const": "person"}, "urn": {"type": "string"}}, "required": ["urn"]},
+                {"type": "object", "title": "Org", "properties": {
+                    "id": {"type": "integer", "order": 2}, "kind": {"const": "org", "order": 1}}}
+            ]}
+        }
+    }));
+    let outer = m.root.get("outer").unwrap().node.as_object().unwrap();
+    let inner = outer.get("inner").unwrap().node.as_object().unwrap();
+    assert!(inner.get("leaf").unwrap().required);
+    let model::Kind::OneOf(choice) = &m.root.get("author").unwrap().node.kind else {
+        panic!()
+    };
+    assert_eq!(choice.discriminator, "kind");
+    let values: Vec<&Value> = choice.branches.iter().map(|b| &b.value).collect();
+    assert_eq!(values, [&json!("person"), &json!("org")]);
+    assert_eq!(choice.branches[0].title.as_deref(), Some("Person"));
+    assert!(choice.branches[0].object.get("urn").unwrap().required);
+    assert_eq!(names(&choice.branches[1].object), ["kind", "id"]);
+    // The properties beside `oneOf` (none here) are kept apart.
+    assert_eq!(choice.object, Some(model::ObjectSchema::default()));
+}
+
+#[test]
+fn the_model_follows_refs_to_defs_and_definitions() {
+    for defs_key in ["$defs", "definitions"] {
+        let m = model(json!({
+            "type": "object",
+            defs_key: {
+                "urn": {"type": "string", "title": "URN", "pattern": "^urn:"},
+                "box": {"type": "object", "properties": {"u": {"$ref": format!("#/{defs_key}/urn")}}}
+            },
+            "properties": {
+                "late": {"type": "string"},
+                "first": {"$ref": format!("#/{defs_key}/box"), "order": 1}
+            }
+        }));
+        assert_eq!(names(&m.root), ["first", "late"], "{defs_key}");
+        let boxed = m.root.get("first").unwrap().node.as_object().unwrap();
+        let u = &boxed.get("u").unwrap().node;
+        assert_eq!(u.title.as_deref(), Some("URN"));
+        assert!(matches!(&u.kind, model::Kind::String(r) if r.pattern.as_deref() == Some("^urn:")));
+    }
+}
+
+#[test]
+fn every_property_of_auth_schema_is_a_secret() {
+    let auth = json!({"type": "object", "properties": {"k": {"type": "string"}, "j": {"type": "string", "order": 0}}, "required": ["k"]});
+    let m = FormSchema::build(&auth, "/auth_schema", SchemaRole::Secrets).unwrap();
+    assert_eq!(names(&m.root), ["j", "k"]);
+    assert!(m.root.properties.iter().all(|p| p.node.secret));
+    assert!(m.root.get("k").unwrap().required);
+    let config = model(json!({"type": "object", "properties": {"k": {"type": "string"}}}));
+    assert!(!config.root.get("k").unwrap().node.secret);
+}
+
+#[test]
+fn the_refusal_is_the_builders_error() {
+    let bad = json!({"type": "object", "properties": {"a": {"$ref": "#/$defs/missing"}}});
+    let err = FormSchema::build(&bad, "/default_config_schema", SchemaRole::Config).unwrap_err();
+    assert_eq!(err, check(bad).unwrap_err());
+    assert_eq!(
+        err.to_string(),
+        "keyword `$ref` at /default_config_schema/properties/a/$ref: the reference does not point at anything in this document"
+    );
+    let looped = json!({"type": "object", "$defs": {"n": {"type": "object", "properties": {"next": {"$ref": "#/$defs/n"}}}}, "properties": {"n": {"$ref": "#/$defs/n"}}});
+    let err = check(looped).unwrap_err();
+    assert_eq!(
+        (err.keyword.as_str(), err.reason.as_str()),
+        ("$ref", "recursive schemas cannot be rendered as a form")
+    );
+}

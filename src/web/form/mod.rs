@@ -1,0 +1,235 @@
+//! Forms generated from a catalog entry's schemas, and form bodies turned
+//! back into the JSON the API takes — so the web UI goes through the same
+//! validation and encryption path as the API.
+//!
+//! Inputs are named by their dotted path into the API body
+//! (`config.site_url`, `auth.api_key`), which is also how validation errors
+//! are keyed: an error lands next to its input by name.
+//!
+//! The form is a flat list of [`Item`]s (fieldsets and choices open and
+//! close around their fields), so templates need no recursion. Both ways
+//! read the catalog entry's form model ([`FormSchema`], built once per
+//! catalog change), never the schema's JSON: [`render`] builds the items,
+//! [`decode`] the bodies.
+
+mod decode;
+mod render;
+#[cfg(test)]
+mod tests;
+
+use crate::domain::schema::FormSchema;
+use crate::domain::validation::FieldErrors;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Text,
+    Url,
+    Email,
+    Number {
+        step: &'static str,
+    },
+    Checkbox,
+    Select {
+        options: Vec<(String, String)>,
+    },
+    /// One string per line.
+    List,
+    /// A secret: a password input, never pre-filled.
+    Secret {
+        set: bool,
+        updated_at: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Dotted path: the input's name and the key of its errors.
+    pub name: String,
+    /// HTML id derived from the name.
+    pub id: String,
+    pub label: String,
+    pub help: Option<String>,
+    pub kind: Kind,
+    pub value: String,
+    pub checked: bool,
+    pub required: bool,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub minlength: Option<u64>,
+    pub maxlength: Option<u64>,
+    pub pattern_help: Option<String>,
+    pub errors: Vec<String>,
+    /// Inputs of a `oneOf` branch that is not chosen: hidden and not sent.
+    pub disabled: bool,
+}
+
+impl Field {
+    pub fn is_select(&self) -> bool {
+        matches!(self.kind, Kind::Select { .. })
+    }
+    pub fn options(&self) -> &[(String, String)] {
+        match &self.kind {
+            Kind::Select { options } => options,
+            _ => &[],
+        }
+    }
+    pub fn input_type(&self) -> &'static str {
+        match self.kind {
+            Kind::Url => "url",
+            Kind::Email => "email",
+            Kind::Number { .. } => "number",
+            Kind::Checkbox => "checkbox",
+            Kind::Secret { .. } => "password",
+            _ => "text",
+        }
+    }
+    pub fn step(&self) -> &'static str {
+        match self.kind {
+            Kind::Number { step } => step,
+            _ => "",
+        }
+    }
+    pub fn is_checkbox(&self) -> bool {
+        self.kind == Kind::Checkbox
+    }
+    pub fn is_list(&self) -> bool {
+        self.kind == Kind::List
+    }
+    pub fn is_secret(&self) -> bool {
+        matches!(self.kind, Kind::Secret { .. })
+    }
+    /// A set secret on an edit form: shown as set, with an "Update secret"
+    /// control revealing an empty input.
+    pub fn secret_is_set(&self) -> bool {
+        matches!(self.kind, Kind::Secret { set: true, .. })
+    }
+    pub fn secret_updated_at(&self) -> &str {
+        match &self.kind {
+            Kind::Secret {
+                updated_at: Some(t),
+                ..
+            } => t,
+            _ => "",
+        }
+    }
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if self.help.is_some() {
+            ids.push(format!("{}-help", self.id));
+        }
+        if self.pattern_help.is_some() {
+            ids.push(format!("{}-pattern", self.id));
+        }
+        if !self.errors.is_empty() {
+            ids.push(format!("{}-error", self.id));
+        }
+        ids.join(" ")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Item {
+    FieldsetStart {
+        legend: String,
+        help: Option<String>,
+    },
+    FieldsetEnd,
+    Field(Box<Field>),
+    /// A `oneOf` choice: a select named by the discriminator path, then one
+    /// branch per option, only the chosen one shown and enabled.
+    ChoiceStart {
+        field: Box<Field>,
+    },
+    BranchStart {
+        value: String,
+        active: bool,
+    },
+    BranchEnd,
+    ChoiceEnd,
+}
+
+fn html_id(name: &str) -> String {
+    let mut id = String::from("f-");
+    for c in name.chars() {
+        id.push(if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            c
+        } else {
+            '-'
+        });
+    }
+    id
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn humanize(key: &str) -> String {
+    capitalize(&key.replace(['_', '-'], " "))
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The config part of a form.
+pub fn config_items(
+    schema: &FormSchema,
+    values: Option<&Value>,
+    errors: &FieldErrors,
+) -> Vec<Item> {
+    render::config_items(schema, values, errors)
+}
+
+/// The secrets part: every secret a password input, never pre-filled;
+/// `set` says which are already stored (edit forms).
+pub fn secret_fields(
+    auth_schema: &FormSchema,
+    set: &Map<String, Value>,
+    errors: &FieldErrors,
+) -> Vec<Field> {
+    render::secret_fields(auth_schema, set, errors)
+}
+
+/// Form fields by name; a name may repeat.
+pub type FormData = HashMap<String, Vec<String>>;
+
+fn first<'f>(form: &'f FormData, name: &str) -> Option<&'f str> {
+    form.get(name).and_then(|v| v.first()).map(String::as_str)
+}
+
+/// Rebuilds the `config` object from form fields, typed by the schema.
+/// Values that do not parse are kept as text so that validation reports
+/// them against their field.
+pub fn decode_config(schema: &FormSchema, form: &FormData) -> Value {
+    decode::config(schema, form)
+}
+
+/// The `auth` object of a form: a non-empty `auth.NAME` sets that secret;
+/// empty or absent (an "Update secret" input left closed) keeps it.
+pub fn decode_auth(auth_schema: &FormSchema, form: &FormData) -> Value {
+    decode::auth(auth_schema, form)
+}
+
+/// Tags typed as a comma-separated line.
+pub fn decode_tags(form: &FormData) -> Value {
+    Value::Array(
+        first(form, "tags")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| Value::String(t.to_string()))
+            .collect(),
+    )
+}

@@ -820,7 +820,7 @@ async fn create_submit(
         ..
     } = Submission::decode(&entry, form_data(pairs));
     body["catalog_key"] = Value::String(key.clone());
-    match state.connectors.install(&user.principal, &body).await {
+    match state.connectors.install_json(&user.principal, &body).await {
         Ok(view) => Ok(saved(format!("Added “{}”.", view.name), None)),
         Err(e) => {
             let (errors, general) = form_errors(e)?;
@@ -919,7 +919,7 @@ async fn edit_submit(
     } = Submission::decode(&entry, form_data(pairs));
     match state
         .connectors
-        .update(&user.principal, &id, &body, version)
+        .update_json(&user.principal, &id, &body, version)
         .await
     {
         Ok(view) => Ok(saved(format!("Saved “{}”.", view.name), None)),
@@ -955,7 +955,7 @@ async fn status_submit(
     let body = json!({"status": form.status});
     match state
         .connectors
-        .update(&user.principal, &id, &body, None)
+        .update_json(&user.principal, &id, &body, None)
         .await
     {
         Ok(view) => {

@@ -2,6 +2,7 @@
 //! targets, audit events, and the pages and cursors of the lists.
 
 use super::secrets::SecretStates;
+use super::status::ConnectorStatus;
 use super::{ConnectorError, ConnectorResult, Connectors};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, push};
@@ -163,7 +164,7 @@ impl Connectors {
                 tracing::warn!(connector_id = %row.id, error = %e, "connector secrets unreadable");
                 (
                     SecretStates::unset(entry),
-                    "error".to_string(),
+                    ConnectorStatus::Error.as_str().to_string(),
                     Some(UNREADABLE.to_string()),
                 )
             }

@@ -3,8 +3,7 @@
 use crate::app::{location, open_store};
 use crate::config::Config;
 use crate::domain::secrets::generate_key_line;
-use crate::service::connectors::rotate_keys;
-use crate::service::keys::{load_keyring, verify_keyring};
+use crate::service::keys::{load_keyring, rotate_keys, verify_keyring};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]

@@ -1,10 +1,11 @@
-//! The encryption key ring at start-up: where it comes from, and the checks
-//! that stop the service before it writes with a wrong or missing key.
+//! The encryption key ring: where it comes from at start-up, the checks
+//! that stop the service before it writes with a wrong or missing key, and
+//! the rotation of stored secrets to the primary key.
 
 use super::{ServiceError, ServiceResult};
 use crate::config::Config;
-use crate::domain::secrets::{KeyRing, generate_key_line};
-use crate::storage::{Backend, Store};
+use crate::domain::secrets::{Envelope, KeyRing, connector_aad, generate_key_line};
+use crate::storage::{Backend, DynStore, SecretRow, Store};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -107,4 +108,47 @@ pub async fn verify_keyring(store: &dyn Store, ring: &KeyRing) -> ServiceResult<
         }
     }
     Ok(())
+}
+
+/// What `keys rotate` did.
+#[derive(Debug, Default)]
+pub struct RotateReport {
+    pub rotated: u64,
+    pub unreadable: u64,
+    /// Rows per key id after the run.
+    pub by_key: Vec<(String, i64)>,
+}
+
+pub const ROTATE_BATCH: i64 = 100;
+
+/// Re-encrypts every stored secret under the primary key, in batches. Each
+/// row is replaced only if it is unchanged since it was read, so the run is
+/// safe to interrupt and re-run, and safe beside a serving replica.
+pub async fn rotate_keys(store: &DynStore, keys: &KeyRing) -> ServiceResult<RotateReport> {
+    let mut report = RotateReport::default();
+    let mut after: Option<String> = None;
+    loop {
+        let batch: Vec<SecretRow> = store
+            .secrets_not_under(keys.primary_id(), after.as_deref(), ROTATE_BATCH)
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id.clone());
+        for row in batch {
+            let aad = connector_aad(&row.tenant_id, &row.id);
+            let plain = match Envelope::parse(&row.auth).and_then(|e| keys.decrypt(&e, &aad)) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(connector_id = %row.id, error = %e, "cannot re-encrypt secrets");
+                    report.unreadable += 1;
+                    continue;
+                }
+            };
+            let sealed = keys.encrypt(&plain, &aad)?.to_json();
+            if store.secret_replace(&row.id, &row.auth, &sealed).await? {
+                report.rotated += 1;
+            }
+        }
+    }
+    report.by_key = store.key_usage().await?;
+    Ok(report)
 }

@@ -8,7 +8,10 @@ use super::auth::{Auth, RequireAdmin};
 use super::error::AppError;
 use super::extract::{Json as JsonBody, Query};
 use crate::service::catalog::{CatalogEntry, CatalogFilter};
-use crate::service::connectors::{AuditView, ConnectorView, ListQuery, PublishTarget};
+use crate::service::connectors::{
+    AuditView, ConnectorPatch, ConnectorView, InstallConnector, ListQuery, PublishTarget,
+    ValidateConfig,
+};
 use crate::web::error::ErrorBody;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, ETAG, IF_MATCH, LOCATION};
@@ -206,7 +209,7 @@ fn with_etag(status: StatusCode, view: ConnectorView) -> Response {
 }
 
 /// Install a connector from the catalog. It starts `inactive`.
-#[utoipa::path(post, path = "/connectors", tag = "connectors", request_body = CreateConnector,
+#[utoipa::path(post, path = "/connectors", tag = "connectors", request_body = InstallConnector,
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 201, description = "Installed; `Location` and `ETag` are set", body = ConnectorView),
@@ -223,7 +226,8 @@ async fn create_connector(
     RequireAdmin(caller): RequireAdmin,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, AppError> {
-    let view = state.connectors.install(&caller, &body).await?;
+    let cmd = state.connectors.read_install(&body).await?;
+    let view = state.connectors.install(&caller, cmd).await?;
     let location = HeaderValue::from_str(&format!("{PREFIX}/connectors/{}", view.id)).ok();
     let mut res = with_etag(StatusCode::CREATED, view);
     if let Some(l) = location {
@@ -285,7 +289,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
 #[utoipa::path(method(put, patch), path = "/connectors/{id}", tag = "connectors",
     params(("id" = String, Path, description = "Connector id"),
         ("If-Match" = Option<String>, Header, description = "The version last seen, e.g. \"3\" (or *); any other value is refused with 400")),
-    request_body = UpdateConnector,
+    request_body = ConnectorPatch,
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "Updated; `ETag` holds the new version", body = ConnectorView),
@@ -307,9 +311,10 @@ async fn update_connector(
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, AppError> {
     let expected = if_match(&headers)?;
+    let patch = ConnectorPatch::parse(&body)?;
     let view = state
         .connectors
-        .update(&caller, &id, &body, expected)
+        .update(&caller, &id, patch, expected)
         .await?;
     Ok(with_etag(StatusCode::OK, view))
 }
@@ -457,66 +462,6 @@ async fn list_audit(
         items: page.items,
         next_cursor: page.next_cursor,
     }))
-}
-
-/// Body of `POST /connectors`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[expect(
-    dead_code,
-    reason = "documents the accepted body; the handler reads it as JSON"
-)]
-pub struct CreateConnector {
-    /// Key of the catalog entry to install
-    catalog_key: String,
-    /// 1-255 characters, unique in the tenant
-    #[schema(min_length = 1, max_length = 255)]
-    name: String,
-    /// Validated against the entry's `default_config_schema`
-    #[schema(value_type = Option<Object>)]
-    config: Option<Value>,
-    /// Secret name to value, per the entry's `auth_schema`
-    #[schema(value_type = Option<HashMap<String, String>>)]
-    auth: Option<Value>,
-    tags: Option<Vec<String>>,
-}
-
-/// Body of `PUT`/`PATCH /connectors/{id}`; every field is optional.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[expect(
-    dead_code,
-    reason = "documents the accepted body; the handler reads it as JSON"
-)]
-pub struct UpdateConnector {
-    #[schema(min_length = 1, max_length = 255)]
-    name: Option<String>,
-    /// Replaces the whole config; validated
-    #[schema(value_type = Option<Object>)]
-    config: Option<Value>,
-    /// Per secret: a string replaces it, null clears it, absent keeps it
-    #[schema(value_type = Option<HashMap<String, Option<String>>>)]
-    auth: Option<Value>,
-    tags: Option<Vec<String>>,
-    /// inactive, active or error
-    status: Option<String>,
-    /// Only with status error
-    status_message: Option<String>,
-    /// The version last seen (like If-Match)
-    version: Option<i64>,
-}
-
-/// Body of `POST /validate-config`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[expect(
-    dead_code,
-    reason = "documents the accepted body; the handler reads it as JSON"
-)]
-pub struct ValidateConfig {
-    catalog_key: String,
-    #[schema(value_type = Object)]
-    config: Value,
 }
 
 /// Answer of a successful `POST /validate-config`.

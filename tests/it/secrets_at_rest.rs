@@ -348,7 +348,7 @@ both_databases!(
                 statuses
             }));
         }
-        let report = connectors::service::connectors::rotate_keys(&store, &ring)
+        let report = connectors::service::keys::rotate_keys(&store, &ring)
             .await
             .unwrap();
         done.store(true, std::sync::atomic::Ordering::SeqCst);

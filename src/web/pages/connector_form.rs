@@ -233,7 +233,7 @@ pub(super) async fn create_submit(
         ..
     } = Submission::decode(&entry, form_data(pairs));
     body["catalog_key"] = Value::String(key.clone());
-    match state.connectors.install(&user.principal, &body).await {
+    match state.connectors.install_json(&user.principal, &body).await {
         Ok(view) => Ok(saved(&format!("Added “{}”.", view.name))),
         Err(e) => {
             let (errors, general) = form_errors(e)?;
@@ -324,7 +324,7 @@ pub(super) async fn edit_submit(
     } = Submission::decode(&entry, form_data(pairs));
     match state
         .connectors
-        .update(&user.principal, &id, &body, version)
+        .update_json(&user.principal, &id, &body, version)
         .await
     {
         Ok(view) => Ok(saved(&format!("Saved “{}”.", view.name))),

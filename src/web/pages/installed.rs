@@ -134,7 +134,7 @@ pub(super) async fn status_submit(
     let body = json!({"status": form.status});
     match state
         .connectors
-        .update(&user.principal, &id, &body, None)
+        .update_json(&user.principal, &id, &body, None)
         .await
     {
         Ok(view) => {

@@ -1,0 +1,77 @@
+//! The audit events the connector operations write: who, when, which
+//! connector, what action, and the names of what changed — secrets as
+//! `set`, `changed` or `cleared`, never their values.
+
+use super::status::ConnectorStatus;
+use crate::domain::identity::Principal;
+use crate::storage::AuditWrite;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Secret name → `set`, `changed` or `cleared`.
+pub(super) type SecretAudit = BTreeMap<String, &'static str>;
+
+pub(super) fn event(
+    caller: &Principal,
+    connector_id: &str,
+    action: &str,
+    changes: Value,
+    now: DateTime<Utc>,
+) -> AuditWrite {
+    AuditWrite {
+        id: Uuid::now_v7().to_string(),
+        connector_id: Some(connector_id.to_string()),
+        actor_id: Some(caller.user_id.clone()),
+        actor_name: Some(caller.display_name.clone()),
+        action: action.to_string(),
+        changes: changes.to_string(),
+        created_at: now,
+    }
+}
+
+pub(super) fn created(
+    caller: &Principal,
+    connector_id: &str,
+    catalog_key: &str,
+    has_tags: bool,
+    secrets: &SecretAudit,
+    now: DateTime<Utc>,
+) -> AuditWrite {
+    let mut fields = vec!["name", "config"];
+    if has_tags {
+        fields.push("tags");
+    }
+    event(
+        caller,
+        connector_id,
+        "connector.created",
+        json!({"fields": fields, "secrets": secrets, "catalog_key": catalog_key}),
+        now,
+    )
+}
+
+/// An update: a status change alone is `connector.status_changed`, secrets
+/// alone `connector.secrets_changed`, anything else `connector.updated`.
+/// `fields` names the changed fields; `status` is the change of status, if
+/// any.
+pub(super) fn updated(
+    caller: &Principal,
+    connector_id: &str,
+    fields: &[&str],
+    secrets: &SecretAudit,
+    status: Option<(ConnectorStatus, ConnectorStatus)>,
+    now: DateTime<Utc>,
+) -> AuditWrite {
+    let action = match (fields, secrets.is_empty()) {
+        (["status"] | ["status", "status_message"], true) => "connector.status_changed",
+        ([], false) => "connector.secrets_changed",
+        _ => "connector.updated",
+    };
+    let mut changes = json!({"fields": fields, "secrets": secrets});
+    if let Some((from, to)) = status {
+        changes["status"] = json!({"from": from.as_str(), "to": to.as_str()});
+    }
+    event(caller, connector_id, action, changes, now)
+}

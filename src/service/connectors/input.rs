@@ -1,0 +1,648 @@
+//! What clients ask of the connector operations, as typed commands, each
+//! read from its JSON body by one parse function that reports every field
+//! error at its dotted path (`name`, `config.site_url`, `auth.api_key`).
+//!
+//! These types are also the request bodies of the OpenAPI document, so the
+//! published description and the parser cannot drift apart.
+//!
+//! What a body says is checked in two parts: its shape (known fields,
+//! names trimmed, text that is text, masks refused) here, and what only
+//! the catalog entry can tell (the config's schema, which secrets exist
+//! and their schemas) against that entry. An install names its entry, so
+//! [`InstallConnector::parse`] does both; a patch's entry is the stored
+//! connector's, so [`ConnectorPatch`] keeps what it found wrong and
+//! [`ConnectorPatch::check`] reports it together with the rest, in one
+//! answer.
+
+use super::secrets::{SecretUpdate, SecretUpdates};
+use super::status::ConnectorStatus;
+use super::{ConnectorError, ConnectorResult};
+use crate::domain::text;
+use crate::domain::validation::{self, FieldErrors, looks_like_mask, push};
+use crate::service::catalog::CompiledEntry;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use zeroize::Zeroize;
+
+pub const MAX_TAGS: usize = 50;
+pub const MAX_TAG_CHARS: usize = 64;
+
+/// Fields no client may set.
+const SERVER_FIELDS: &[&str] = &[
+    "id",
+    "tenant_id",
+    "catalog_id",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+    "created_by_name",
+    "updated_by_name",
+    "secrets",
+];
+
+pub(super) fn invalid(message: &str, errors: FieldErrors) -> ConnectorError {
+    ConnectorError::Validation {
+        message: message.to_string(),
+        errors,
+    }
+}
+
+/// Install a connector from the catalog.
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CreateConnector, description = "Body of `POST /connectors`.")]
+pub struct InstallConnector {
+    /// Key of the catalog entry to install
+    pub catalog_key: String,
+    /// 1-255 characters, unique in the tenant
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: String,
+    /// Validated against the entry's `default_config_schema`
+    #[schema(value_type = Option<Object>)]
+    pub config: Value,
+    /// Secret name to value, per the entry's `auth_schema`
+    #[schema(value_type = Option<HashMap<String, String>>)]
+    pub auth: SecretUpdates,
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Vec<String>,
+    /// The entry `catalog_key` names, which the config and secrets were
+    /// checked against.
+    #[serde(skip)]
+    pub(super) entry: Arc<CompiledEntry>,
+}
+
+impl InstallConnector {
+    /// The catalog key a body names, to look its entry up before parsing.
+    pub fn requested_key(body: &Value) -> Option<&str> {
+        body.get("catalog_key").and_then(Value::as_str)
+    }
+
+    /// Reads an install body; `entry` is the catalog entry its
+    /// [`requested_key`](Self::requested_key) names, if there is one. The
+    /// config and secrets are checked only against a known entry.
+    pub fn parse(body: &Value, entry: Option<Arc<CompiledEntry>>) -> ConnectorResult<Self> {
+        let body = object(body)?;
+        let mut errors = FieldErrors::new();
+        check_fields(
+            body,
+            &["catalog_key", "name", "config", "auth", "tags"],
+            &mut errors,
+        );
+        for k in ["status", "version"] {
+            if body.contains_key(k) {
+                errors.remove(k);
+                push(
+                    &mut errors,
+                    k,
+                    "cannot be set on install: a new connector starts inactive at version 1",
+                );
+            }
+        }
+        match (&entry, body.get("catalog_key")) {
+            (Some(_), _) => {}
+            (None, None | Some(Value::Null)) => push(&mut errors, "catalog_key", "is required"),
+            (None, Some(Value::String(_))) => {
+                push(&mut errors, "catalog_key", "does not name a catalog entry")
+            }
+            (None, Some(_)) => push(&mut errors, "catalog_key", "must be text"),
+        }
+        let name = parse_name(body.get("name"), &mut errors);
+        let tags = parse_tags(body.get("tags"), &mut errors);
+        let config = match body.get("config") {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(c) => c.clone(),
+        };
+        let mut auth = SecretUpdates::new();
+        if let Some(entry) = &entry {
+            check_config(entry, &config, &mut errors);
+            let read = SecretsRead::of(body.get("auth"), &mut errors);
+            auth = read.check(entry, &mut errors);
+        }
+        match (entry, name) {
+            (Some(entry), Some(name)) if errors.is_empty() => Ok(InstallConnector {
+                catalog_key: entry.key.clone(),
+                name,
+                config,
+                auth,
+                tags,
+                entry,
+            }),
+            _ => Err(invalid("the connector is not valid", errors)),
+        }
+    }
+}
+
+/// A partial update: fields left out stay as they are.
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(
+    as = UpdateConnector,
+    description = "Body of `PUT`/`PATCH /connectors/{id}`; every field is optional."
+)]
+pub struct ConnectorPatch {
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
+    pub name: Option<String>,
+    /// Replaces the whole config; validated
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<Value>,
+    /// Per secret: a string replaces it, null clears it, absent keeps it
+    #[schema(value_type = Option<HashMap<String, Option<String>>>)]
+    pub auth: SecretUpdates,
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Option<Vec<String>>,
+    /// inactive, active or error
+    #[schema(value_type = Option<String>)]
+    pub status: Option<ConnectorStatus>,
+    /// Only with status error
+    #[schema(value_type = Option<String>)]
+    pub status_message: Option<StatusMessage>,
+    /// The version last seen (like If-Match)
+    pub version: Option<i64>,
+    /// What was wrong with the fields above, reported by [`Self::check`].
+    #[serde(skip)]
+    problems: FieldErrors,
+    /// Secrets named with a value that is not a secret's, by name.
+    #[serde(skip)]
+    refused_secrets: BTreeMap<String, &'static str>,
+}
+
+/// What a patch says of the status message: clear it, or this text (as
+/// sent; whether it may be given depends on the status it ends up with).
+pub enum StatusMessage {
+    Clear,
+    Text(String),
+}
+
+impl ConnectorPatch {
+    /// Reads a patch body. Fields no client may send, a `catalog_key` and a
+    /// `version` that is not a number fail here, before the connector is
+    /// read; what else is wrong is kept for [`check`](Self::check).
+    pub fn parse(body: &Value) -> ConnectorResult<Self> {
+        let body = object(body)?;
+        let mut errors = FieldErrors::new();
+        check_fields(
+            body,
+            &[
+                "name",
+                "config",
+                "auth",
+                "tags",
+                "status",
+                "status_message",
+                "version",
+            ],
+            &mut errors,
+        );
+        if body.contains_key("catalog_key") {
+            errors.remove("catalog_key");
+            push(
+                &mut errors,
+                "catalog_key",
+                "cannot be changed; install a new connector instead",
+            );
+        }
+        let version = match body.get("version") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let n = v.as_i64();
+                if n.is_none() {
+                    push(&mut errors, "version", "must be a whole number");
+                }
+                n
+            }
+        };
+        if !errors.is_empty() {
+            return Err(invalid("the update is not valid", errors));
+        }
+
+        let name = body
+            .get("name")
+            .map(|v| parse_name(Some(v), &mut errors).unwrap_or_default());
+        let tags = body.get("tags").map(|v| parse_tags(Some(v), &mut errors));
+        let config = body
+            .get("config")
+            .filter(|c| config_shape_ok(c, &mut errors))
+            .cloned();
+        let SecretsRead { updates, refused } = SecretsRead::of(body.get("auth"), &mut errors);
+        let status = body.get("status").and_then(|v| {
+            let s = v.as_str().and_then(ConnectorStatus::parse);
+            if s.is_none() {
+                push(&mut errors, "status", ConnectorStatus::EXPECTED);
+            }
+            s
+        });
+        let status_message = match body.get("status_message") {
+            None => None,
+            Some(Value::Null) => Some(StatusMessage::Clear),
+            Some(Value::String(m)) => Some(StatusMessage::Text(m.clone())),
+            Some(_) => {
+                push(&mut errors, "status_message", "must be text");
+                None
+            }
+        };
+        Ok(ConnectorPatch {
+            name,
+            config,
+            auth: updates,
+            tags,
+            status,
+            status_message,
+            version,
+            problems: errors,
+            refused_secrets: refused,
+        })
+    }
+
+    /// Everything wrong with the patch for a connector of `entry` now in
+    /// status `current`, together with what [`parse`](Self::parse) found:
+    /// the config's schema, which secrets exist and their schemas, the
+    /// status change and its message. Returns the status and message the
+    /// connector would end up with.
+    pub(super) fn check(
+        &self,
+        entry: &CompiledEntry,
+        current: ConnectorStatus,
+        current_message: Option<&str>,
+    ) -> Result<(ConnectorStatus, Option<String>), FieldErrors> {
+        let mut errors = self.problems.clone();
+        if let Some(c) = &self.config {
+            check_config_schema(entry, c, &mut errors);
+        }
+        SecretsRead::check_names(entry, &self.auth, &self.refused_secrets, &mut errors);
+        let mut status = current;
+        if let Some(to) = self.status {
+            if !current.can_become(to) {
+                push(
+                    &mut errors,
+                    "status",
+                    format!(
+                        "cannot change from {current} to {to} (allowed: inactive ↔ active, any → error, error → inactive)"
+                    ),
+                );
+            }
+            status = to;
+        }
+        let mut message = current_message.map(str::to_string);
+        match &self.status_message {
+            None => {
+                if status != ConnectorStatus::Error {
+                    message = None;
+                }
+            }
+            Some(StatusMessage::Clear) => message = None,
+            Some(StatusMessage::Text(m)) if status == ConnectorStatus::Error => {
+                if !text::is_free_text(m) {
+                    push(&mut errors, "status_message", text::FREE_TEXT_MESSAGE);
+                } else if m.chars().count() > 1000 {
+                    push(
+                        &mut errors,
+                        "status_message",
+                        "must be at most 1000 characters",
+                    );
+                }
+                message = Some(m.trim().to_string()).filter(|m| !m.is_empty());
+            }
+            Some(StatusMessage::Text(_)) => push(
+                &mut errors,
+                "status_message",
+                "can only be set together with status error",
+            ),
+        }
+        if errors.is_empty() {
+            Ok((status, message))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Check a config against a catalog entry without saving anything.
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ValidateConfig, description = "Body of `POST /validate-config`.")]
+pub struct ValidateConfig {
+    pub catalog_key: String,
+    #[schema(value_type = Object)]
+    pub config: Value,
+}
+
+impl ValidateConfig {
+    /// Reads the body and checks its config against `entry`, the catalog
+    /// entry its `catalog_key` names, if there is one.
+    pub fn parse(body: &Value, entry: Option<&CompiledEntry>) -> ConnectorResult<Self> {
+        let body = object(body)?;
+        let mut errors = FieldErrors::new();
+        check_fields(body, &["catalog_key", "config"], &mut errors);
+        match (entry, body.get("catalog_key")) {
+            (Some(_), _) => {}
+            (None, None | Some(Value::Null)) => push(&mut errors, "catalog_key", "is required"),
+            (None, Some(Value::String(_))) => {
+                push(&mut errors, "catalog_key", "does not name a catalog entry")
+            }
+            (None, Some(_)) => push(&mut errors, "catalog_key", "must be text"),
+        }
+        let config = match body.get("config") {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(c) => c.clone(),
+        };
+        match entry {
+            Some(entry) => {
+                check_config(entry, &config, &mut errors);
+                if errors.is_empty() {
+                    return Ok(ValidateConfig {
+                        catalog_key: entry.key.clone(),
+                        config,
+                    });
+                }
+                Err(invalid("the config is not valid", errors))
+            }
+            None => Err(invalid("the config is not valid", errors)),
+        }
+    }
+}
+
+/// Filters of the installed list, as given by the client.
+#[derive(Debug, Default, Clone)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub catalog_key: Option<String>,
+    pub tag: Option<String>,
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn object(body: &Value) -> ConnectorResult<&Map<String, Value>> {
+    body.as_object().ok_or_else(|| {
+        let mut errors = FieldErrors::new();
+        push(&mut errors, "body", "must be a JSON object");
+        invalid("the request is not valid", errors)
+    })
+}
+
+fn check_fields(body: &Map<String, Value>, allowed: &[&str], errors: &mut FieldErrors) {
+    for k in body.keys() {
+        if allowed.contains(&k.as_str()) {
+            continue;
+        }
+        if SERVER_FIELDS.contains(&k.as_str()) {
+            push(
+                errors,
+                k.clone(),
+                "is set by the server and cannot be changed",
+            );
+        } else {
+            push(errors, k.clone(), "is not a recognised field");
+        }
+    }
+}
+
+fn parse_name(v: Option<&Value>, errors: &mut FieldErrors) -> Option<String> {
+    match v {
+        None | Some(Value::Null) => {
+            push(errors, "name", "is required");
+            None
+        }
+        Some(Value::String(s)) => {
+            let t = s.trim();
+            let n = t.chars().count();
+            if n == 0 {
+                push(errors, "name", "must not be empty");
+                None
+            } else if n > 255 {
+                push(errors, "name", "must be at most 255 characters");
+                None
+            } else if t.chars().any(char::is_control) {
+                push(errors, "name", "must not contain control characters");
+                None
+            } else {
+                Some(t.to_string())
+            }
+        }
+        Some(_) => {
+            push(errors, "name", "must be text");
+            None
+        }
+    }
+}
+
+fn parse_tags(v: Option<&Value>, errors: &mut FieldErrors) -> Vec<String> {
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    let Some(items) = v.as_array() else {
+        if !v.is_null() {
+            push(errors, "tags", "must be a list of text tags");
+        }
+        return Vec::new();
+    };
+    if items.len() > MAX_TAGS {
+        push(errors, "tags", format!("must have at most {MAX_TAGS} tags"));
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item.as_str().map(str::trim) {
+            Some(t) if !text::is_line(t) => push(errors, format!("tags.{i}"), text::LINE_MESSAGE),
+            Some(t) if !t.is_empty() && t.chars().count() <= MAX_TAG_CHARS => {
+                if !out.iter().any(|o| o == t) {
+                    out.push(t.to_string());
+                }
+            }
+            Some("") => push(errors, format!("tags.{i}"), "must not be empty"),
+            Some(_) => push(
+                errors,
+                format!("tags.{i}"),
+                format!("must be at most {MAX_TAG_CHARS} characters"),
+            ),
+            None => push(errors, format!("tags.{i}"), "must be text"),
+        }
+    }
+    out
+}
+
+/// Whether a config is an object of text that is text. Text that is not
+/// is reported alone: the schema's own messages could name a key that
+/// holds it.
+fn config_shape_ok(config: &Value, errors: &mut FieldErrors) -> bool {
+    if !config.is_object() {
+        push(errors, "config", "must be an object");
+        return false;
+    }
+    !text::check_json(config, "config", errors)
+}
+
+fn check_config_schema(entry: &CompiledEntry, config: &Value, errors: &mut FieldErrors) {
+    let found = validation::validate(
+        &entry.config_validator,
+        &entry.manifest.default_config_schema,
+        config,
+        "config",
+    );
+    for (k, msgs) in found {
+        for m in msgs {
+            push(errors, k.clone(), m);
+        }
+    }
+}
+
+/// A config's shape and, when that is right, its schema.
+pub(super) fn check_config(entry: &CompiledEntry, config: &Value, errors: &mut FieldErrors) {
+    if config_shape_ok(config, errors) {
+        check_config_schema(entry, config, errors);
+    }
+}
+
+/// `auth` as read from a body: each key a string (set) or null (clear);
+/// absent keys keep. Values of the wrong shape are kept by name, so that a
+/// name the entry does not know is reported as such instead.
+struct SecretsRead {
+    updates: SecretUpdates,
+    refused: BTreeMap<String, &'static str>,
+}
+
+const MASKED: &str =
+    "looks like a masked value; send the secret itself, or leave it out to keep the current one";
+
+impl SecretsRead {
+    fn of(v: Option<&Value>, errors: &mut FieldErrors) -> SecretsRead {
+        let mut read = SecretsRead {
+            updates: SecretUpdates::new(),
+            refused: BTreeMap::new(),
+        };
+        let Some(v) = v else {
+            return read;
+        };
+        let Some(map) = v.as_object() else {
+            if !v.is_null() {
+                push(errors, "auth", "must be an object of secrets");
+            }
+            return read;
+        };
+        for (name, value) in map {
+            let refused = match value {
+                Value::Null => {
+                    read.updates.insert(name.clone(), SecretUpdate::Clear);
+                    continue;
+                }
+                Value::String(s) if !text::is_free_text(s) => text::FREE_TEXT_MESSAGE,
+                Value::String(s) if looks_like_mask(s) => MASKED,
+                Value::String(s) => {
+                    let secret = SecretString::from(s.as_str());
+                    read.updates.insert(name.clone(), SecretUpdate::Set(secret));
+                    continue;
+                }
+                _ => "must be text, or null to clear it",
+            };
+            read.refused.insert(name.clone(), refused);
+        }
+        read
+    }
+
+    /// Checks the secrets read against the entry.
+    fn check(self, entry: &CompiledEntry, errors: &mut FieldErrors) -> SecretUpdates {
+        Self::check_names(entry, &self.updates, &self.refused, errors);
+        self.updates
+    }
+
+    /// Reports, per secret named, a name the entry does not have, a value
+    /// of the wrong shape, or a value its schema refuses.
+    fn check_names(
+        entry: &CompiledEntry,
+        updates: &SecretUpdates,
+        refused: &BTreeMap<String, &'static str>,
+        errors: &mut FieldErrors,
+    ) {
+        let names = updates.keys().chain(refused.keys());
+        for name in names {
+            let field = format!("auth.{name}");
+            let Some((_, schema, validator)) =
+                entry.secret_validators.iter().find(|(n, _, _)| n == name)
+            else {
+                push(errors, field, "is not a secret of this connector");
+                continue;
+            };
+            if let Some(message) = refused.get(name) {
+                push(errors, field, *message);
+                continue;
+            }
+            if let Some(SecretUpdate::Set(s)) = updates.get(name) {
+                let mut value = Value::String(s.expose_secret().to_string());
+                let found = validation::validate(validator, schema, &value, &field);
+                if let Value::String(v) = &mut value {
+                    v.zeroize();
+                }
+                for (k, msgs) in found {
+                    for m in msgs {
+                        push(errors, k.clone(), m);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field_errors(e: ConnectorError) -> FieldErrors {
+        match e {
+            ConnectorError::Validation { errors, .. } => errors,
+            other => panic!("not a validation error: {other}"),
+        }
+    }
+
+    #[test]
+    fn a_patch_refuses_fields_before_the_connector_is_read() {
+        let e = ConnectorPatch::parse(&json!({"id": "x", "catalog_key": "k", "version": "2"}))
+            .err()
+            .map(field_errors)
+            .unwrap();
+        assert_eq!(e["id"], ["is set by the server and cannot be changed"]);
+        assert_eq!(
+            e["catalog_key"],
+            ["cannot be changed; install a new connector instead"]
+        );
+        assert_eq!(e["version"], ["must be a whole number"]);
+        let e = ConnectorPatch::parse(&json!([]))
+            .err()
+            .map(field_errors)
+            .unwrap();
+        assert_eq!(e["body"], ["must be a JSON object"]);
+    }
+
+    #[test]
+    fn a_patch_reads_the_three_way_secret_update_and_keeps_its_problems() {
+        let p = ConnectorPatch::parse(&json!({
+            "name": "  Blog  ",
+            "status": "active",
+            "status_message": null,
+            "auth": {"a": "value", "b": null, "c": "****", "d": 5},
+            "version": 3
+        }))
+        .unwrap();
+        assert_eq!(p.name.as_deref(), Some("Blog"));
+        assert_eq!(p.status, Some(ConnectorStatus::Active));
+        assert!(matches!(p.status_message, Some(StatusMessage::Clear)));
+        assert_eq!(p.version, Some(3));
+        assert!(
+            matches!(p.auth.get("a"), Some(SecretUpdate::Set(s)) if s.expose_secret() == "value")
+        );
+        assert!(matches!(p.auth.get("b"), Some(SecretUpdate::Clear)));
+        assert_eq!(p.auth.len(), 2);
+        assert_eq!(p.refused_secrets["c"], MASKED);
+        assert_eq!(p.refused_secrets["d"], "must be text, or null to clear it");
+        assert!(p.problems.is_empty());
+
+        let p =
+            ConnectorPatch::parse(&json!({"name": "", "status": "paused", "tags": [1]})).unwrap();
+        assert_eq!(p.problems["name"], ["must not be empty"]);
+        assert_eq!(p.problems["status"], [ConnectorStatus::EXPECTED]);
+        assert_eq!(p.problems["tags.0"], ["must be text"]);
+    }
+}

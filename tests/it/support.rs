@@ -329,12 +329,6 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    /// The database this application runs on (for the command line or
-    /// reading it directly).
-    pub fn db(&self) -> &TestDb {
-        &self._db
-    }
-
     pub fn api(&self, path: &str) -> String {
         format!("{}/features/connectors/api{}", self.base, path)
     }

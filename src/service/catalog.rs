@@ -419,8 +419,9 @@ impl CompiledEntry {
 
 /// Process-local cache of compiled catalog entries, and of the parsed
 /// catalog list keyed by the catalog's fingerprint (see
-/// [`Store::catalog_version`]), so every replica sees an import on its next
-/// read without parsing every manifest on every request.
+/// [`crate::storage::CatalogStore::catalog_version`]), so every replica
+/// sees an import on its next read without parsing every manifest on every
+/// request.
 #[derive(Default)]
 pub struct CatalogCache {
     entries: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<CompiledEntry>>>,

@@ -3,7 +3,8 @@
 //! `NNNN_name.sql` and applied in version order; each applied migration is
 //! recorded with a checksum, and a changed applied file stops the run.
 
-use super::{Backend, StoreError};
+use super::error::StoreError;
+use super::traits::Backend;
 use rust_embed::RustEmbed;
 use sha2::{Digest, Sha256};
 

@@ -17,3 +17,4 @@ mod properties;
 mod secrets_at_rest;
 mod sessions;
 mod startup;
+mod store_conformance;

@@ -16,13 +16,17 @@
 //! writes forget at once, so a change made through this process is seen by
 //! its next request; other replicas see it as soon as the notification
 //! arrives (normally well under a millisecond after the commit).
+//!
+//! [`listen_for_changes`] is the listener a serving store starts.
 
+use super::connection::describe;
 use crate::domain::identity::Principal;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+use tokio_postgres::NoTls;
 
 /// The notification channel the migration's triggers send on.
 pub const CHANNEL: &str = "connectors_changes";
@@ -168,6 +172,49 @@ impl ChangeFeed {
 
     pub fn is_live(&self) -> bool {
         self.live.load(Ordering::Acquire)
+    }
+}
+
+/// Wait before connecting the listener again after losing it.
+const LISTEN_RETRY: Duration = Duration::from_secs(1);
+
+/// Keeps one connection listening on the change channel for as long as the
+/// store lives, reconnecting when it is lost; the feed remembers nothing
+/// while it is not listening.
+pub(super) async fn listen_for_changes(config: tokio_postgres::Config, feed: Arc<ChangeFeed>) {
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                let (tx, mut notes) = tokio::sync::mpsc::unbounded_channel();
+                let driver = tokio::spawn(async move {
+                    while let Some(Ok(message)) =
+                        std::future::poll_fn(|cx| connection.poll_message(cx)).await
+                    {
+                        if let tokio_postgres::AsyncMessage::Notification(n) = message {
+                            if tx.send(Changed::from_payload(n.payload())).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                });
+                match client.batch_execute(&format!("LISTEN {}", CHANNEL)).await {
+                    Ok(()) => {
+                        feed.set_live(true);
+                        while let Some(changed) = notes.recv().await {
+                            feed.forget(changed);
+                        }
+                        tracing::warn!("lost the PostgreSQL change listener; reconnecting");
+                    }
+                    Err(e) => tracing::warn!(error = %describe(&e), "cannot listen for changes"),
+                }
+                feed.set_live(false);
+                driver.abort();
+            }
+            Err(e) => {
+                tracing::warn!(error = %describe(&e), "cannot connect the change listener")
+            }
+        }
+        tokio::time::sleep(LISTEN_RETRY).await;
     }
 }
 

@@ -10,9 +10,8 @@
 //! this turns many small commits into a few larger ones, with the same
 //! durability for each caller.
 
-use super::StoreError;
-use super::StoreResult;
-use super::sqlite::map_err;
+use super::connection::map_err;
+use crate::storage::error::{StoreError, StoreResult};
 use rusqlite::Connection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;

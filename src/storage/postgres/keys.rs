@@ -1,0 +1,96 @@
+//! Encryption key checks, key usage and rotation on PostgreSQL (global
+//! operator tasks over every tenant's envelopes).
+
+use super::connection::{col, json_param, map_err};
+use super::store::PgStore;
+use crate::domain::time;
+use crate::storage::error::StoreResult;
+use crate::storage::rows::SecretRow;
+use crate::storage::traits::KeyStore;
+use async_trait::async_trait;
+
+#[async_trait]
+impl KeyStore for PgStore {
+    async fn key_checks(&self) -> StoreResult<Vec<(String, String)>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT key_id, check_value FROM key_checks ORDER BY key_id COLLATE \"C\"",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect()
+    }
+
+    async fn key_check_insert(&self, key_id: &str, check_value: &str) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO key_checks (key_id, check_value, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (key_id) DO NOTHING",
+            &[&key_id, &check_value, &time::now()],
+        )
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn key_usage(&self) -> StoreResult<Vec<(String, i64)>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT auth ->> 'kid' AS kid, COUNT(*) FROM connectors
+                 WHERE auth ->> 'kid' IS NOT NULL
+                 GROUP BY 1 ORDER BY (auth ->> 'kid') COLLATE \"C\"",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect()
+    }
+
+    async fn secrets_not_under(
+        &self,
+        primary_kid: &str,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<SecretRow>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT id, tenant_id, auth::text FROM connectors
+                 WHERE (auth ->> 'kid') IS DISTINCT FROM $1
+                   AND ($2::text IS NULL OR id > $2)
+                 ORDER BY id LIMIT $3",
+            )
+            .await
+            .map_err(map_err)?;
+        let rows = c
+            .query(&stmt, &[&primary_kid, &after_id, &limit])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(SecretRow {
+                    id: col(r, 0)?,
+                    tenant_id: col(r, 1)?,
+                    auth: col(r, 2)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn secret_replace(&self, id: &str, old_auth: &str, new_auth: &str) -> StoreResult<bool> {
+        let old = json_param("old secrets envelope", old_auth)?;
+        let new = json_param("new secrets envelope", new_auth)?;
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE connectors SET auth = $3::jsonb WHERE id = $1 AND auth = $2::jsonb",
+                &[&id, &old, &new],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+}

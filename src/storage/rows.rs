@@ -1,0 +1,266 @@
+//! The rows the stores read and write: plain data, the same for both
+//! backends. JSON columns travel as text; times are UTC.
+
+use crate::domain::identity::{Principal, User};
+use chrono::{DateTime, Utc};
+
+/// One migration as known to the binary and, when applied, to the database.
+#[derive(Debug, Clone)]
+pub struct MigrationState {
+    pub version: i64,
+    pub name: String,
+    pub applied_at: Option<DateTime<Utc>>,
+}
+
+/// A catalog entry as stored: the canonical manifest document plus ids and
+/// times.
+#[derive(Debug, Clone)]
+pub struct CatalogRow {
+    pub id: String,
+    pub key: String,
+    pub document: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The columns written for a catalog entry.
+#[derive(Debug, Clone)]
+pub struct CatalogWrite {
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub category: String,
+    pub icon: Option<String>,
+    pub auth_type: String,
+    pub capabilities: String,
+    pub default_config_schema: String,
+    pub auth_schema: String,
+    pub document: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipOutcome {
+    Added,
+    RoleChanged,
+    Unchanged,
+}
+
+/// What `user create` did.
+#[derive(Debug, Clone)]
+pub struct MemberWrite {
+    pub user: User,
+    pub user_created: bool,
+    pub password_set: bool,
+    pub membership: MembershipOutcome,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTokenRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub user_email: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    Revoked,
+    AlreadyRevoked,
+    NotFound,
+}
+
+/// The first tenant and owner created on an empty database.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    pub tenant_slug: String,
+    pub tenant_name: String,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+}
+
+/// An installed connector as stored, with its catalog entry's key and
+/// version (`updated_at`) joined in.
+#[derive(Debug, Clone)]
+pub struct ConnectorRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub catalog_id: String,
+    pub catalog_key: String,
+    pub catalog_updated_at: DateTime<Utc>,
+    pub name: String,
+    pub status: String,
+    pub status_message: Option<String>,
+    /// JSON text of the config object.
+    pub config: String,
+    /// JSON text of the encrypted secrets envelope.
+    pub auth: String,
+    /// JSON text of the tags array.
+    pub tags: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+    pub created_by_name: Option<String>,
+    pub updated_by_name: Option<String>,
+}
+
+/// A new connector row; `tenant_id` is the caller's.
+#[derive(Debug, Clone)]
+pub struct ConnectorInsert {
+    pub id: String,
+    pub catalog_id: String,
+    pub name: String,
+    pub config: String,
+    pub auth: String,
+    pub tags: String,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub now: DateTime<Utc>,
+}
+
+/// The full new state of a connector, written only if its version is still
+/// `expected_version`; the stored version becomes `expected_version + 1`.
+#[derive(Debug, Clone)]
+pub struct ConnectorUpdate {
+    pub id: String,
+    pub expected_version: i64,
+    pub name: String,
+    pub status: String,
+    pub status_message: Option<String>,
+    pub config: String,
+    /// New secrets, or `None` to leave the stored envelope alone.
+    pub auth: Option<AuthWrite>,
+    pub tags: String,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub now: DateTime<Utc>,
+}
+
+/// A new secrets envelope for an update. Key rotation replaces envelopes
+/// without changing `version`, so a version check alone cannot tell that
+/// the envelope an update was computed from is still the stored one: the
+/// update is written only if the stored envelope is still `expected`, and
+/// otherwise answers [`UpdateOutcome::VersionMismatch`] so that the caller
+/// reads the row again. An update that changes no secret carries no
+/// `AuthWrite` and never writes the column, so it cannot put back an
+/// envelope that a rotation has just replaced.
+#[derive(Debug, Clone)]
+pub struct AuthWrite {
+    /// The envelope the new secrets were derived from.
+    pub expected: String,
+    /// The new envelope.
+    pub sealed: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum UpdateOutcome {
+    Updated(Box<ConnectorRow>),
+    VersionMismatch,
+    NotFound,
+}
+
+/// An audit event to record (in the same transaction as its change).
+#[derive(Debug, Clone)]
+pub struct AuditWrite {
+    pub id: String,
+    pub connector_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    /// JSON text: names of changed fields and secrets, never values.
+    pub changes: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub id: String,
+    pub connector_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub changes: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Filters and page position for a tenant's connector list, ordered by id.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectorFilter {
+    pub status: Option<String>,
+    pub catalog_key: Option<String>,
+    pub tag: Option<String>,
+    /// Case-insensitive substring of the name.
+    pub name_contains: Option<String>,
+    /// Only rows with an id greater than this.
+    pub after_id: Option<String>,
+    pub limit: i64,
+}
+
+/// A connector as the publish-targets list shows it: no config, no secrets.
+#[derive(Debug, Clone)]
+pub struct PublishTargetRow {
+    pub id: String,
+    pub name: String,
+    pub catalog_id: String,
+    pub catalog_key: String,
+}
+
+/// One stored secrets envelope, for key rotation.
+#[derive(Debug, Clone)]
+pub struct SecretRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub auth: String,
+}
+
+/// A new browser session; only the hash of its id is stored.
+#[derive(Debug, Clone)]
+pub struct SessionWrite {
+    pub id_hash: String,
+    pub user_id: String,
+    pub tenant_id: String,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A live session with the principal behind it.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub principal: Principal,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// At most `max` sign-in attempts for `subject` within the throttle window.
+#[derive(Debug, Clone)]
+pub struct LoginLimit {
+    pub subject: String,
+    pub max: i64,
+}
+
+/// A user as needed to check a password.
+#[derive(Debug, Clone)]
+pub struct LoginUser {
+    pub user: User,
+    pub password_hash: Option<String>,
+}

@@ -1,0 +1,268 @@
+//! A tenant's installed connectors on SQLite; every statement filters by
+//! the caller's tenant.
+
+use super::audit::insert_audit;
+use super::connection::{map_err, ts, ts_col};
+use super::store::SqliteStore;
+use crate::storage::error::{StoreError, StoreResult};
+use crate::storage::rows::{
+    AuditWrite, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, PublishTargetRow,
+    UpdateOutcome,
+};
+use crate::storage::shared::{contains_pattern, page_capacity, update_missed};
+use crate::storage::traits::ConnectorStore;
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The columns of a connector row, as every connector read selects them.
+const CONNECTOR_SELECT: &str =
+    "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
+    c.status_message, c.config, c.auth, c.tags, c.version, c.created_at, c.updated_at, c.created_by,
+    c.updated_by, c.created_by_name, c.updated_by_name
+    FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id";
+
+/// A page of a tenant's connectors: the SQL and its parameters, as the
+/// store runs it (the benchmark's raw loop runs it too, through
+/// `bench-internals`).
+pub fn connector_list_query(
+    tenant_id: &str,
+    f: &ConnectorFilter,
+) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
+    let mut sql = format!("{CONNECTOR_SELECT} WHERE c.tenant_id = ?1");
+    let mut args: Vec<Box<dyn rusqlite::ToSql + Send>> = vec![Box::new(tenant_id.to_string())];
+    let mut add = |cond: &str, v: String, args: &mut Vec<Box<dyn rusqlite::ToSql + Send>>| {
+        args.push(Box::new(v));
+        sql.push_str(&cond.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(v) = f.status.clone() {
+        add(" AND c.status = ?", v, &mut args);
+    }
+    if let Some(v) = f.catalog_key.clone() {
+        add(" AND cat.key = ?", v, &mut args);
+    }
+    if let Some(v) = f.tag.clone() {
+        add(
+            " AND EXISTS (SELECT 1 FROM json_each(c.tags) t WHERE t.value = ?)",
+            v,
+            &mut args,
+        );
+    }
+    if let Some(v) = f.name_contains.as_deref() {
+        add(
+            " AND c.name LIKE ? ESCAPE '\\'",
+            contains_pattern(v),
+            &mut args,
+        );
+    }
+    if let Some(v) = f.after_id.clone() {
+        add(" AND c.id > ?", v, &mut args);
+    }
+    args.push(Box::new(f.limit));
+    sql.push_str(&format!(" ORDER BY c.id LIMIT ?{}", args.len()));
+    (sql, args)
+}
+
+/// A connector row as [`CONNECTOR_SELECT`] reads it.
+fn connector_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConnectorRow> {
+    Ok(ConnectorRow {
+        id: r.get(0)?,
+        tenant_id: r.get(1)?,
+        catalog_id: r.get(2)?,
+        catalog_key: r.get(3)?,
+        catalog_updated_at: ts_col(r, 4)?,
+        name: r.get(5)?,
+        status: r.get(6)?,
+        status_message: r.get(7)?,
+        config: r.get(8)?,
+        auth: r.get(9)?,
+        tags: r.get(10)?,
+        version: r.get(11)?,
+        created_at: ts_col(r, 12)?,
+        updated_at: ts_col(r, 13)?,
+        created_by: r.get(14)?,
+        updated_by: r.get(15)?,
+        created_by_name: r.get(16)?,
+        updated_by_name: r.get(17)?,
+    })
+}
+
+fn get_connector(
+    conn: &Connection,
+    tenant_id: &str,
+    id: &str,
+) -> StoreResult<Option<ConnectorRow>> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "{CONNECTOR_SELECT} WHERE c.tenant_id = ?1 AND c.id = ?2"
+        ))
+        .map_err(map_err)?;
+    stmt.query_row(params![tenant_id, id], connector_row)
+        .optional()
+        .map_err(map_err)
+}
+
+#[async_trait]
+impl ConnectorStore for SqliteStore {
+    async fn connector_insert(
+        &self,
+        tenant_id: &str,
+        row: &ConnectorInsert,
+        audit: &AuditWrite,
+    ) -> StoreResult<()> {
+        let (tenant_id, row, audit) = (tenant_id.to_string(), row.clone(), audit.clone());
+        self.write(move |tx| {
+            let now = ts(&row.now);
+            tx.prepare_cached(
+                "INSERT INTO connectors (id, tenant_id, catalog_id, name, status, config, auth, tags, version,
+                    created_at, updated_at, created_by, updated_by, created_by_name, updated_by_name)
+                 VALUES (?1, ?2, ?3, ?4, 'inactive', ?5, ?6, ?7, 1, ?8, ?8, ?9, ?9, ?10, ?10)",
+            )
+            .map_err(map_err)?
+            .execute(params![
+                row.id, tenant_id, row.catalog_id, row.name, row.config, row.auth, row.tags, now,
+                row.actor_id, row.actor_name
+            ])
+            .map_err(map_err)?;
+            insert_audit(tx, &tenant_id, &audit)
+        })
+        .await
+    }
+
+    async fn connector_get(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConnectorRow>> {
+        let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
+        self.inline(move |c| get_connector(c, &tenant_id, &id))
+            .await
+    }
+
+    async fn connector_list(
+        &self,
+        tenant_id: &str,
+        filter: &ConnectorFilter,
+    ) -> StoreResult<Vec<ConnectorRow>> {
+        let (sql, args) = connector_list_query(tenant_id, filter);
+        let limit = page_capacity(filter.limit);
+        let run = move |c: &Connection| {
+            let mut stmt = c.prepare_cached(&sql).map_err(map_err)?;
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(args.iter()))
+                .map_err(map_err)?;
+            let mut out = Vec::with_capacity(limit);
+            while let Some(r) = rows.next().map_err(map_err)? {
+                out.push(connector_row(r).map_err(map_err)?);
+            }
+            Ok(out)
+        };
+        // Without a filter that can pass over rows, a page is an index range
+        // of at most `limit` rows.
+        let bounded = filter.status.is_none()
+            && filter.catalog_key.is_none()
+            && filter.tag.is_none()
+            && filter.name_contains.is_none();
+        if bounded {
+            self.inline(run).await
+        } else {
+            self.read(run).await
+        }
+    }
+
+    async fn publish_targets(
+        &self,
+        tenant_id: &str,
+        catalog_ids: &[String],
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<PublishTargetRow>> {
+        let tenant_id = tenant_id.to_string();
+        let ids = serde_json::to_string(catalog_ids)
+            .map_err(|e| StoreError::Database(format!("catalog ids: {e}")))?;
+        let after = after_id.map(str::to_string);
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT c.id, c.name, c.catalog_id, cat.key
+                     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id
+                     WHERE c.tenant_id = ?1 AND c.status = 'active'
+                       AND c.catalog_id IN (SELECT value FROM json_each(?2))
+                       AND (?3 IS NULL OR c.id > ?3)
+                     ORDER BY c.id LIMIT ?4",
+                )
+                .map_err(map_err)?;
+            stmt.query_map(params![tenant_id, ids, after, limit], |r| {
+                Ok(PublishTargetRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    catalog_id: r.get(2)?,
+                    catalog_key: r.get(3)?,
+                })
+            })
+            .map_err(map_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn connector_update(
+        &self,
+        tenant_id: &str,
+        u: &ConnectorUpdate,
+        audit: &AuditWrite,
+    ) -> StoreResult<UpdateOutcome> {
+        let (tenant_id, u, audit) = (tenant_id.to_string(), u.clone(), audit.clone());
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE connectors SET name = ?4, status = ?5, status_message = ?6, config = ?7,
+                        auth = COALESCE(?8, auth), tags = ?9, version = version + 1, updated_at = ?10,
+                        updated_by = ?11, updated_by_name = ?12
+                     WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND (?13 IS NULL OR auth = ?13)",
+                )
+                .map_err(map_err)?
+                .execute(params![
+                    tenant_id, u.id, u.expected_version, u.name, u.status, u.status_message, u.config,
+                    u.auth.as_ref().map(|a| &a.sealed), u.tags, ts(&u.now), u.actor_id, u.actor_name,
+                    u.auth.as_ref().map(|a| &a.expected)
+                ])
+                .map_err(map_err)?;
+            if n == 0 {
+                let exists: bool = tx
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM connectors WHERE tenant_id = ?1 AND id = ?2)",
+                        params![tenant_id, u.id],
+                        |r| r.get(0),
+                    )
+                    .map_err(map_err)?;
+                return Ok(update_missed(exists));
+            }
+            insert_audit(tx, &tenant_id, &audit)?;
+            match get_connector(tx, &tenant_id, &u.id)? {
+                Some(row) => Ok(UpdateOutcome::Updated(Box::new(row))),
+                None => Ok(UpdateOutcome::NotFound),
+            }
+        })
+        .await
+    }
+
+    async fn connector_delete(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        audit: &AuditWrite,
+    ) -> StoreResult<bool> {
+        let (tenant_id, id, audit) = (tenant_id.to_string(), id.to_string(), audit.clone());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "DELETE FROM connectors WHERE tenant_id = ?1 AND id = ?2",
+                    params![tenant_id, id],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            insert_audit(tx, &tenant_id, &audit)?;
+            Ok(true)
+        })
+        .await
+    }
+}

@@ -1,0 +1,108 @@
+//! Encryption key checks, key usage and rotation on SQLite (global
+//! operator tasks over every tenant's envelopes).
+
+use super::connection::{map_err, ts};
+use super::store::SqliteStore;
+use crate::domain::time;
+use crate::storage::error::StoreResult;
+use crate::storage::rows::SecretRow;
+use crate::storage::traits::KeyStore;
+use async_trait::async_trait;
+use rusqlite::params;
+
+#[async_trait]
+impl KeyStore for SqliteStore {
+    async fn key_checks(&self) -> StoreResult<Vec<(String, String)>> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare("SELECT key_id, check_value FROM key_checks ORDER BY key_id")
+                .map_err(map_err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn key_check_insert(&self, key_id: &str, check_value: &str) -> StoreResult<()> {
+        let (k, v) = (key_id.to_string(), check_value.to_string());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO key_checks (key_id, check_value, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key_id) DO NOTHING",
+                params![k, v, ts(&time::now())],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn key_usage(&self) -> StoreResult<Vec<(String, i64)>> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT json_extract(auth, '$.kid') AS kid, COUNT(*) FROM connectors
+                     WHERE json_valid(auth) AND json_extract(auth, '$.kid') IS NOT NULL
+                     GROUP BY kid ORDER BY kid",
+                )
+                .map_err(map_err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn secrets_not_under(
+        &self,
+        primary_kid: &str,
+        after_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<SecretRow>> {
+        let (kid, after) = (primary_kid.to_string(), after_id.map(str::to_string));
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id, tenant_id, auth FROM connectors
+                     WHERE (NOT json_valid(auth) OR json_extract(auth, '$.kid') IS NOT ?1)
+                       AND (?2 IS NULL OR id > ?2)
+                     ORDER BY id LIMIT ?3",
+                )
+                .map_err(map_err)?;
+            let rows = stmt
+                .query_map(params![kid, after, limit], |r| {
+                    Ok(SecretRow {
+                        id: r.get(0)?,
+                        tenant_id: r.get(1)?,
+                        auth: r.get(2)?,
+                    })
+                })
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn secret_replace(&self, id: &str, old_auth: &str, new_auth: &str) -> StoreResult<bool> {
+        let (id, old, new) = (id.to_string(), old_auth.to_string(), new_auth.to_string());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE connectors SET auth = ?3 WHERE id = ?1 AND auth = ?2",
+                    params![id, old, new],
+                )
+                .map_err(map_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+}

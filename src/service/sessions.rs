@@ -196,7 +196,7 @@ async fn check_password(
 }
 
 /// Checks the password and opens a session in the user's first tenant (by
-/// slug), or in `tenant_slug` when given and the user belongs to it.
+/// slug); [`switch_tenant`] moves it to another of theirs.
 ///
 /// The attempt is counted against the account and the client address
 /// before the password is checked, so a burst of parallel sign-ins sees

@@ -16,6 +16,8 @@ mod metrics;
 mod properties;
 mod races;
 mod secrets_at_rest;
+mod security_headers;
 mod sessions;
+mod signin;
 mod startup;
 mod store_conformance;

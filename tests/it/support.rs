@@ -601,3 +601,23 @@ pub async fn csrf_of(app: &TestApp, cookie: &str) -> String {
         + "name=\"csrf-token\" content=\"".len();
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
+
+impl TestApp {
+    /// Creates (if needed) a tenant, and adds a member with `role` who signs
+    /// in with `password`.
+    pub async fn add_user(&self, tenant: &str, email: &str, role: Role, password: &str) {
+        let store = self.store.as_ref();
+        if store.tenant_by_slug(tenant).await.unwrap().is_none() {
+            svc::create_tenant(store, tenant, None).await.unwrap();
+        }
+        svc::add_member(
+            store,
+            tenant,
+            email,
+            role,
+            Some(&SecretString::from(password.to_string())),
+        )
+        .await
+        .unwrap();
+    }
+}

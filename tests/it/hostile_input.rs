@@ -1,8 +1,8 @@
 //! Hostile input: malformed bodies and queries, and names built to break pages.
 
-use crate::api_connectors::wordpress;
 use crate::both_databases;
-use crate::support::{TestApp, TestDb, assert_envelope, csrf_of, session_cookie, sign_in};
+use crate::support::wordpress;
+use crate::support::{TestApp, TestDb, assert_envelope, csrf_of};
 use connectors::domain::identity::Role;
 use serde_json::{Value, json};
 
@@ -112,8 +112,7 @@ both_databases!(
             app.create_ok(&admin, &body).await;
         }
         // Sign in as the bootstrap owner and read the installed page.
-        let cookie =
-            session_cookie(&sign_in(&app, "admin@localhost", "bootstrap-password-1").await);
+        let cookie = app.session("admin@localhost", "bootstrap-password-1").await;
         let html = app
             .http
             .get(app.url("/features/connectors/installed"))

@@ -5,12 +5,9 @@
 //! 422 naming the field for bodies — without repeating the value, and
 //! nothing is stored.
 
-use crate::api_connectors::{APP_PASSWORD, wordpress};
 use crate::both_databases;
-use crate::support::{
-    Actor, OutputExt, TestApp, TestDb, assert_envelope, csrf_of, session_cookie, sign_in,
-    write_file,
-};
+use crate::support::{APP_PASSWORD, wordpress};
+use crate::support::{Actor, OutputExt, TestApp, TestDb, assert_envelope, csrf_of, write_file};
 use connectors::domain::identity::Role;
 use connectors::service::identity as svc;
 use secrecy::SecretString;
@@ -348,7 +345,7 @@ both_databases!(
         )
         .await
         .unwrap();
-        let cookie = session_cookie(&sign_in(&app, "fay@acme.test", "fay password").await);
+        let cookie = app.session("fay@acme.test", "fay password").await;
         let csrf = csrf_of(&app, &cookie).await;
         let post = |path: String, fields: Vec<(&'static str, String)>| {
             let (app, cookie, csrf) = (&app, cookie.clone(), csrf.clone());

@@ -1,12 +1,14 @@
 //! Integration tests: the real application over HTTP and the real binary,
 //! each test on a fresh SQLite file and on a fresh PostgreSQL database.
+//! Each suite is named after the capability it covers.
 
 mod support;
 
 mod api_catalog;
-mod api_connectors;
 mod api_docs;
 mod cli;
+mod connectors_crud;
+mod connectors_secrets;
 mod faults;
 mod file_modes;
 mod hostile_input;
@@ -14,6 +16,7 @@ mod input_text;
 mod logs;
 mod metrics;
 mod properties;
+mod publish_targets;
 mod races;
 mod secrets_at_rest;
 mod security_headers;
@@ -21,3 +24,4 @@ mod sessions;
 mod signin;
 mod startup;
 mod store_conformance;
+mod tenancy;

@@ -1,8 +1,8 @@
-//! Races: parallel updates at one version, and two replicas sharing one
-//! PostgreSQL.
+//! Races: parallel creates of one name, parallel updates at one version,
+//! and two replicas sharing one PostgreSQL.
 
-use crate::api_connectors::wordpress;
 use crate::both_databases;
+use crate::support::wordpress;
 use crate::support::{
     OutputExt, TestApp, TestDb, free_port, login_form, session_cookie, start_server,
 };
@@ -146,10 +146,7 @@ async fn two_replicas_on_one_postgres_share_everything() {
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        creds["application_password"],
-        crate::api_connectors::APP_PASSWORD
-    );
+    assert_eq!(creds["application_password"], crate::support::APP_PASSWORD);
 
     // Unique names hold across both.
     let mut tasks = Vec::new();
@@ -333,3 +330,42 @@ async fn two_replicas_on_one_postgres_share_everything() {
         child.wait().unwrap();
     }
 }
+
+both_databases!(
+    concurrent_creates_of_one_name_yield_one_201,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let http = app.http.clone();
+            let url = app.api("/connectors");
+            let token = admin.token.clone();
+            tasks.push(tokio::spawn(async move {
+                http.post(url)
+                    .bearer_auth(token)
+                    .json(&wordpress("Same name"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 409).count(),
+            19,
+            "{statuses:?}"
+        );
+        app.stop().await;
+    }
+);

@@ -1,14 +1,14 @@
 //! The security headers every page carries.
 
 use crate::both_databases;
-use crate::support::{TestApp, TestDb, session_cookie, sign_in};
+use crate::support::{TestApp, TestDb};
 use connectors::domain::identity::Role;
 
 both_databases!(pages_carry_security_headers, |db: TestDb| async move {
     let app = TestApp::spawn(db).await;
     app.add_user("acme", "gus@acme.test", Role::Admin, "gus password")
         .await;
-    let cookie = session_cookie(&sign_in(&app, "gus@acme.test", "gus password").await);
+    let cookie = app.session("gus@acme.test", "gus password").await;
     for path in [
         "/login",
         "/features/connectors/catalog",

@@ -1,8 +1,8 @@
 //! Sessions: sign-in and CSRF on API writes, tenant switching, idle and
 //! absolute timeouts, and what ends a session or stays out of its table.
 
-use crate::api_connectors::wordpress;
 use crate::both_databases;
+use crate::support::wordpress;
 use crate::support::{
     OutputExt, TestApp, TestDb, assert_envelope, csrf_of, no_redirects, session_cookie, sign_in,
 };
@@ -48,7 +48,7 @@ both_databases!(sign_in_sessions_and_csrf, |db: TestDb| async move {
     assert_eq!(ok.status(), 303);
     let cookie = session_cookie(&ok);
     // A new id at every sign-in.
-    let again = session_cookie(&sign_in(&app, "ann@acme.test", "correct horse").await);
+    let again = app.session("ann@acme.test", "correct horse").await;
     assert_ne!(cookie, again);
 
     // The session reads the API; writes need the CSRF token and same origin.
@@ -203,25 +203,14 @@ both_databases!(
             .await;
         app.add_user("globex", "dee@multi.test", Role::Member, "dee password")
             .await;
-        let cookie = session_cookie(&sign_in(&app, "dee@multi.test", "dee password").await);
-        let csrf = csrf_of(&app, &cookie).await;
-        let created = app
-            .http
-            .post(app.api("/connectors"))
-            .header("cookie", &cookie)
-            .header("x-csrf-token", &csrf)
-            .json(&wordpress("In acme"))
-            .send()
-            .await
-            .unwrap();
+        let dee = app.signed_in("dee@multi.test", "dee password").await;
+        let created = dee
+            .post_json(&app, "/connectors", &wordpress("In acme"))
+            .await;
         assert_eq!(created.status(), 201);
-        let page = app
-            .http
-            .get(app.url("/features/connectors/catalog"))
-            .header("cookie", &cookie)
-            .send()
+        let page = dee
+            .get(&app, "/features/connectors/catalog")
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();
@@ -229,21 +218,13 @@ both_databases!(
             page.contains("name=\"tenant\""),
             "a tenant switcher is shown"
         );
-        let switched = no_redirects()
-            .post(app.url("/switch-tenant"))
-            .header("cookie", &cookie)
-            .form(&[("_csrf", csrf.as_str()), ("tenant", "globex")])
-            .send()
-            .await
-            .unwrap();
+        let switched = dee
+            .post_form(&app, "/switch-tenant", &[("tenant", "globex")])
+            .await;
         assert_eq!(switched.status(), 303);
-        let list: Value = app
-            .http
-            .get(app.api("/installed"))
-            .header("cookie", &cookie)
-            .send()
+        let list: Value = dee
+            .get(&app, "/features/connectors/api/installed")
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -253,23 +234,13 @@ both_databases!(
             "globex sees none of acme's connectors"
         );
         // In globex Dee is a member: no writes.
-        let denied = app
-            .http
-            .post(app.api("/connectors"))
-            .header("cookie", &cookie)
-            .header("x-csrf-token", &csrf)
-            .json(&wordpress("In globex"))
-            .send()
-            .await
-            .unwrap();
+        let denied = dee
+            .post_json(&app, "/connectors", &wordpress("In globex"))
+            .await;
         assert_envelope(denied, 403, "forbidden").await;
-        let not_member = no_redirects()
-            .post(app.url("/switch-tenant"))
-            .header("cookie", &cookie)
-            .form(&[("_csrf", csrf.as_str()), ("tenant", "initech")])
-            .send()
-            .await
-            .unwrap();
+        let not_member = dee
+            .post_form(&app, "/switch-tenant", &[("tenant", "initech")])
+            .await;
         assert_eq!(not_member.status(), 404);
         app.stop().await;
     }
@@ -377,11 +348,11 @@ both_databases!(
             "--password-stdin",
         ];
         cli(&create, Some("first password\n")).assert_ok();
-        let one = session_cookie(&sign_in(&app, "jo@acme.test", "first password").await);
-        let two = session_cookie(&sign_in(&app, "jo@acme.test", "first password").await);
+        let one = app.session("jo@acme.test", "first password").await;
+        let two = app.session("jo@acme.test", "first password").await;
         app.add_user("acme", "kim@acme.test", Role::Admin, "kim password")
             .await;
-        let other = session_cookie(&sign_in(&app, "kim@acme.test", "kim password").await);
+        let other = app.session("kim@acme.test", "kim password").await;
         assert!(session_alive(&app, &one).await && session_alive(&app, &two).await);
 
         cli(&create, Some("second password\n")).assert_ok();
@@ -394,7 +365,7 @@ both_databases!(
                 .status(),
             401
         );
-        let new = session_cookie(&sign_in(&app, "jo@acme.test", "second password").await);
+        let new = app.session("jo@acme.test", "second password").await;
         assert!(session_alive(&app, &new).await);
         app.stop().await;
     }
@@ -409,16 +380,12 @@ both_databases!(
             .await;
         app.add_user("globex", "lu@multi.test", Role::Admin, "lu password")
             .await;
-        let in_acme = session_cookie(&sign_in(&app, "lu@multi.test", "lu password").await);
-        let in_globex = session_cookie(&sign_in(&app, "lu@multi.test", "lu password").await);
-        let csrf = csrf_of(&app, &in_globex).await;
-        let switched = no_redirects()
-            .post(app.url("/switch-tenant"))
-            .header("cookie", &in_globex)
-            .form(&[("_csrf", csrf.as_str()), ("tenant", "globex")])
-            .send()
-            .await
-            .unwrap();
+        let in_acme = app.session("lu@multi.test", "lu password").await;
+        let globex = app.signed_in("lu@multi.test", "lu password").await;
+        let in_globex = globex.cookie.clone();
+        let switched = globex
+            .post_form(&app, "/switch-tenant", &[("tenant", "globex")])
+            .await;
         assert_eq!(switched.status(), 303);
 
         // A role change in acme ends the sessions in acme only.
@@ -438,7 +405,7 @@ both_databases!(
         assert!(!session_alive(&app, &in_acme).await, "role changed");
         assert!(session_alive(&app, &in_globex).await, "other tenant");
         // The same role again changes nothing.
-        let in_acme = session_cookie(&sign_in(&app, "lu@multi.test", "lu password").await);
+        let in_acme = app.session("lu@multi.test", "lu password").await;
         cli(&role("member"), None).assert_ok();
         assert!(session_alive(&app, &in_acme).await, "role unchanged");
 
@@ -462,7 +429,7 @@ both_databases!(
         assert!(!session_alive(&app, &in_acme).await, "membership removed");
         assert!(session_alive(&app, &in_globex).await, "other tenant");
         // Signing in now opens the remaining tenant.
-        let again = session_cookie(&sign_in(&app, "lu@multi.test", "lu password").await);
+        let again = app.session("lu@multi.test", "lu password").await;
         let page = app
             .http
             .get(app.url("/features/connectors/installed"))
@@ -559,7 +526,7 @@ both_databases!(
         let app = TestApp::spawn(db).await;
         app.add_user("acme", "max@acme.test", Role::Admin, "max password")
             .await;
-        let cookie = session_cookie(&sign_in(&app, "max@acme.test", "max password").await);
+        let cookie = app.session("max@acme.test", "max password").await;
         let csrf = csrf_of(&app, &cookie).await;
         let (columns, rows) = sessions_table(app.db()).await;
         assert!(!columns.iter().any(|c| c.contains("csrf")), "{columns:?}");

@@ -53,14 +53,8 @@ both_databases!(lifecycle_success_paths, |db: TestDb| async move {
 
     // Partial update through PUT and PATCH alike.
     let res = app
-        .http
-        .put(app.api(&format!("/connectors/{id}")))
-        .bearer_auth(&admin.token)
-        .header("if-match", "\"1\"")
-        .json(&json!({"name": "Blog"}))
-        .send()
-        .await
-        .unwrap();
+        .put_if(&admin, &id, &json!({"name": "Blog"}), "\"1\"")
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["etag"], "\"2\"");
     let upd: Value = res.json().await.unwrap();
@@ -77,37 +71,23 @@ both_databases!(lifecycle_success_paths, |db: TestDb| async move {
     assert_eq!(upd["version"], 3);
 
     // validate-config
-    let ok = app
-        .http
-        .post(app.api("/validate-config"))
-        .bearer_auth(&admin.token)
-        .json(&json!({"catalog_key": "wordpress", "config": {"site_url": "https://a.example", "username": "u"}}))
-        .send()
-        .await
-        .unwrap();
+    let ok = app.post_json(&admin, "/validate-config", &json!({"catalog_key": "wordpress", "config": {"site_url": "https://a.example", "username": "u"}})).await;
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.json::<Value>().await.unwrap(), json!({"valid": true}));
     let bad = app
-        .http
-        .post(app.api("/validate-config"))
-        .bearer_auth(&admin.token)
-        .json(&json!({"catalog_key": "wordpress", "config": {"site_url": "ftp://x"}}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            &admin,
+            "/validate-config",
+            &json!({"catalog_key": "wordpress", "config": {"site_url": "ftp://x"}}),
+        )
+        .await;
     let body = assert_envelope(bad, 422, "validation_failed").await;
     assert_eq!(body["errors"]["config.username"], json!(["is required"]));
     let msg = body["errors"]["config.site_url"][0].as_str().unwrap();
     assert!(msg.starts_with("must "), "{msg}");
     assert!(!msg.contains('^') && !msg.contains("ftp"), "{msg}");
 
-    let del = app
-        .http
-        .delete(app.api(&format!("/connectors/{id}")))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
+    let del = app.delete(&admin, &format!("/connectors/{id}")).await;
     assert_eq!(del.status(), 204);
     assert_envelope(app.fetch(&admin, &id).await, 404, "not_found").await;
     app.stop().await;
@@ -236,14 +216,8 @@ both_databases!(
         // 412 stale If-Match, nothing changed
         let id = c["id"].as_str().unwrap();
         let res = app
-            .http
-            .patch(app.api(&format!("/connectors/{id}")))
-            .bearer_auth(&admin.token)
-            .header("if-match", "7")
-            .json(&json!({"name": "Changed"}))
-            .send()
-            .await
-            .unwrap();
+            .patch_if(&admin, &id, &json!({"name": "Changed"}), "7")
+            .await;
         assert_envelope(res, 412, "precondition_failed").await;
         let res = app
             .patch(&admin, id, &json!({"name": "Changed", "version": 0}))

@@ -64,13 +64,7 @@ both_databases!(
             let res = app.get(&admin, path).send().await.unwrap();
             assert_envelope(res, 404, "not_found").await;
         }
-        let res = app
-            .http
-            .delete(app.api("/connectors/not-an-id"))
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .unwrap();
+        let res = app.delete(&admin, "/connectors/not-an-id").await;
         assert_envelope(res, 404, "not_found").await;
         // Unknown and malformed query parameters.
         for path in [

@@ -63,12 +63,11 @@ both_databases!(publish_targets_and_audit, |db: TestDb| async move {
     .await;
     app.credentials(&reader, &wp_id).await;
     let del = app
-        .http
-        .delete(app.api(&format!("/connectors/{}", idle["id"].as_str().unwrap())))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
+        .delete(
+            &admin,
+            &format!("/connectors/{}", idle["id"].as_str().unwrap()),
+        )
+        .await;
     assert_eq!(del.status(), 204);
 
     let audit: Value = app

@@ -40,13 +40,7 @@ both_databases!(
             let b2 = assert_envelope(res, 404, "not_found").await;
             let res = app.patch(&other, target, &json!({"name": "pwned"})).await;
             assert_envelope(res, 404, "not_found").await;
-            let res = app
-                .http
-                .delete(app.api(&path))
-                .bearer_auth(&other.token)
-                .send()
-                .await
-                .unwrap();
+            let res = app.delete(&other, &path).await;
             assert_envelope(res, 404, "not_found").await;
             let res = app.credentials(&other_reader, target).await;
             let b3 = assert_envelope(res, 404, "not_found").await;
@@ -97,13 +91,7 @@ both_databases!(
             .await
             .unwrap();
         assert_envelope(res, 403, "forbidden").await;
-        let res = app
-            .http
-            .delete(app.api(&format!("/connectors/{id}")))
-            .bearer_auth(&member.token)
-            .send()
-            .await
-            .unwrap();
+        let res = app.delete(&member, &format!("/connectors/{id}")).await;
         assert_envelope(res, 403, "forbidden").await;
         let res = app.get(&member, "/audit").send().await.unwrap();
         assert_envelope(res, 403, "forbidden").await;

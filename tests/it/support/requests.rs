@@ -65,3 +65,62 @@ impl TestApp {
             .unwrap()
     }
 }
+
+impl TestApp {
+    /// Posts a JSON body to the API at `path` as `who`.
+    pub async fn post_json(&self, who: &Actor, path: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.api(path))
+            .bearer_auth(&who.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Replaces the connector `id` as `who`, at the version `if_match`.
+    pub async fn put_if(
+        &self,
+        who: &Actor,
+        id: &str,
+        body: &Value,
+        if_match: &str,
+    ) -> reqwest::Response {
+        self.http
+            .put(self.api(&format!("/connectors/{id}")))
+            .bearer_auth(&who.token)
+            .header("if-match", if_match)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Updates the connector `id` as `who`, at the version `if_match`.
+    pub async fn patch_if(
+        &self,
+        who: &Actor,
+        id: &str,
+        body: &Value,
+        if_match: &str,
+    ) -> reqwest::Response {
+        self.http
+            .patch(self.api(&format!("/connectors/{id}")))
+            .bearer_auth(&who.token)
+            .header("if-match", if_match)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Deletes the API resource at `path` as `who`.
+    pub async fn delete(&self, who: &Actor, path: &str) -> reqwest::Response {
+        self.http
+            .delete(self.api(path))
+            .bearer_auth(&who.token)
+            .send()
+            .await
+            .unwrap()
+    }
+}

@@ -108,12 +108,8 @@ both_databases!(
         // Sign in as the bootstrap owner and read the installed page.
         let cookie = app.session("admin@localhost", "bootstrap-password-1").await;
         let html = app
-            .http
-            .get(app.url("/features/connectors/installed"))
-            .header("cookie", &cookie)
-            .send()
+            .page(&cookie, "/features/connectors/installed")
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();

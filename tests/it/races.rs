@@ -57,19 +57,7 @@ both_databases!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_postgres_share_everything() {
     let db = TestDb::postgres().await;
-    db.cli(&["migrate"]).assert_ok();
-    db.cli(&["tenant", "create", "acme"]).assert_ok();
-    db.cli(&[
-        "user",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "a@acme.test",
-        "--role",
-        "admin",
-    ])
-    .assert_ok();
+    db.create_acme_admin();
     db.cli_with_stdin(
         &[
             "user",
@@ -85,34 +73,8 @@ async fn two_replicas_on_one_postgres_share_everything() {
         Some("sam password\n"),
     )
     .assert_ok();
-    let admin = db
-        .cli(&[
-            "token",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@acme.test",
-        ])
-        .assert_ok()
-        .stdout_text()
-        .trim()
-        .to_string();
-    let reader = db
-        .cli(&[
-            "token",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@acme.test",
-            "--scope",
-            "credentials:read",
-        ])
-        .assert_ok()
-        .stdout_text()
-        .trim()
-        .to_string();
+    let admin = db.new_admin_token(&[]);
+    let reader = db.new_admin_token(&["credentials:read"]);
     let (p1, p2) = (free_port(), free_port());
     let url = db.url();
     let mut one = start_server(&db, p1, &url).await;

@@ -15,13 +15,7 @@ both_databases!(pages_carry_security_headers, |db: TestDb| async move {
         "/features/connectors/installed",
         "/features/connectors/forms/new/wordpress",
     ] {
-        let res = app
-            .http
-            .get(app.url(path))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap();
+        let res = app.page(&cookie, &path).await;
         assert_eq!(res.status(), 200, "{path}");
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
@@ -48,12 +42,8 @@ both_databases!(pages_carry_security_headers, |db: TestDb| async move {
     }
     // Fields render in the schema's order on every database.
     let form = app
-        .http
-        .get(app.url("/features/connectors/forms/new/wordpress"))
-        .header("cookie", &cookie)
-        .send()
+        .page(&cookie, "/features/connectors/forms/new/wordpress")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -53,12 +53,8 @@ both_databases!(sign_in_sessions_and_csrf, |db: TestDb| async move {
 
     // The session reads the API; writes need the CSRF token and same origin.
     let list = app
-        .http
-        .get(app.api("/installed"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+        .page(&cookie, "/features/connectors/api/installed")
+        .await;
     assert_eq!(list.status(), 200);
     let csrf = csrf_of(&app, &cookie).await;
     let no_token = app
@@ -142,15 +138,11 @@ both_databases!(sign_in_sessions_and_csrf, |db: TestDb| async move {
     assert_envelope(creds, 403, "forbidden").await;
     // A GET never changes state: the form routes only answer unsafe methods.
     let get_delete = app
-        .http
-        .get(app.url(&format!(
-            "/features/connectors/forms/{}",
-            c["id"].as_str().unwrap()
-        )))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+        .page(
+            &cookie,
+            &format!("/features/connectors/forms/{}", c["id"].as_str().unwrap()),
+        )
+        .await;
     assert_eq!(get_delete.status(), 405);
 
     // Logout needs the token too, then the session is gone.
@@ -177,12 +169,8 @@ both_databases!(sign_in_sessions_and_csrf, |db: TestDb| async move {
             .contains("Max-Age=0")
     );
     let after = app
-        .http
-        .get(app.api("/installed"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+        .page(&cookie, "/features/connectors/api/installed")
+        .await;
     assert_envelope(after, 401, "unauthorized").await;
     let page = no_redirects()
         .get(app.url("/features/connectors/installed"))
@@ -290,12 +278,11 @@ both_databases!(
                 .await
                 .unwrap();
             let res = app
-                .http
-                .get(app.api("/installed"))
-                .header("cookie", format!("connectors_session={value}"))
-                .send()
-                .await
-                .unwrap();
+                .page(
+                    &format!("connectors_session={value}"),
+                    "/features/connectors/api/installed",
+                )
+                .await;
             let expected = if value == "live" { 200 } else { 401 };
             assert_eq!(res.status().as_u16(), expected, "{value}");
         }
@@ -306,12 +293,8 @@ both_databases!(
 /// Whether a session cookie still reads the API and the pages.
 async fn session_alive(app: &TestApp, cookie: &str) -> bool {
     let api = app
-        .http
-        .get(app.api("/installed"))
-        .header("cookie", cookie)
-        .send()
+        .page(&cookie, "/features/connectors/api/installed")
         .await
-        .unwrap()
         .status()
         .as_u16();
     let page = no_redirects()
@@ -431,12 +414,8 @@ both_databases!(
         // Signing in now opens the remaining tenant.
         let again = app.session("lu@multi.test", "lu password").await;
         let page = app
-            .http
-            .get(app.url("/features/connectors/installed"))
-            .header("cookie", &again)
-            .send()
+            .page(&again, "/features/connectors/installed")
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();

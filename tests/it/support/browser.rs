@@ -81,12 +81,8 @@ pub fn session_cookie(res: &reqwest::Response) -> String {
 /// The CSRF token a page shows to this session.
 pub async fn csrf_of(app: &TestApp, cookie: &str) -> String {
     let html = app
-        .http
-        .get(app.url("/features/connectors/catalog"))
-        .header("cookie", cookie)
-        .send()
+        .page(cookie, "/features/connectors/catalog")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -123,6 +119,16 @@ pub struct SignedIn {
 }
 
 impl TestApp {
+    /// Reads `path` (a page or an API address) with the session `cookie`.
+    pub async fn page(&self, cookie: &str, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Signs in through the form and returns the session cookie pair.
     pub async fn session(&self, email: &str, password: &str) -> String {
         session_cookie(&sign_in(self, email, password).await)
@@ -176,11 +182,6 @@ impl SignedIn {
 
     /// Reads `path` (a page or an API address) with this session.
     pub async fn get(&self, app: &TestApp, path: &str) -> reqwest::Response {
-        app.http
-            .get(app.url(path))
-            .header("cookie", &self.cookie)
-            .send()
-            .await
-            .unwrap()
+        app.page(&self.cookie, path).await
     }
 }

@@ -128,6 +128,13 @@ impl TestDb {
     /// Through the command line: migrates, creates tenant `acme` with admin
     /// `a@acme.test`, and returns a new token of theirs with `scopes`.
     pub fn admin_token(&self, scopes: &[&str]) -> String {
+        self.create_acme_admin();
+        self.new_admin_token(scopes)
+    }
+
+    /// Through the command line: migrates and creates tenant `acme` with
+    /// admin `a@acme.test`.
+    pub fn create_acme_admin(&self) {
         self.cli(&["migrate"]).assert_ok();
         self.cli(&["tenant", "create", "acme"]).assert_ok();
         self.cli(&[
@@ -141,6 +148,10 @@ impl TestDb {
             "admin",
         ])
         .assert_ok();
+    }
+
+    /// Through the command line: a new token of `a@acme.test` with `scopes`.
+    pub fn new_admin_token(&self, scopes: &[&str]) -> String {
         let mut args = vec![
             "token",
             "create",

@@ -86,14 +86,8 @@ impl TestApp {
         body: &Value,
         if_match: &str,
     ) -> reqwest::Response {
-        self.http
-            .put(self.api(&format!("/connectors/{id}")))
-            .bearer_auth(&who.token)
-            .header("if-match", if_match)
-            .json(body)
-            .send()
+        self.send_if(reqwest::Method::PUT, who, id, body, if_match)
             .await
-            .unwrap()
     }
 
     /// Updates the connector `id` as `who`, at the version `if_match`.
@@ -104,8 +98,20 @@ impl TestApp {
         body: &Value,
         if_match: &str,
     ) -> reqwest::Response {
+        self.send_if(reqwest::Method::PATCH, who, id, body, if_match)
+            .await
+    }
+
+    async fn send_if(
+        &self,
+        method: reqwest::Method,
+        who: &Actor,
+        id: &str,
+        body: &Value,
+        if_match: &str,
+    ) -> reqwest::Response {
         self.http
-            .patch(self.api(&format!("/connectors/{id}")))
+            .request(method, self.api(&format!("/connectors/{id}")))
             .bearer_auth(&who.token)
             .header("if-match", if_match)
             .json(body)

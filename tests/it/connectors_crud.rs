@@ -216,7 +216,7 @@ both_databases!(
         // 412 stale If-Match, nothing changed
         let id = c["id"].as_str().unwrap();
         let res = app
-            .patch_if(&admin, &id, &json!({"name": "Changed"}), "7")
+            .patch_if(&admin, id, &json!({"name": "Changed"}), "7")
             .await;
         assert_envelope(res, 412, "precondition_failed").await;
         let res = app

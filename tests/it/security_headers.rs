@@ -15,7 +15,7 @@ both_databases!(pages_carry_security_headers, |db: TestDb| async move {
         "/features/connectors/installed",
         "/features/connectors/forms/new/wordpress",
     ] {
-        let res = app.page(&cookie, &path).await;
+        let res = app.page(&cookie, path).await;
         assert_eq!(res.status(), 200, "{path}");
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();

@@ -293,7 +293,7 @@ both_databases!(
 /// Whether a session cookie still reads the API and the pages.
 async fn session_alive(app: &TestApp, cookie: &str) -> bool {
     let api = app
-        .page(&cookie, "/features/connectors/api/installed")
+        .page(cookie, "/features/connectors/api/installed")
         .await
         .status()
         .as_u16();

@@ -177,13 +177,7 @@ both_databases!(
             .await
             .unwrap();
         assert_envelope(res, 404, "not_found").await;
-        let res = app
-            .http
-            .delete(app.api("/catalog"))
-            .bearer_auth(&who.token)
-            .send()
-            .await
-            .unwrap();
+        let res = app.delete(&who, "/catalog").await;
         assert_envelope(res, 405, "method_not_allowed").await;
 
         let health = app.http.get(app.url("/healthz")).send().await.unwrap();

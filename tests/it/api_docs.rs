@@ -5,7 +5,7 @@
 //! fresh server. The test fails when the file is out of date; run it with
 //! `CONNECTORS_WRITE_DOCS=1` to rewrite it.
 
-use crate::api_connectors::wordpress;
+use crate::support::wordpress;
 use crate::support::{TestApp, TestDb};
 use connectors::domain::identity::Role;
 use serde_json::{Value, json};

@@ -1,8 +1,8 @@
 //! Faults: a `kill -9` in the middle of a write burst, and a database that
 //! goes away under load and comes back.
 
-use crate::api_connectors::wordpress;
 use crate::both_databases;
+use crate::support::wordpress;
 use crate::support::{OutputExt, TestDb, free_port, pg_admin_url, start_server as start};
 use serde_json::Value;
 use std::sync::Arc;

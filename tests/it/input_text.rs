@@ -5,12 +5,9 @@
 //! 422 naming the field for bodies — without repeating the value, and
 //! nothing is stored.
 
-use crate::api_connectors::{APP_PASSWORD, wordpress};
 use crate::both_databases;
-use crate::support::{
-    Actor, OutputExt, TestApp, TestDb, assert_envelope, csrf_of, session_cookie, sign_in,
-    write_file,
-};
+use crate::support::{APP_PASSWORD, wordpress};
+use crate::support::{Actor, OutputExt, TestApp, TestDb, assert_envelope, csrf_of, write_file};
 use connectors::domain::identity::Role;
 use connectors::service::identity as svc;
 use secrecy::SecretString;
@@ -249,13 +246,12 @@ both_databases!(
 
         // Checking a config alone refuses the same text.
         let res = app
-            .http
-            .post(app.api("/validate-config"))
-            .bearer_auth(&admin.token)
-            .json(&json!({"catalog_key": "notebook", "config": {"options": {"label": NUL_TEXT}}}))
-            .send()
-            .await
-            .unwrap();
+            .post_json(
+                &admin,
+                "/validate-config",
+                &json!({"catalog_key": "notebook", "config": {"options": {"label": NUL_TEXT}}}),
+            )
+            .await;
         refused_field(res, "config.options.label").await;
         app.stop().await;
     }
@@ -348,7 +344,7 @@ both_databases!(
         )
         .await
         .unwrap();
-        let cookie = session_cookie(&sign_in(&app, "fay@acme.test", "fay password").await);
+        let cookie = app.session("fay@acme.test", "fay password").await;
         let csrf = csrf_of(&app, &cookie).await;
         let post = |path: String, fields: Vec<(&'static str, String)>| {
             let (app, cookie, csrf) = (&app, cookie.clone(), csrf.clone());
@@ -470,26 +466,19 @@ both_databases!(unreadable_if_match_is_refused, |db: TestDb| async move {
     // The accepted forms still work: bare, quoted, weak and `*`.
     for (value, version) in [("1", 2), ("\"2\"", 3), ("W/\"3\"", 4), ("*", 5)] {
         let res = app
-            .http
-            .patch(app.api(&format!("/connectors/{id}")))
-            .bearer_auth(&admin.token)
-            .header("if-match", value)
-            .json(&json!({"name": format!("Blog {version}")}))
-            .send()
-            .await
-            .unwrap();
+            .patch_if(
+                &admin,
+                &id,
+                &json!({"name": format!("Blog {version}")}),
+                value,
+            )
+            .await;
         assert_eq!(res.status(), 200, "{value}");
         assert_eq!(res.headers()["etag"], format!("\"{version}\"").as_str());
     }
     let stale = app
-        .http
-        .patch(app.api(&format!("/connectors/{id}")))
-        .bearer_auth(&admin.token)
-        .header("if-match", "\"1\"")
-        .json(&json!({"name": "Stale"}))
-        .send()
-        .await
-        .unwrap();
+        .patch_if(&admin, &id, &json!({"name": "Stale"}), "\"1\"")
+        .await;
     assert_envelope(stale, 412, "precondition_failed").await;
     app.stop().await;
 });

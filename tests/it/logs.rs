@@ -82,7 +82,7 @@ both_databases!(
             );
 
             // Use the token: install through the API, then list.
-            let mut body = crate::api_connectors::wordpress(&format!("Api {n}"));
+            let mut body = crate::support::wordpress(&format!("Api {n}"));
             body["auth"]["application_password"] = serde_json::json!(API_SECRET);
             let res = app
                 .http

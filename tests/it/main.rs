@@ -1,20 +1,27 @@
 //! Integration tests: the real application over HTTP and the real binary,
 //! each test on a fresh SQLite file and on a fresh PostgreSQL database.
+//! Each suite is named after the capability it covers.
 
 mod support;
 
 mod api_catalog;
-mod api_connectors;
 mod api_docs;
 mod cli;
+mod connectors_crud;
+mod connectors_secrets;
 mod faults;
 mod file_modes;
-mod hardening;
+mod hostile_input;
 mod input_text;
 mod logs;
 mod metrics;
 mod properties;
+mod publish_targets;
+mod races;
 mod secrets_at_rest;
+mod security_headers;
 mod sessions;
+mod signin;
 mod startup;
 mod store_conformance;
+mod tenancy;

@@ -1,7 +1,20 @@
-//! The metrics exposition stays the same size whatever clients invent.
+//! The metrics exposition: requests counted by route and status, the
+//! change listener reported, and the same size whatever clients invent.
 
 use crate::both_databases;
 use crate::support::{TestApp, TestDb};
+
+/// The metrics exposition as text.
+async fn metrics_text(app: &TestApp) -> String {
+    app.http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
 
 async fn series(app: &TestApp) -> usize {
     let res = app.http.get(app.url("/metrics")).send().await.unwrap();
@@ -59,6 +72,40 @@ both_databases!(
         assert!(!text.contains("JUNK"), "{text}");
         assert!(text.contains("method=\"OTHER\""), "{text}");
         assert!(!text.contains("/no/such/path"), "{text}");
+        app.stop().await;
+    }
+);
+
+both_databases!(
+    metrics_count_requests_by_route_and_status,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        app.get(&admin, "/catalog").send().await.unwrap();
+        app.get(&admin, "/catalog").send().await.unwrap();
+        app.fetch(&admin, &uuid::Uuid::new_v4().to_string()).await;
+        let text = metrics_text(&app).await;
+        assert!(text.contains("# TYPE connectors_http_requests_total counter"));
+        assert!(text.contains("connectors_http_requests_total{method=\"GET\",route=\"/features/connectors/api/catalog\",status=\"200\"} 2"), "{text}");
+        assert!(text.contains("route=\"/features/connectors/api/connectors/{id}\",status=\"404\""));
+        assert!(text.contains("connectors_http_request_duration_seconds_bucket{"));
+        assert!(!text.contains(&admin.token));
+        // PostgreSQL replicas report their change listener, which connects
+        // shortly after start-up; SQLite has none.
+        let mut listener = None;
+        for _ in 0..200 {
+            let text = metrics_text(&app).await;
+            listener = text
+                .lines()
+                .find_map(|l| l.strip_prefix("connectors_change_listener_up "))
+                .map(str::to_string);
+            if listener.as_deref() != Some("0") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let on_postgres = app.store.backend() == connectors::storage::Backend::Postgres;
+        assert_eq!(listener.as_deref(), on_postgres.then_some("1"));
         app.stop().await;
     }
 );

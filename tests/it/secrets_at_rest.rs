@@ -1,8 +1,8 @@
 //! Secrets at rest and in transit: a canary never leaks, key rotation works
 //! end to end, and tampered ciphertext is contained.
 
-use crate::api_connectors::wordpress;
 use crate::both_databases;
+use crate::support::wordpress;
 use crate::support::{OutputExt, TestApp, TestDb};
 use connectors::domain::identity::Role;
 use secrecy::SecretString;
@@ -213,10 +213,7 @@ both_databases!(key_rotation_end_to_end, |db: TestDb| async move {
         let res = app.credentials(&reader, id).await;
         assert_eq!(res.status(), 200);
         let creds: Value = res.json().await.unwrap();
-        assert_eq!(
-            creds["application_password"],
-            crate::api_connectors::APP_PASSWORD
-        );
+        assert_eq!(creds["application_password"], crate::support::APP_PASSWORD);
     }
     app.stop().await;
 });
@@ -376,10 +373,7 @@ both_databases!(
             let res = app.credentials(&reader, id).await;
             assert_eq!(res.status(), 200, "credentials of {id}");
             let creds: Value = res.json().await.unwrap();
-            assert_eq!(
-                creds["application_password"],
-                crate::api_connectors::APP_PASSWORD
-            );
+            assert_eq!(creds["application_password"], crate::support::APP_PASSWORD);
         }
         app.stop().await;
     }

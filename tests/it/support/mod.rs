@@ -12,6 +12,14 @@ use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+mod browser;
+mod requests;
+mod server;
+
+pub use browser::{csrf_of, login_form, no_redirects, session_cookie, sign_in, sign_in_at};
+pub use requests::{APP_PASSWORD, twitter, wordpress};
+pub use server::{start_server, start_server_logging};
+
 /// Runs a test body once on SQLite and once on PostgreSQL.
 #[macro_export]
 macro_rules! both_databases {
@@ -120,6 +128,13 @@ impl TestDb {
     /// Through the command line: migrates, creates tenant `acme` with admin
     /// `a@acme.test`, and returns a new token of theirs with `scopes`.
     pub fn admin_token(&self, scopes: &[&str]) -> String {
+        self.create_acme_admin();
+        self.new_admin_token(scopes)
+    }
+
+    /// Through the command line: migrates and creates tenant `acme` with
+    /// admin `a@acme.test`.
+    pub fn create_acme_admin(&self) {
         self.cli(&["migrate"]).assert_ok();
         self.cli(&["tenant", "create", "acme"]).assert_ok();
         self.cli(&[
@@ -133,6 +148,10 @@ impl TestDb {
             "admin",
         ])
         .assert_ok();
+    }
+
+    /// Through the command line: a new token of `a@acme.test` with `scopes`.
+    pub fn new_admin_token(&self, scopes: &[&str]) -> String {
         let mut args = vec![
             "token",
             "create",
@@ -444,160 +463,4 @@ pub fn free_port() -> u16 {
         .local_addr()
         .expect("addr")
         .port()
-}
-
-/// Starts the real binary serving this database (reached at `url`) on
-/// `port`, and waits until it answers.
-pub async fn start_server(db: &TestDb, port: u16, url: &str) -> std::process::Child {
-    let child = db
-        .command_at(
-            url,
-            &[
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--encryption-keys",
-                &db.keys,
-                "serve",
-            ],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let http = reqwest::Client::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while http
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(std::time::Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    child
-}
-
-/// Starts the real binary serving this database on `port` with `env` set
-/// (e.g. a log filter), its stderr written to `log`, and waits until it
-/// answers.
-pub async fn start_server_logging(
-    db: &TestDb,
-    port: u16,
-    env: &[(&str, &str)],
-    log: &Path,
-) -> std::process::Child {
-    let file = std::fs::File::create(log).expect("create log file");
-    let mut cmd = db.command(&[
-        "--bind",
-        &format!("127.0.0.1:{port}"),
-        "--encryption-keys",
-        &db.keys,
-        "serve",
-    ]);
-    cmd.envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(file));
-    let child = cmd.spawn().expect("spawn server");
-    let http = reqwest::Client::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while http
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(std::time::Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    child
-}
-
-/// A client that shows redirects instead of following them.
-pub fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Signs in through the form (the answer carries the session cookie).
-pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    sign_in_at(&app.base, email, password).await
-}
-
-/// Opens the sign-in page at `base` as a browser would: the pre-session
-/// cookie (`name=value`) it sets and the form's CSRF token.
-pub async fn login_form(base: &str) -> (String, String) {
-    let res = no_redirects()
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let set = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("connectors_login="))
-        .expect("the sign-in page sets its cookie")
-        .to_string();
-    assert!(
-        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
-        "{set}"
-    );
-    let cookie = set.split(';').next().unwrap().to_string();
-    let html = res.text().await.unwrap();
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).expect("the form carries a token") + marker.len();
-    let token = html[start..start + html[start..].find('"').unwrap()].to_string();
-    (cookie, token)
-}
-
-/// Signs in through the form of the server at `base`.
-pub async fn sign_in_at(base: &str, email: &str, password: &str) -> reqwest::Response {
-    let (cookie, token) = login_form(base).await;
-    no_redirects()
-        .post(format!("{base}/login"))
-        .header("origin", base)
-        .header("cookie", cookie)
-        .form(&[("email", email), ("password", password), ("_csrf", &token)])
-        .send()
-        .await
-        .unwrap()
-}
-
-/// The session cookie pair (`name=value`) of a sign-in answer.
-pub fn session_cookie(res: &reqwest::Response) -> String {
-    let set = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("connectors_session="))
-        .expect("a session cookie")
-        .to_string();
-    assert!(
-        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
-        "{set}"
-    );
-    set.split(';').next().unwrap().to_string()
-}
-
-/// The CSRF token a page shows to this session.
-pub async fn csrf_of(app: &TestApp, cookie: &str) -> String {
-    let html = app
-        .http
-        .get(app.url("/features/connectors/catalog"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = html.find("name=\"csrf-token\" content=\"").unwrap()
-        + "name=\"csrf-token\" content=\"".len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
 }

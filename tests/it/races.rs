@@ -1,180 +1,12 @@
-//! Hostile input, races, and two replicas sharing one PostgreSQL.
+//! Races: parallel creates of one name, parallel updates at one version,
+//! and two replicas sharing one PostgreSQL.
 
-use crate::api_connectors::wordpress;
 use crate::both_databases;
+use crate::support::wordpress;
 use crate::support::{
-    OutputExt, TestApp, TestDb, assert_envelope, csrf_of, free_port, login_form, session_cookie,
-    sign_in, start_server,
+    OutputExt, TestApp, TestDb, free_port, login_form, session_cookie, start_server,
 };
-use connectors::domain::identity::Role;
 use serde_json::{Value, json};
-
-both_databases!(
-    hostile_bodies_and_queries_get_a_4xx_envelope,
-    |db: TestDb| async move {
-        let app = TestApp::spawn(db).await;
-        let admin = app.admin().await;
-        let url = app.api("/connectors");
-        let post_raw = |body: Vec<u8>| {
-            app.http
-                .post(&url)
-                .bearer_auth(&admin.token)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-        };
-        // 10,000 levels of nesting.
-        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert_envelope(
-            post_raw(deep.into_bytes()).await.unwrap(),
-            400,
-            "bad_request",
-        )
-        .await;
-        let deep_obj = format!(
-            "{{\"catalog_key\":\"wordpress\",\"name\":\"x\",\"config\":{}1{}}}",
-            "{\"a\":".repeat(5_000),
-            "}".repeat(5_000)
-        );
-        let res = post_raw(deep_obj.into_bytes()).await.unwrap();
-        assert!(res.status().is_client_error(), "{}", res.status());
-        // Invalid UTF-8.
-        let mut bad = b"{\"name\": \"".to_vec();
-        bad.extend_from_slice(&[0xff, 0xfe, 0xfd]);
-        bad.extend_from_slice(b"\"}");
-        assert_envelope(post_raw(bad).await.unwrap(), 400, "bad_request").await;
-        // A huge array of tags: within the body limit, refused by validation.
-        let tags: Vec<String> = (0..5_000).map(|i| format!("t{i}")).collect();
-        let mut body = wordpress("Tags");
-        body["tags"] = json!(tags);
-        let res = app.create(&admin, &body).await;
-        let b = assert_envelope(res, 422, "validation_failed").await;
-        assert!(b["errors"]["tags"].is_array());
-        // Overlong names.
-        let res = app.create(&admin, &wordpress(&"n".repeat(256))).await;
-        let b = assert_envelope(res, 422, "validation_failed").await;
-        assert_eq!(
-            b["errors"]["name"],
-            json!(["must be at most 255 characters"])
-        );
-        // Ids that are not UUIDs, on every route that takes one.
-        for path in [
-            "/connectors/1",
-            "/connectors/..%2f..%2fetc",
-            "/connectors/%00",
-            "/connectors/%3Cscript%3E",
-        ] {
-            let res = app.get(&admin, path).send().await.unwrap();
-            assert_envelope(res, 404, "not_found").await;
-        }
-        let res = app
-            .http
-            .delete(app.api("/connectors/not-an-id"))
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .unwrap();
-        assert_envelope(res, 404, "not_found").await;
-        // Unknown and malformed query parameters.
-        for path in [
-            "/installed?foo=1",
-            "/publish-targets?x=y",
-            "/audit?connector_id=nope",
-            "/installed?limit=-1",
-            "/installed?limit=99999999999999999999",
-        ] {
-            let res = app.get(&admin, path).send().await.unwrap();
-            assert!(res.status().is_client_error(), "{path}: {}", res.status());
-            let v: Value = res.json().await.unwrap();
-            assert!(v["error"].is_string(), "{path}");
-        }
-        // Bodies that are not objects.
-        for body in [json!([1, 2]), json!("text"), json!(null), json!(42)] {
-            let res = app.create(&admin, &body).await;
-            assert!(res.status().is_client_error());
-        }
-        app.stop().await;
-    }
-);
-
-both_databases!(
-    hostile_names_render_inert_in_pages,
-    |db: TestDb| async move {
-        let app = TestApp::spawn(db).await;
-        let admin = app.actor("default", "admin@localhost", Role::Owner).await;
-        let hostile = [
-            "<script>alert(1)</script>",
-            "\"><img src=x onerror=alert(1)>",
-            "x\" hx-get=\"/logout\" hx-trigger=\"load",
-            "javascript:alert(1)",
-        ];
-        for (i, name) in hostile.iter().enumerate() {
-            let mut body = wordpress(name);
-            body["config"]["username"] = json!(format!("u{i}"));
-            body["tags"] = json!([name]);
-            app.create_ok(&admin, &body).await;
-        }
-        // Sign in as the bootstrap owner and read the installed page.
-        let cookie =
-            session_cookie(&sign_in(&app, "admin@localhost", "bootstrap-password-1").await);
-        let html = app
-            .http
-            .get(app.url("/features/connectors/installed"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(!html.contains("<script>alert"));
-        assert!(!html.contains("<img src=x"));
-        assert!(!html.contains("hx-trigger=\"load"));
-        assert!(
-            html.contains("&#60;script&#62;alert(1)") || html.contains("&lt;script&gt;alert(1)")
-        );
-        assert!(
-            html.contains("&#34;&#62;&#60;img") || html.contains("&quot;&gt;&lt;img"),
-            "escaped"
-        );
-        assert!(
-            html.contains("x&#34; hx-get=&#34;/logout")
-                || html.contains("x&quot; hx-get=&quot;/logout")
-        );
-        // In a toast, through the HX-Trigger header: JSON, ASCII only.
-        let list: Value = app
-            .get(&admin, "/installed")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let id = list["items"][0]["id"].as_str().unwrap().to_string();
-        let csrf = csrf_of(&app, &cookie).await;
-        let res = app
-            .http
-            .post(app.url(&format!("/features/connectors/forms/{id}/status")))
-            .header("cookie", &cookie)
-            .header("x-csrf-token", &csrf)
-            .header("hx-request", "true")
-            .form(&[("status", "active")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        let trigger = res.headers()["hx-trigger"].to_str().unwrap().to_string();
-        let parsed: Value = serde_json::from_str(&trigger).unwrap();
-        assert!(
-            parsed["toast"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("<script>"),
-            "kept as text for textContent"
-        );
-        app.stop().await;
-    }
-);
 
 both_databases!(
     parallel_updates_at_one_version_yield_one_success,
@@ -225,19 +57,7 @@ both_databases!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_postgres_share_everything() {
     let db = TestDb::postgres().await;
-    db.cli(&["migrate"]).assert_ok();
-    db.cli(&["tenant", "create", "acme"]).assert_ok();
-    db.cli(&[
-        "user",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "a@acme.test",
-        "--role",
-        "admin",
-    ])
-    .assert_ok();
+    db.create_acme_admin();
     db.cli_with_stdin(
         &[
             "user",
@@ -253,34 +73,8 @@ async fn two_replicas_on_one_postgres_share_everything() {
         Some("sam password\n"),
     )
     .assert_ok();
-    let admin = db
-        .cli(&[
-            "token",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@acme.test",
-        ])
-        .assert_ok()
-        .stdout_text()
-        .trim()
-        .to_string();
-    let reader = db
-        .cli(&[
-            "token",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@acme.test",
-            "--scope",
-            "credentials:read",
-        ])
-        .assert_ok()
-        .stdout_text()
-        .trim()
-        .to_string();
+    let admin = db.new_admin_token(&[]);
+    let reader = db.new_admin_token(&["credentials:read"]);
     let (p1, p2) = (free_port(), free_port());
     let url = db.url();
     let mut one = start_server(&db, p1, &url).await;
@@ -314,10 +108,7 @@ async fn two_replicas_on_one_postgres_share_everything() {
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        creds["application_password"],
-        crate::api_connectors::APP_PASSWORD
-    );
+    assert_eq!(creds["application_password"], crate::support::APP_PASSWORD);
 
     // Unique names hold across both.
     let mut tasks = Vec::new();
@@ -503,51 +294,40 @@ async fn two_replicas_on_one_postgres_share_everything() {
 }
 
 both_databases!(
-    metrics_count_requests_by_route_and_status,
+    concurrent_creates_of_one_name_yield_one_201,
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
         let admin = app.admin().await;
-        app.get(&admin, "/catalog").send().await.unwrap();
-        app.get(&admin, "/catalog").send().await.unwrap();
-        app.fetch(&admin, &uuid::Uuid::new_v4().to_string()).await;
-        let text = app
-            .http
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(text.contains("# TYPE connectors_http_requests_total counter"));
-        assert!(text.contains("connectors_http_requests_total{method=\"GET\",route=\"/features/connectors/api/catalog\",status=\"200\"} 2"), "{text}");
-        assert!(text.contains("route=\"/features/connectors/api/connectors/{id}\",status=\"404\""));
-        assert!(text.contains("connectors_http_request_duration_seconds_bucket{"));
-        assert!(!text.contains(&admin.token));
-        // PostgreSQL replicas report their change listener, which connects
-        // shortly after start-up; SQLite has none.
-        let mut listener = None;
-        for _ in 0..200 {
-            let text = app
-                .http
-                .get(app.url("/metrics"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            listener = text
-                .lines()
-                .find_map(|l| l.strip_prefix("connectors_change_listener_up "))
-                .map(str::to_string);
-            if listener.as_deref() != Some("0") {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let http = app.http.clone();
+            let url = app.api("/connectors");
+            let token = admin.token.clone();
+            tasks.push(tokio::spawn(async move {
+                http.post(url)
+                    .bearer_auth(token)
+                    .json(&wordpress("Same name"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
         }
-        let on_postgres = app.store.backend() == connectors::storage::Backend::Postgres;
-        assert_eq!(listener.as_deref(), on_postgres.then_some("1"));
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 409).count(),
+            19,
+            "{statuses:?}"
+        );
         app.stop().await;
     }
 );

@@ -13,6 +13,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
+
+pub use super::ids::TenantId;
 use std::str::FromStr;
 
 /// What a user may do in one tenant.
@@ -73,7 +75,7 @@ pub enum IdentityError {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Tenant {
-    pub id: String,
+    pub id: TenantId,
     pub slug: String,
     pub name: String,
 }
@@ -92,7 +94,7 @@ pub struct Principal {
     pub user_id: String,
     pub email: String,
     pub display_name: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub tenant_slug: String,
     pub role: Role,
     pub scopes: Vec<String>,

@@ -6,8 +6,10 @@
 
 pub mod catalog;
 pub mod identity;
+pub mod ids;
 pub mod schema;
 pub mod secrets;
+pub mod status;
 pub mod text;
 pub mod time;
 pub mod validation;

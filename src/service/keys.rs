@@ -4,6 +4,7 @@
 
 use super::{ServiceError, ServiceResult};
 use crate::config::Config;
+use crate::domain::ids::ConnectorId;
 use crate::domain::secrets::{Envelope, KeyRing, connector_aad, generate_key_line};
 use crate::storage::{Backend, DynStore, SecretRow, Store};
 use secrecy::{ExposeSecret, SecretString};
@@ -126,15 +127,15 @@ pub const ROTATE_BATCH: i64 = 100;
 /// safe to interrupt and re-run, and safe beside a serving replica.
 pub async fn rotate_keys(store: &DynStore, keys: &KeyRing) -> ServiceResult<RotateReport> {
     let mut report = RotateReport::default();
-    let mut after: Option<String> = None;
+    let mut after: Option<ConnectorId> = None;
     loop {
         let batch: Vec<SecretRow> = store
-            .secrets_not_under(keys.primary_id(), after.as_deref(), ROTATE_BATCH)
+            .secrets_not_under(keys.primary_id(), after.as_ref(), ROTATE_BATCH)
             .await?;
         let Some(last) = batch.last() else { break };
         after = Some(last.id.clone());
         for row in batch {
-            let aad = connector_aad(&row.tenant_id, &row.id);
+            let aad = connector_aad(row.tenant_id.as_str(), row.id.as_str());
             let plain = match Envelope::parse(&row.auth).and_then(|e| keys.decrypt(&e, &aad)) {
                 Ok(p) => p,
                 Err(e) => {

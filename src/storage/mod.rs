@@ -20,6 +20,7 @@
 //! happens.
 
 pub mod error;
+mod ids;
 mod location;
 pub mod migrations;
 mod postgres;

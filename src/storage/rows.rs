@@ -2,6 +2,8 @@
 //! backends. JSON columns travel as text; times are UTC.
 
 use crate::domain::identity::{Principal, User};
+use crate::domain::ids::{ConnectorId, TenantId};
+use crate::domain::status::ConnectorStatus;
 use chrono::{DateTime, Utc};
 
 /// One migration as known to the binary and, when applied, to the database.
@@ -64,7 +66,7 @@ pub struct MemberWrite {
 #[derive(Debug, Clone)]
 pub struct NewTokenRow {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub user_id: String,
     pub name: String,
     pub token_hash: String,
@@ -102,13 +104,13 @@ pub struct Bootstrap {
 /// version (`updated_at`) joined in.
 #[derive(Debug, Clone)]
 pub struct ConnectorRow {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: ConnectorId,
+    pub tenant_id: TenantId,
     pub catalog_id: String,
     pub catalog_key: String,
     pub catalog_updated_at: DateTime<Utc>,
     pub name: String,
-    pub status: String,
+    pub status: ConnectorStatus,
     pub status_message: Option<String>,
     /// JSON text of the config object.
     pub config: String,
@@ -128,7 +130,7 @@ pub struct ConnectorRow {
 /// A new connector row; `tenant_id` is the caller's.
 #[derive(Debug, Clone)]
 pub struct ConnectorInsert {
-    pub id: String,
+    pub id: ConnectorId,
     pub catalog_id: String,
     pub name: String,
     pub config: String,
@@ -143,10 +145,10 @@ pub struct ConnectorInsert {
 /// `expected_version`; the stored version becomes `expected_version + 1`.
 #[derive(Debug, Clone)]
 pub struct ConnectorUpdate {
-    pub id: String,
+    pub id: ConnectorId,
     pub expected_version: i64,
     pub name: String,
-    pub status: String,
+    pub status: ConnectorStatus,
     pub status_message: Option<String>,
     pub config: String,
     /// New secrets, or `None` to leave the stored envelope alone.
@@ -229,8 +231,8 @@ pub struct PublishTargetRow {
 /// One stored secrets envelope, for key rotation.
 #[derive(Debug, Clone)]
 pub struct SecretRow {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: ConnectorId,
+    pub tenant_id: TenantId,
     pub auth: String,
 }
 
@@ -239,7 +241,7 @@ pub struct SecretRow {
 pub struct SessionWrite {
     pub id_hash: String,
     pub user_id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub now: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }

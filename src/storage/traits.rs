@@ -4,10 +4,12 @@
 //! implemented for every type that implements each one; the service layer
 //! holds a [`DynStore`].
 //!
-//! Every method that reads or writes tenant data takes the caller's tenant
-//! id as its first argument and filters by it in SQL, so another tenant's
-//! row is never seen, changed or deleted: it answers exactly like a missing
-//! one. The methods that are not tenant-scoped say so (the catalog,
+//! Every method that reads or writes tenant data takes the caller's
+//! [`TenantId`] as its first argument and filters by it in SQL, so another
+//! tenant's row is never seen, changed or deleted: it answers exactly like a
+//! missing one. A `TenantId` comes only from the store itself (with an
+//! authenticated principal, or a tenant an operator command looked up), so
+//! a tenant-scoped call cannot be made with an id taken from a request. The methods that are not tenant-scoped say so (the catalog,
 //! migrations, key checks and rotation, and operator commands).
 
 use super::error::StoreResult;
@@ -18,6 +20,7 @@ use super::rows::{
     UpsertOutcome,
 };
 use crate::domain::identity::{Principal, Role, Tenant, User};
+use crate::domain::ids::{ConnectorId, TenantId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -95,7 +98,7 @@ pub trait IdentityStore: Send + Sync {
     /// sessions; a changed role ends their sessions in this tenant only.
     async fn member_upsert(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         email: &str,
         display_name: &str,
         password_hash: Option<&str>,
@@ -105,18 +108,18 @@ pub trait IdentityStore: Send + Sync {
     /// a member of `tenant_id`.
     async fn member_by_email(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         email: &str,
     ) -> StoreResult<Option<(User, Role)>>;
     /// Removes the user's membership in `tenant_id` and ends their sessions
     /// in it, in one transaction; false when they were not a member. Other
     /// tenants' memberships and sessions are untouched.
-    async fn member_remove(&self, tenant_id: &str, email: &str) -> StoreResult<bool>;
+    async fn member_remove(&self, tenant_id: &TenantId, email: &str) -> StoreResult<bool>;
 
     /// Stores a token (its hash only) for the row's tenant and user.
     async fn token_insert(&self, token: &NewTokenRow) -> StoreResult<()>;
     /// The tokens of `tenant_id` only, never their values.
-    async fn token_list(&self, tenant_id: &str) -> StoreResult<Vec<TokenRow>>;
+    async fn token_list(&self, tenant_id: &TenantId) -> StoreResult<Vec<TokenRow>>;
     /// Operator escape hatch: tokens are revoked by their globally unique id.
     async fn token_revoke(&self, token_id: &str) -> StoreResult<RevokeOutcome>;
     /// The principal behind a live token (not revoked, membership current),
@@ -146,7 +149,7 @@ pub trait SessionStore: Send + Sync {
     async fn session_touch(&self, id_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
     /// Moves the session to `tenant_id`; the service checks the membership
     /// first, and [`SessionStore::session_get`] checks it on every read.
-    async fn session_set_tenant(&self, id_hash: &str, tenant_id: &str) -> StoreResult<()>;
+    async fn session_set_tenant(&self, id_hash: &str, tenant_id: &TenantId) -> StoreResult<()>;
     async fn session_delete(&self, id_hash: &str) -> StoreResult<()>;
     /// Reserves one sign-in attempt for each subject (account, address)
     /// before the password is checked: in one transaction, and serialised
@@ -180,16 +183,20 @@ pub trait ConnectorStore: Send + Sync {
     /// read back: it holds exactly what was written.
     async fn connector_insert(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         row: &ConnectorInsert,
         audit: &AuditWrite,
     ) -> StoreResult<()>;
     /// The connector if it belongs to `tenant_id`.
-    async fn connector_get(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConnectorRow>>;
+    async fn connector_get(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+    ) -> StoreResult<Option<ConnectorRow>>;
     /// A page of `tenant_id`'s connectors, filtered and in id order.
     async fn connector_list(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         filter: &ConnectorFilter,
     ) -> StoreResult<Vec<ConnectorRow>>;
     /// A page of `tenant_id`'s active connectors whose catalog entry is one
@@ -197,7 +204,7 @@ pub trait ConnectorStore: Send + Sync {
     /// Reads neither config nor secrets.
     async fn publish_targets(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         catalog_ids: &[String],
         after_id: Option<&str>,
         limit: i64,
@@ -207,7 +214,7 @@ pub trait ConnectorStore: Send + Sync {
     /// row of `tenant_id` is written (another tenant's is `NotFound`).
     async fn connector_update(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         update: &ConnectorUpdate,
         audit: &AuditWrite,
     ) -> StoreResult<UpdateOutcome>;
@@ -215,8 +222,8 @@ pub trait ConnectorStore: Send + Sync {
     /// the tenant has no such row.
     async fn connector_delete(
         &self,
-        tenant_id: &str,
-        id: &str,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
         audit: &AuditWrite,
     ) -> StoreResult<bool>;
 }
@@ -225,11 +232,11 @@ pub trait ConnectorStore: Send + Sync {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     /// Records an event in `tenant_id`.
-    async fn audit_insert(&self, tenant_id: &str, audit: &AuditWrite) -> StoreResult<()>;
+    async fn audit_insert(&self, tenant_id: &TenantId, audit: &AuditWrite) -> StoreResult<()>;
     /// `tenant_id`'s events, newest first; `before_id` pages backwards.
     async fn audit_list(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         connector_id: Option<&str>,
         before_id: Option<&str>,
         limit: i64,
@@ -249,12 +256,17 @@ pub trait KeyStore: Send + Sync {
     async fn secrets_not_under(
         &self,
         primary_kid: &str,
-        after_id: Option<&str>,
+        after_id: Option<&ConnectorId>,
         limit: i64,
     ) -> StoreResult<Vec<SecretRow>>;
     /// Replaces one row's envelope if it is still `old_auth`; the version and
     /// audit fields are untouched (the secrets themselves do not change).
-    async fn secret_replace(&self, id: &str, old_auth: &str, new_auth: &str) -> StoreResult<bool>;
+    async fn secret_replace(
+        &self,
+        id: &ConnectorId,
+        old_auth: &str,
+        new_auth: &str,
+    ) -> StoreResult<bool>;
 }
 
 /// The whole store: every sub-trait, implemented for any type that

@@ -510,7 +510,7 @@ both_databases!(
             .connector_insert(
                 &tenant.id,
                 &ConnectorInsert {
-                    id: id.clone(),
+                    id: id.as_str().into(),
                     catalog_id: catalog.id.clone(),
                     name: "Raw".into(),
                     config: json!({"default_category": NUL_TEXT}).to_string(),

@@ -230,20 +230,20 @@ both_databases!(tampered_ciphertext_is_contained, |db: TestDb| async move {
     let tenant = app.store.tenant_by_slug("acme").await.unwrap().unwrap();
     let row_a = app
         .store
-        .connector_get(&tenant.id, a_id)
+        .connector_get(&tenant.id, &a_id.into())
         .await
         .unwrap()
         .unwrap();
     let row_b = app
         .store
-        .connector_get(&tenant.id, b_id)
+        .connector_get(&tenant.id, &b_id.into())
         .await
         .unwrap()
         .unwrap();
     // Copy A's ciphertext onto B: bound to A's row, it must not decrypt on B.
     assert!(
         app.store
-            .secret_replace(b_id, &row_b.auth, &row_a.auth)
+            .secret_replace(&b_id.into(), &row_b.auth, &row_a.auth)
             .await
             .unwrap()
     );

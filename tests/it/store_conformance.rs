@@ -6,6 +6,7 @@ use crate::both_databases;
 use crate::support::TestDb;
 use chrono::{DateTime, Duration, Utc};
 use connectors::domain::identity::{Role, Tenant, User};
+use connectors::domain::status::ConnectorStatus;
 use connectors::domain::time;
 use connectors::storage::{
     self, AuditWrite, AuthWrite, CatalogWrite, ConnectorFilter, ConnectorInsert, ConnectorRow,
@@ -116,7 +117,7 @@ impl World {
             .connector_insert(
                 &tenant.id,
                 &ConnectorInsert {
-                    id: id.clone(),
+                    id: id.as_str().into(),
                     catalog_id: catalog_id.into(),
                     name: name.into(),
                     config: json!({ "site": "x" }).to_string(),
@@ -133,7 +134,10 @@ impl World {
     }
 
     async fn get(&self, tenant: &Tenant, id: &str) -> Option<ConnectorRow> {
-        self.store.connector_get(&tenant.id, id).await.unwrap()
+        self.store
+            .connector_get(&tenant.id, &id.into())
+            .await
+            .unwrap()
     }
 
     /// The full new state of `row` with `status` and `name`, expecting
@@ -149,7 +153,7 @@ impl World {
             id: row.id.clone(),
             expected_version: version,
             name: name.into(),
-            status: status.into(),
+            status: ConnectorStatus::parse(status).expect("a known status"),
             status_message: None,
             config: row.config.clone(),
             auth: None,
@@ -368,7 +372,7 @@ both_databases!(
 
         let deleted = w
             .store
-            .connector_delete(&w.b.id, &id, &audit(&id, "connector.deleted", time::now()))
+            .connector_delete(&w.b.id, &id.as_str().into(), &audit(&id, "connector.deleted", time::now()))
             .await
             .unwrap();
         assert!(
@@ -405,7 +409,7 @@ both_databases!(
 
         let deleted = w
             .store
-            .connector_delete(&w.a.id, &id, &audit(&id, "connector.deleted", time::now()))
+            .connector_delete(&w.a.id, &id.as_str().into(), &audit(&id, "connector.deleted", time::now()))
             .await
             .unwrap();
         assert!(
@@ -560,12 +564,12 @@ both_databases!(
         );
 
         assert!(
-            w.store.secret_replace(&id, &old, &new).await.unwrap(),
+            w.store.secret_replace(&id.as_str().into(), &old, &new).await.unwrap(),
             "secret_replace with the stored envelope replaces it"
         );
         assert!(
             !w.store
-                .secret_replace(&id, &old, &envelope("k3", "x"))
+                .secret_replace(&id.as_str().into(), &old, &envelope("k3", "x"))
                 .await
                 .unwrap(),
             "secret_replace with a stale old envelope answers false"
@@ -583,7 +587,7 @@ both_databases!(
             .await
             .unwrap()
             .into_iter()
-            .map(|s| s.id)
+            .map(|s| s.id.into_string())
             .collect();
         assert_eq!(
             left,

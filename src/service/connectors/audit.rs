@@ -2,8 +2,9 @@
 //! connector, what action, and the names of what changed — secrets as
 //! `set`, `changed` or `cleared`, never their values.
 
-use super::status::ConnectorStatus;
 use crate::domain::identity::Principal;
+use crate::domain::ids::ConnectorId;
+use crate::domain::status::ConnectorStatus;
 use crate::storage::AuditWrite;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -15,7 +16,7 @@ pub(super) type SecretAudit = BTreeMap<String, &'static str>;
 
 pub(super) fn event(
     caller: &Principal,
-    connector_id: &str,
+    connector_id: &ConnectorId,
     action: &str,
     changes: Value,
     now: DateTime<Utc>,
@@ -33,7 +34,7 @@ pub(super) fn event(
 
 pub(super) fn created(
     caller: &Principal,
-    connector_id: &str,
+    connector_id: &ConnectorId,
     catalog_key: &str,
     has_tags: bool,
     secrets: &SecretAudit,
@@ -58,7 +59,7 @@ pub(super) fn created(
 /// any.
 pub(super) fn updated(
     caller: &Principal,
-    connector_id: &str,
+    connector_id: &ConnectorId,
     fields: &[&str],
     secrets: &SecretAudit,
     status: Option<(ConnectorStatus, ConnectorStatus)>,

@@ -15,8 +15,8 @@
 //! answer.
 
 use super::secrets::{SecretUpdate, SecretUpdates};
-use super::status::ConnectorStatus;
 use super::{ConnectorError, ConnectorResult};
+use crate::domain::status::ConnectorStatus;
 use crate::domain::text;
 use crate::domain::validation::{self, FieldErrors, looks_like_mask, push};
 use crate::service::catalog::CompiledEntry;

@@ -4,29 +4,29 @@
 //!
 //! Every operation takes the caller's [`Principal`]; the tenant comes from
 //! it and from nowhere else. Requests arrive as the typed commands of
-//! [`input`]; the store keeps a connector's status as its text, converted
-//! to [`ConnectorStatus`] here.
+//! [`input`].
 
 mod audit;
 mod error;
 mod input;
 mod secrets;
-mod status;
+
 mod view;
 
+pub use crate::domain::status::ConnectorStatus;
 pub use error::{ConnectorError, ConnectorResult};
 pub use input::{
     ConnectorPatch, InstallConnector, ListQuery, MAX_TAG_CHARS, MAX_TAGS, StatusMessage,
     ValidateConfig,
 };
 pub use secrets::{SecretStates, SecretUpdate, SecretUpdates};
-pub use status::ConnectorStatus;
 pub use view::{
     AuditView, ConnectorView, DEFAULT_LIMIT, MAX_LIMIT, Page, PublishTarget, decode_cursor,
 };
 
 use super::catalog::{CatalogCache, CompiledEntry};
-use crate::domain::identity::{Principal, SCOPE_CREDENTIALS_READ};
+use crate::domain::identity::{Principal, SCOPE_CREDENTIALS_READ, TenantId};
+use crate::domain::ids::ConnectorId;
 use crate::domain::secrets::KeyRing;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, push};
@@ -52,21 +52,16 @@ pub struct Connectors {
     opened: Arc<OpenedSecrets>,
 }
 
-/// The status a row holds; the store allows no other text.
-fn status_of(row: &ConnectorRow) -> ConnectorResult<ConnectorStatus> {
-    ConnectorStatus::parse(&row.status).ok_or_else(|| corrupt(row, "unknown status"))
-}
-
 /// The stored row of a connector just inserted, from the values written.
-fn inserted_row(tenant_id: &str, row: ConnectorInsert, entry: &CompiledEntry) -> ConnectorRow {
+fn inserted_row(tenant_id: &TenantId, row: ConnectorInsert, entry: &CompiledEntry) -> ConnectorRow {
     ConnectorRow {
         id: row.id,
-        tenant_id: tenant_id.to_string(),
+        tenant_id: tenant_id.clone(),
         catalog_id: row.catalog_id,
         catalog_key: entry.key.clone(),
         catalog_updated_at: entry.updated_at,
         name: row.name,
-        status: ConnectorStatus::Inactive.as_str().into(),
+        status: ConnectorStatus::Inactive,
         status_message: None,
         config: row.config,
         auth: row.auth,
@@ -126,7 +121,7 @@ impl Connectors {
             return Err(ConnectorError::NotFound);
         }
         self.store
-            .connector_get(&caller.tenant_id, id)
+            .connector_get(&caller.tenant_id, &ConnectorId::from(id))
             .await?
             .ok_or(ConnectorError::NotFound)
     }
@@ -161,7 +156,7 @@ impl Connectors {
             entry,
             ..
         } = cmd;
-        let id = Uuid::now_v7().to_string();
+        let id = ConnectorId::generate();
         let now = time::now();
         let mut payload = SecretPayload::default();
         let secret_audit = apply_secrets(&mut payload, updates, &time::format(&now));
@@ -243,7 +238,7 @@ impl Connectors {
             .store
             .connector_list(&caller.tenant_id, &filter)
             .await?;
-        let next_cursor = cut_page(&mut rows, limit, |r| &r.id);
+        let next_cursor = cut_page(&mut rows, limit, |r| r.id.as_str());
         let mut items = Vec::with_capacity(rows.len());
         // A page's rows mostly share their catalog entry: look it up again
         // only when it changes from one row to the next.
@@ -323,7 +318,7 @@ impl Connectors {
         patch: &ConnectorPatch,
     ) -> ConnectorResult<Option<ConnectorView>> {
         let entry = self.entry_for(&row).await?;
-        let current = status_of(&row)?;
+        let current = row.status;
         let (status, status_message) = patch
             .check(&entry, current, row.status_message.as_deref())
             .map_err(|errors| invalid("the update is not valid", errors))?;
@@ -420,7 +415,7 @@ impl Connectors {
             id: row.id.clone(),
             expected_version: row.version,
             name,
-            status: status.as_str().to_string(),
+            status,
             status_message,
             config: config.to_string(),
             auth,
@@ -505,7 +500,7 @@ impl Connectors {
             .store
             .publish_targets(&caller.tenant_id, &ids, after_id.as_deref(), limit + 1)
             .await?;
-        let next_cursor = cut_page(&mut rows, limit, |r| &r.id);
+        let next_cursor = cut_page(&mut rows, limit, |r| r.id.as_str());
         let items = rows
             .into_iter()
             .map(|row| PublishTarget {
@@ -579,7 +574,7 @@ impl Connectors {
                 limit + 1,
             )
             .await?;
-        let next_cursor = cut_page(&mut rows, limit, |r| &r.id);
+        let next_cursor = cut_page(&mut rows, limit, |r| r.id.as_str());
         Ok(Page {
             items: rows.into_iter().map(AuditView::from).collect(),
             next_cursor,

@@ -3,6 +3,7 @@
 //! memory of those states, and the three-way change a request makes.
 
 use super::{ConnectorError, ConnectorResult, Connectors};
+use crate::domain::ids::{ConnectorId, TenantId};
 use crate::domain::secrets::{Envelope, SecretsError, connector_aad};
 use crate::service::catalog::CompiledEntry;
 use crate::storage::ConnectorRow;
@@ -153,11 +154,11 @@ const OPENED_CAPACITY: usize = 10_000;
 /// Only set/unset flags and times are kept, never a secret value.
 #[derive(Default)]
 pub(super) struct OpenedSecrets {
-    map: RwLock<HashMap<String, Opened>>,
+    map: RwLock<HashMap<ConnectorId, Opened>>,
 }
 
 struct Opened {
-    tenant_id: String,
+    tenant_id: TenantId,
     auth: String,
     entry_updated_at: DateTime<Utc>,
     states: SecretStates,
@@ -195,24 +196,28 @@ impl OpenedSecrets {
 impl Connectors {
     pub(super) fn open(
         &self,
-        tenant_id: &str,
-        id: &str,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
         auth: &str,
     ) -> Result<SecretPayload, SecretsError> {
         let env = Envelope::parse(auth)?;
-        let plain = self.keys.decrypt(&env, &connector_aad(tenant_id, id))?;
+        let plain = self
+            .keys
+            .decrypt(&env, &connector_aad(tenant_id.as_str(), id.as_str()))?;
         serde_json::from_slice(&plain).map_err(|_| SecretsError::Malformed)
     }
 
     pub(super) fn seal(
         &self,
-        tenant_id: &str,
-        id: &str,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
         payload: &SecretPayload,
     ) -> ConnectorResult<String> {
         let mut plain = serde_json::to_vec(payload)
             .map_err(|_| ConnectorError::Service(SecretsError::Encrypt.into()))?;
-        let env = self.keys.encrypt(&plain, &connector_aad(tenant_id, id));
+        let env = self
+            .keys
+            .encrypt(&plain, &connector_aad(tenant_id.as_str(), id.as_str()));
         plain.zeroize();
         Ok(env
             .map_err(|e| ConnectorError::Service(e.into()))?

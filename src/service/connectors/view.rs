@@ -2,8 +2,9 @@
 //! targets, audit events, and the pages and cursors of the lists.
 
 use super::secrets::SecretStates;
-use super::status::ConnectorStatus;
 use super::{ConnectorError, ConnectorResult, Connectors};
+use crate::domain::ids::{ConnectorId, TenantId};
+use crate::domain::status::ConnectorStatus;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, push};
 use crate::service::catalog::CompiledEntry;
@@ -19,16 +20,17 @@ use uuid::Uuid;
 /// never what they are.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConnectorView {
-    #[schema(format = "uuid")]
-    pub id: String,
-    #[schema(format = "uuid")]
-    pub tenant_id: String,
+    #[schema(value_type = String, format = "uuid")]
+    pub id: ConnectorId,
+    #[schema(value_type = String, format = "uuid")]
+    pub tenant_id: TenantId,
     #[schema(format = "uuid")]
     pub catalog_id: String,
     pub catalog_key: String,
     pub name: String,
     /// inactive, active or error
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ConnectorStatus,
     pub status_message: Option<String>,
     #[schema(value_type = Object)]
     pub config: Box<RawValue>,
@@ -164,7 +166,7 @@ impl Connectors {
                 tracing::warn!(connector_id = %row.id, error = %e, "connector secrets unreadable");
                 (
                     SecretStates::unset(entry),
-                    ConnectorStatus::Error.as_str().to_string(),
+                    ConnectorStatus::Error,
                     Some(UNREADABLE.to_string()),
                 )
             }

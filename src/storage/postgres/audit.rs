@@ -3,6 +3,7 @@
 
 use super::connection::{col, json_param, map_err};
 use super::store::PgStore;
+use crate::domain::ids::TenantId;
 use crate::storage::error::StoreResult;
 use crate::storage::rows::{AuditRow, AuditWrite};
 use crate::storage::traits::AuditStore;
@@ -11,7 +12,7 @@ use deadpool_postgres::GenericClient;
 
 pub(super) async fn insert_audit<C: GenericClient>(
     c: &C,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     a: &AuditWrite,
 ) -> StoreResult<()> {
     let changes = json_param("audit changes", &a.changes)?;
@@ -43,14 +44,14 @@ pub(super) async fn insert_audit<C: GenericClient>(
 
 #[async_trait]
 impl AuditStore for PgStore {
-    async fn audit_insert(&self, tenant_id: &str, audit: &AuditWrite) -> StoreResult<()> {
+    async fn audit_insert(&self, tenant_id: &TenantId, audit: &AuditWrite) -> StoreResult<()> {
         let c = self.client().await?;
         insert_audit(&c, tenant_id, audit).await
     }
 
     async fn audit_list(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         connector_id: Option<&str>,
         before_id: Option<&str>,
         limit: i64,

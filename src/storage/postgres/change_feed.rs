@@ -228,7 +228,7 @@ mod tests {
             user_id: "u".into(),
             email: "a@b.c".into(),
             display_name: "a".into(),
-            tenant_id: "t".into(),
+            tenant_id: crate::storage::ids::stored_tenant_id("t".into()),
             tenant_slug: "acme".into(),
             role: Role::Admin,
             scopes: vec![],

@@ -4,6 +4,7 @@
 use super::audit::insert_audit;
 use super::connection::{col, json_param, map_err};
 use super::store::PgStore;
+use crate::domain::ids::{ConnectorId, TenantId};
 use crate::storage::error::StoreResult;
 use crate::storage::rows::{
     AuditWrite, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, PublishTargetRow,
@@ -56,7 +57,7 @@ fn connector_from_row(r: &Row) -> StoreResult<ConnectorRow> {
 /// runs it too, through `bench-internals`).
 pub fn connector_list_query(tenant_id: &str, f: &ConnectorFilter) -> (String, Vec<String>) {
     let mut sql = format!("{CONNECTOR_SELECT} WHERE c.tenant_id = $1");
-    let mut args: Vec<String> = vec![tenant_id.to_owned()];
+    let mut args: Vec<String> = vec![tenant_id.to_string()];
     let conditions = [
         (" AND c.status = $?", f.status.clone()),
         (" AND cat.key = $?", f.catalog_key.clone()),
@@ -79,8 +80,8 @@ pub fn connector_list_query(tenant_id: &str, f: &ConnectorFilter) -> (String, Ve
 
 async fn get_connector<C: GenericClient>(
     c: &C,
-    tenant_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    id: &ConnectorId,
 ) -> StoreResult<Option<ConnectorRow>> {
     let stmt = c
         .prepare_cached(&format!(
@@ -100,7 +101,7 @@ async fn get_connector<C: GenericClient>(
 impl ConnectorStore for PgStore {
     async fn connector_insert(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         row: &ConnectorInsert,
         audit: &AuditWrite,
     ) -> StoreResult<()> {
@@ -151,17 +152,21 @@ impl ConnectorStore for PgStore {
         Ok(())
     }
 
-    async fn connector_get(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConnectorRow>> {
+    async fn connector_get(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+    ) -> StoreResult<Option<ConnectorRow>> {
         let c = self.client().await?;
         get_connector(&c, tenant_id, id).await
     }
 
     async fn connector_list(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         filter: &ConnectorFilter,
     ) -> StoreResult<Vec<ConnectorRow>> {
-        let (sql, args) = connector_list_query(tenant_id, filter);
+        let (sql, args) = connector_list_query(tenant_id.as_str(), filter);
         let params: Vec<&(dyn ToSql + Sync)> = args
             .iter()
             .map(|a| a as &(dyn ToSql + Sync))
@@ -175,7 +180,7 @@ impl ConnectorStore for PgStore {
 
     async fn publish_targets(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         catalog_ids: &[String],
         after_id: Option<&str>,
         limit: i64,
@@ -210,7 +215,7 @@ impl ConnectorStore for PgStore {
 
     async fn connector_update(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         u: &ConnectorUpdate,
         audit: &AuditWrite,
     ) -> StoreResult<UpdateOutcome> {
@@ -279,8 +284,8 @@ impl ConnectorStore for PgStore {
 
     async fn connector_delete(
         &self,
-        tenant_id: &str,
-        id: &str,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
         audit: &AuditWrite,
     ) -> StoreResult<bool> {
         let mut c = self.client().await?;

@@ -5,6 +5,7 @@ use super::change_feed::Changed;
 use super::connection::{col, map_err};
 use super::store::PgStore;
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
+use crate::domain::ids::TenantId;
 use crate::domain::time;
 use crate::storage::error::StoreResult;
 use crate::storage::rows::{
@@ -72,7 +73,7 @@ async fn insert_tenant(tx: &Transaction<'_>, slug: &str, name: &str) -> StoreRes
     .await
     .map_err(map_err)?;
     Ok(Tenant {
-        id,
+        id: super::super::ids::stored_tenant_id(id),
         slug: slug.to_string(),
         name: name.to_string(),
     })
@@ -180,7 +181,7 @@ impl IdentityStore for PgStore {
 
     async fn member_upsert(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         email: &str,
         display_name: &str,
         password_hash: Option<&str>,
@@ -263,7 +264,7 @@ impl IdentityStore for PgStore {
 
     async fn member_by_email(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         email: &str,
     ) -> StoreResult<Option<(User, Role)>> {
         let c = self.client().await?;
@@ -280,7 +281,7 @@ impl IdentityStore for PgStore {
             .transpose()
     }
 
-    async fn member_remove(&self, tenant_id: &str, email: &str) -> StoreResult<bool> {
+    async fn member_remove(&self, tenant_id: &TenantId, email: &str) -> StoreResult<bool> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(map_err)?;
         let removed = tx
@@ -323,7 +324,7 @@ impl IdentityStore for PgStore {
         Ok(())
     }
 
-    async fn token_list(&self, tenant_id: &str) -> StoreResult<Vec<TokenRow>> {
+    async fn token_list(&self, tenant_id: &TenantId) -> StoreResult<Vec<TokenRow>> {
         let c = self.client().await?;
         let rows = c
             .query(

@@ -3,6 +3,7 @@
 
 use super::connection::{col, json_param, map_err};
 use super::store::PgStore;
+use crate::domain::ids::ConnectorId;
 use crate::domain::time;
 use crate::storage::error::StoreResult;
 use crate::storage::rows::SecretRow;
@@ -52,7 +53,7 @@ impl KeyStore for PgStore {
     async fn secrets_not_under(
         &self,
         primary_kid: &str,
-        after_id: Option<&str>,
+        after_id: Option<&ConnectorId>,
         limit: i64,
     ) -> StoreResult<Vec<SecretRow>> {
         let c = self.client().await?;
@@ -80,7 +81,12 @@ impl KeyStore for PgStore {
             .collect()
     }
 
-    async fn secret_replace(&self, id: &str, old_auth: &str, new_auth: &str) -> StoreResult<bool> {
+    async fn secret_replace(
+        &self,
+        id: &ConnectorId,
+        old_auth: &str,
+        new_auth: &str,
+    ) -> StoreResult<bool> {
         let old = json_param("old secrets envelope", old_auth)?;
         let new = json_param("new secrets envelope", new_auth)?;
         let c = self.client().await?;

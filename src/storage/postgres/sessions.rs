@@ -4,6 +4,7 @@
 use super::connection::{col, map_err};
 use super::store::PgStore;
 use crate::domain::identity::{AuthMethod, Principal};
+use crate::domain::ids::TenantId;
 use crate::storage::error::StoreResult;
 use crate::storage::rows::{LoginLimit, SessionRow, SessionWrite};
 use crate::storage::shared::parse_role;
@@ -80,7 +81,7 @@ impl SessionStore for PgStore {
         Ok(())
     }
 
-    async fn session_set_tenant(&self, id_hash: &str, tenant_id: &str) -> StoreResult<()> {
+    async fn session_set_tenant(&self, id_hash: &str, tenant_id: &TenantId) -> StoreResult<()> {
         let c = self.client().await?;
         c.execute(
             "UPDATE sessions SET tenant_id = $2 WHERE id_hash = $1",

@@ -3,13 +3,18 @@
 
 use super::connection::{map_err, parse_ts, ts};
 use super::store::SqliteStore;
+use crate::domain::ids::TenantId;
 use crate::storage::error::StoreResult;
 use crate::storage::rows::{AuditRow, AuditWrite};
 use crate::storage::traits::AuditStore;
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
-pub(super) fn insert_audit(tx: &Connection, tenant_id: &str, a: &AuditWrite) -> StoreResult<()> {
+pub(super) fn insert_audit(
+    tx: &Connection,
+    tenant_id: &TenantId,
+    a: &AuditWrite,
+) -> StoreResult<()> {
     tx.prepare_cached(
         "INSERT INTO audit_events (id, tenant_id, connector_id, actor_id, actor_name, action, changes, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -31,20 +36,20 @@ pub(super) fn insert_audit(tx: &Connection, tenant_id: &str, a: &AuditWrite) -> 
 
 #[async_trait]
 impl AuditStore for SqliteStore {
-    async fn audit_insert(&self, tenant_id: &str, audit: &AuditWrite) -> StoreResult<()> {
-        let (tenant_id, audit) = (tenant_id.to_string(), audit.clone());
+    async fn audit_insert(&self, tenant_id: &TenantId, audit: &AuditWrite) -> StoreResult<()> {
+        let (tenant_id, audit) = (tenant_id.clone(), audit.clone());
         self.write(move |tx| insert_audit(tx, &tenant_id, &audit))
             .await
     }
 
     async fn audit_list(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         connector_id: Option<&str>,
         before_id: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<AuditRow>> {
-        let tenant_id = tenant_id.to_string();
+        let tenant_id = tenant_id.clone();
         let connector_id = connector_id.map(str::to_string);
         let before_id = before_id.map(str::to_string);
         self.read(move |c| {

@@ -4,6 +4,7 @@
 use super::audit::insert_audit;
 use super::connection::{map_err, ts, ts_col};
 use super::store::SqliteStore;
+use crate::domain::ids::{ConnectorId, TenantId};
 use crate::storage::error::{StoreError, StoreResult};
 use crate::storage::rows::{
     AuditWrite, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, PublishTargetRow,
@@ -88,8 +89,8 @@ fn connector_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConnectorRow> {
 
 fn get_connector(
     conn: &Connection,
-    tenant_id: &str,
-    id: &str,
+    tenant_id: &TenantId,
+    id: &ConnectorId,
 ) -> StoreResult<Option<ConnectorRow>> {
     let mut stmt = conn
         .prepare_cached(&format!(
@@ -105,11 +106,11 @@ fn get_connector(
 impl ConnectorStore for SqliteStore {
     async fn connector_insert(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         row: &ConnectorInsert,
         audit: &AuditWrite,
     ) -> StoreResult<()> {
-        let (tenant_id, row, audit) = (tenant_id.to_string(), row.clone(), audit.clone());
+        let (tenant_id, row, audit) = (tenant_id.clone(), row.clone(), audit.clone());
         self.write(move |tx| {
             let now = ts(&row.now);
             tx.prepare_cached(
@@ -128,18 +129,22 @@ impl ConnectorStore for SqliteStore {
         .await
     }
 
-    async fn connector_get(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ConnectorRow>> {
-        let (tenant_id, id) = (tenant_id.to_string(), id.to_string());
+    async fn connector_get(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+    ) -> StoreResult<Option<ConnectorRow>> {
+        let (tenant_id, id) = (tenant_id.clone(), id.clone());
         self.inline(move |c| get_connector(c, &tenant_id, &id))
             .await
     }
 
     async fn connector_list(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         filter: &ConnectorFilter,
     ) -> StoreResult<Vec<ConnectorRow>> {
-        let (sql, args) = connector_list_query(tenant_id, filter);
+        let (sql, args) = connector_list_query(tenant_id.as_str(), filter);
         let limit = page_capacity(filter.limit);
         let run = move |c: &Connection| {
             let mut stmt = c.prepare_cached(&sql).map_err(map_err)?;
@@ -167,12 +172,12 @@ impl ConnectorStore for SqliteStore {
 
     async fn publish_targets(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         catalog_ids: &[String],
         after_id: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<PublishTargetRow>> {
-        let tenant_id = tenant_id.to_string();
+        let tenant_id = tenant_id.clone();
         let ids = serde_json::to_string(catalog_ids)
             .map_err(|e| StoreError::Database(format!("catalog ids: {e}")))?;
         let after = after_id.map(str::to_string);
@@ -204,11 +209,11 @@ impl ConnectorStore for SqliteStore {
 
     async fn connector_update(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         u: &ConnectorUpdate,
         audit: &AuditWrite,
     ) -> StoreResult<UpdateOutcome> {
-        let (tenant_id, u, audit) = (tenant_id.to_string(), u.clone(), audit.clone());
+        let (tenant_id, u, audit) = (tenant_id.clone(), u.clone(), audit.clone());
         self.write(move |tx| {
             let n = tx
                 .prepare_cached(
@@ -245,11 +250,11 @@ impl ConnectorStore for SqliteStore {
 
     async fn connector_delete(
         &self,
-        tenant_id: &str,
-        id: &str,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
         audit: &AuditWrite,
     ) -> StoreResult<bool> {
-        let (tenant_id, id, audit) = (tenant_id.to_string(), id.to_string(), audit.clone());
+        let (tenant_id, id, audit) = (tenant_id.clone(), id.clone(), audit.clone());
         self.write(move |tx| {
             let n = tx
                 .execute(

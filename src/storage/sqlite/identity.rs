@@ -3,6 +3,7 @@
 use super::connection::{map_err, parse_ts, ts};
 use super::store::SqliteStore;
 use crate::domain::identity::{AuthMethod, Principal, Role, Tenant, User};
+use crate::domain::ids::TenantId;
 use crate::domain::time;
 use crate::storage::error::StoreResult;
 use crate::storage::rows::{
@@ -53,7 +54,7 @@ fn insert_tenant(tx: &Connection, slug: &str, name: &str) -> StoreResult<Tenant>
     )
     .map_err(map_err)?;
     Ok(Tenant {
-        id,
+        id: super::super::ids::stored_tenant_id(id),
         slug: slug.to_string(),
         name: name.to_string(),
     })
@@ -122,7 +123,7 @@ impl IdentityStore for SqliteStore {
 
     async fn member_upsert(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         email: &str,
         display_name: &str,
         password_hash: Option<&str>,
@@ -208,10 +209,10 @@ impl IdentityStore for SqliteStore {
 
     async fn member_by_email(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         email: &str,
     ) -> StoreResult<Option<(User, Role)>> {
-        let (tenant_id, email) = (tenant_id.to_string(), email.to_string());
+        let (tenant_id, email) = (tenant_id.clone(), email.to_string());
         self.read(move |c| {
             let row: Option<(User, String)> = c
                 .query_row(
@@ -237,8 +238,8 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
-    async fn member_remove(&self, tenant_id: &str, email: &str) -> StoreResult<bool> {
-        let (tenant_id, email) = (tenant_id.to_string(), email.to_string());
+    async fn member_remove(&self, tenant_id: &TenantId, email: &str) -> StoreResult<bool> {
+        let (tenant_id, email) = (tenant_id.clone(), email.to_string());
         self.write(move |tx| {
             let removed = tx
                 .execute(
@@ -280,8 +281,8 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
-    async fn token_list(&self, tenant_id: &str) -> StoreResult<Vec<TokenRow>> {
-        let tenant_id = tenant_id.to_string();
+    async fn token_list(&self, tenant_id: &TenantId) -> StoreResult<Vec<TokenRow>> {
+        let tenant_id = tenant_id.clone();
         self.read(move |c| {
             let mut stmt = c
                 .prepare(
@@ -379,7 +380,7 @@ impl IdentityStore for SqliteStore {
                     user_id: uid,
                     email,
                     display_name: display,
-                    tenant_id: tid,
+                    tenant_id: super::super::ids::stored_tenant_id(tid),
                     tenant_slug: slug,
                     role: parse_role(&role)?,
                     scopes: parse_scopes(&scopes)?,

@@ -3,6 +3,7 @@
 
 use super::connection::{map_err, ts};
 use super::store::SqliteStore;
+use crate::domain::ids::ConnectorId;
 use crate::domain::time;
 use crate::storage::error::StoreResult;
 use crate::storage::rows::SecretRow;
@@ -63,10 +64,10 @@ impl KeyStore for SqliteStore {
     async fn secrets_not_under(
         &self,
         primary_kid: &str,
-        after_id: Option<&str>,
+        after_id: Option<&ConnectorId>,
         limit: i64,
     ) -> StoreResult<Vec<SecretRow>> {
-        let (kid, after) = (primary_kid.to_string(), after_id.map(str::to_string));
+        let (kid, after) = (primary_kid.to_string(), after_id.cloned());
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
@@ -92,8 +93,13 @@ impl KeyStore for SqliteStore {
         .await
     }
 
-    async fn secret_replace(&self, id: &str, old_auth: &str, new_auth: &str) -> StoreResult<bool> {
-        let (id, old, new) = (id.to_string(), old_auth.to_string(), new_auth.to_string());
+    async fn secret_replace(
+        &self,
+        id: &ConnectorId,
+        old_auth: &str,
+        new_auth: &str,
+    ) -> StoreResult<bool> {
+        let (id, old, new) = (id.clone(), old_auth.to_string(), new_auth.to_string());
         self.write(move |tx| {
             let n = tx
                 .execute(

@@ -5,6 +5,7 @@
 use super::connection::{map_err, parse_ts, ts};
 use super::store::SqliteStore;
 use crate::domain::identity::{AuthMethod, Principal};
+use crate::domain::ids::TenantId;
 use crate::storage::error::StoreResult;
 use crate::storage::rows::{LoginLimit, SessionRow, SessionWrite};
 use crate::storage::shared::parse_role;
@@ -72,7 +73,7 @@ impl SessionStore for SqliteStore {
                         user_id: uid,
                         email,
                         display_name: display,
-                        tenant_id: tid,
+                        tenant_id: super::super::ids::stored_tenant_id(tid),
                         tenant_slug: slug,
                         role: parse_role(&role)?,
                         scopes: Vec::new(),
@@ -99,8 +100,8 @@ impl SessionStore for SqliteStore {
         .await
     }
 
-    async fn session_set_tenant(&self, id_hash: &str, tenant_id: &str) -> StoreResult<()> {
-        let (id_hash, tenant_id) = (id_hash.to_string(), tenant_id.to_string());
+    async fn session_set_tenant(&self, id_hash: &str, tenant_id: &TenantId) -> StoreResult<()> {
+        let (id_hash, tenant_id) = (id_hash.to_string(), tenant_id.clone());
         self.write(move |tx| {
             tx.execute(
                 "UPDATE sessions SET tenant_id = ?2 WHERE id_hash = ?1",

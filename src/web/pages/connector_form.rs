@@ -298,7 +298,7 @@ pub(super) async fn edit_form(
         errors: FieldErrors::new(),
         general: Vec::new(),
         version: Some(view.version),
-        action: urls::form_edit(&view.id),
+        action: urls::form_edit(view.id.as_str()),
         editing: true,
     })))
 }

@@ -6,7 +6,7 @@ use super::page::{
     CHANGED_EVENT, Layout, PageAdmin, PageUser, capitalize_sentence, layout, render,
 };
 use crate::service::catalog::{CatalogEntry, CatalogFilter};
-use crate::service::connectors::{ConnectorError, ConnectorView, ListQuery};
+use crate::service::connectors::{ConnectorError, ConnectorStatus, ConnectorView, ListQuery};
 use crate::web::AppState;
 use crate::web::assets::{self, AssetUrls};
 use crate::web::error::AppError;
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 pub struct InstalledCard {
     id: String,
     name: String,
-    status: String,
+    status: &'static str,
     status_message: Option<String>,
     catalog_name: String,
     icon_url: String,
@@ -49,9 +49,9 @@ impl InstalledCard {
 fn card(view: &ConnectorView, catalog: &[CatalogEntry]) -> InstalledCard {
     let entry = catalog.iter().find(|e| e.key == view.catalog_key);
     InstalledCard {
-        id: view.id.clone(),
+        id: view.id.to_string(),
         name: view.name.clone(),
-        status: view.status.clone(),
+        status: view.status.as_str(),
         status_message: view.status_message.clone(),
         catalog_name: entry
             .map(|e| e.name.clone())
@@ -144,7 +144,7 @@ pub(super) async fn status_submit(
                 .list(state.store.as_ref(), &CatalogFilter::default())
                 .await?;
             let layout = layout(&state, &user, "installed").await?;
-            let verb = if view.status == "active" {
+            let verb = if view.status == ConnectorStatus::Active {
                 "Activated"
             } else {
                 "Deactivated"

@@ -1,11 +1,13 @@
 //! A connector's status and the changes between statuses that a client may
-//! ask for. The store keeps the status as its text (`as_str`).
+//! ask for. The store keeps the status as its text (`as_str`); the
+//! database allows only these three.
 
 use std::fmt;
 
 /// Where a connector stands: new connectors are `Inactive`; `Active` ones
 /// are offered as publish targets; `Error` carries a message saying why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ConnectorStatus {
     Inactive,
     Active,

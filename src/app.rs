@@ -86,6 +86,11 @@ impl Application {
         self.state.store.clone()
     }
 
+    /// The key ring the application opens secrets with.
+    pub fn keys(&self) -> Arc<crate::domain::secrets::KeyRing> {
+        self.state.connectors.keys.clone()
+    }
+
     pub fn bootstrap_outcome(&self) -> &BootstrapOutcome {
         &self.bootstrap
     }
@@ -95,6 +100,21 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // Rows sealed before secret states were stored beside them get their
+        // states in the background; reads show them meanwhile by opening the
+        // row (the only reads that do).
+        let (store, keys) = (self.state.store.clone(), self.state.connectors.keys.clone());
+        tokio::spawn(async move {
+            match keys::backfill_secret_states(&store, &keys).await {
+                Ok(r) if r.rotated > 0 || r.unreadable > 0 => tracing::info!(
+                    stored = r.rotated,
+                    unreadable = r.unreadable,
+                    "secret states backfill finished"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "secret states backfill stopped; it runs again at the next start"),
+            }
+        });
         let app = web::router(self.state);
         axum::serve(
             self.listener,

@@ -1,9 +1,9 @@
-//! `connectors keys generate` and `keys rotate`.
+//! `connectors keys generate`, `keys rotate` and `keys verify`.
 
 use crate::app::{location, open_store};
 use crate::config::Config;
 use crate::domain::secrets::generate_key_line;
-use crate::service::keys::{load_keyring, rotate_keys, verify_keyring};
+use crate::service::keys::{load_keyring, rotate_keys, verify_keyring, verify_secrets};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -11,8 +11,13 @@ pub enum KeysCommand {
     /// Print a new random key in the CONNECTORS_ENCRYPTION_KEYS format (ID:BASE64)
     Generate,
     /// Re-encrypt every stored secret under the primary (first) key and print
-    /// how many rows each key id still protects; safe to interrupt and re-run
+    /// how many rows each key id still protects; safe to interrupt and re-run.
+    /// A connector whose secrets do not open is moved to status `error`
     Rotate,
+    /// Open every stored secret with the configured keys and list, by id, the
+    /// connectors whose secrets do not open (tampered data or a missing key);
+    /// changes nothing, and exits non-zero when any fails
+    Verify,
 }
 
 pub async fn run(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
@@ -30,7 +35,7 @@ pub async fn run(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
             );
             if report.unreadable > 0 {
                 println!(
-                    "{} connector(s) could not be decrypted with the configured keys and were left as they are",
+                    "{} connector(s) could not be decrypted with the configured keys; they are now in status error",
                     report.unreadable
                 );
             }
@@ -41,6 +46,27 @@ pub async fn run(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
                 anyhow::bail!(
                     "{} connector(s) still need a key that is not configured",
                     report.unreadable
+                );
+            }
+        }
+        KeysCommand::Verify => {
+            let keys = load_keyring(config, location(config)?.backend())?;
+            let store = open_store(config, true).await?;
+            verify_keyring(store.as_ref(), &keys).await?;
+            let report = verify_secrets(&store, &keys).await?;
+            for id in &report.unreadable {
+                println!("unreadable  {id}");
+            }
+            println!(
+                "checked {} connector(s): {} open with the configured keys, {} do not",
+                report.checked,
+                report.checked - report.unreadable.len() as u64,
+                report.unreadable.len()
+            );
+            if !report.unreadable.is_empty() {
+                anyhow::bail!(
+                    "{} connector(s) have secrets that do not open",
+                    report.unreadable.len()
                 );
             }
         }

@@ -25,6 +25,7 @@ use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;
 
 /// Current envelope format version.
@@ -73,6 +74,9 @@ fn mac_state(key: &[u8]) -> Hmac<Sha256> {
 /// The configured keys; the first one is primary.
 pub struct KeyRing {
     keys: Vec<Key>,
+    /// How many envelopes this ring has opened (or tried to): reads are
+    /// meant never to open one, and tests hold them to it.
+    opened: AtomicU64,
 }
 
 impl fmt::Debug for KeyRing {
@@ -119,9 +123,17 @@ fn valid_key_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
-/// The associated data binding a connector's secrets to its row.
-pub fn connector_aad(tenant_id: &str, connector_id: &str) -> Vec<u8> {
-    format!("connectors/auth/v1|{tenant_id}|{connector_id}").into_bytes()
+/// The associated data binding a connector's secrets to its row and to the
+/// secret states stored beside them (the exact text of that column), so
+/// that neither the ciphertext moved to another row nor states changed
+/// beside it open. `None` is an envelope sealed before states were stored
+/// (version 1, bound to the row only).
+pub fn connector_aad(tenant_id: &str, connector_id: &str, states: Option<&str>) -> Vec<u8> {
+    match states {
+        Some(states) => format!("connectors/auth/v2|{tenant_id}|{connector_id}|{states}"),
+        None => format!("connectors/auth/v1|{tenant_id}|{connector_id}"),
+    }
+    .into_bytes()
 }
 
 fn key_check_aad(key_id: &str) -> Vec<u8> {
@@ -179,7 +191,10 @@ impl KeyRing {
                 "no encryption key is configured (set CONNECTORS_ENCRYPTION_KEYS; `connectors keys generate` makes one)".into(),
             ));
         }
-        Ok(KeyRing { keys })
+        Ok(KeyRing {
+            keys,
+            opened: AtomicU64::new(0),
+        })
     }
 
     pub fn primary_id(&self) -> &str {
@@ -227,8 +242,14 @@ impl KeyRing {
         self.seal(&self.keys[0], plaintext, aad)
     }
 
+    /// How many envelopes [`KeyRing::decrypt`] was asked to open so far.
+    pub fn decryptions(&self) -> u64 {
+        self.opened.load(Ordering::Relaxed)
+    }
+
     /// Decrypts with whichever key the envelope names.
     pub fn decrypt(&self, env: &Envelope, aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+        self.opened.fetch_add(1, Ordering::Relaxed);
         let key = self.key(&env.kid)?;
         let nonce = STANDARD
             .decode(&env.n)
@@ -322,20 +343,30 @@ mod tests {
     #[test]
     fn round_trip_with_fresh_nonces_and_bound_to_row() {
         let r = ring(&format!("a:{}", key_b64(1)));
-        let aad = connector_aad("t1", "c1");
+        let aad = connector_aad("t1", "c1", None);
         let e1 = r.encrypt(b"{\"k\":\"v\"}", &aad).unwrap();
         let e2 = r.encrypt(b"{\"k\":\"v\"}", &aad).unwrap();
         assert_ne!(e1.n, e2.n);
         assert_ne!(e1.ct, e2.ct);
         assert_eq!(r.decrypt(&e1, &aad).unwrap().as_slice(), b"{\"k\":\"v\"}");
         assert_eq!(
-            r.decrypt(&e1, &connector_aad("t1", "c2")),
+            r.decrypt(&e1, &connector_aad("t1", "c2", None)),
             Err(SecretsError::Decrypt)
         );
         assert_eq!(
-            r.decrypt(&e1, &connector_aad("t2", "c1")),
+            r.decrypt(&e1, &connector_aad("t2", "c1", None)),
             Err(SecretsError::Decrypt)
         );
+        // Bound to the states stored beside it, too.
+        let states = r#"{"token":"2026-01-01T00:00:00Z"}"#;
+        let e3 = r.encrypt(b"x", &connector_aad("t1", "c1", Some(states))).unwrap();
+        assert!(r.decrypt(&e3, &connector_aad("t1", "c1", Some(states))).is_ok());
+        for other in [Some("{}"), Some(r#"{"token":"2026-01-02T00:00:00Z"}"#), None] {
+            assert_eq!(
+                r.decrypt(&e3, &connector_aad("t1", "c1", other)),
+                Err(SecretsError::Decrypt)
+            );
+        }
         let parsed = Envelope::parse(&e1.to_json()).unwrap();
         assert_eq!(parsed, e1);
     }
@@ -344,7 +375,7 @@ mod tests {
     fn reads_with_any_key_writes_with_primary() {
         let old = ring(&format!("old:{}", key_b64(1)));
         let both = ring(&format!("new:{},old:{}", key_b64(2), key_b64(1)));
-        let aad = connector_aad("t", "c");
+        let aad = connector_aad("t", "c", None);
         let e = old.encrypt(b"x", &aad).unwrap();
         assert_eq!(both.decrypt(&e, &aad).unwrap().as_slice(), b"x");
         assert_eq!(both.encrypt(b"x", &aad).unwrap().kid, "new");
@@ -358,7 +389,7 @@ mod tests {
     #[test]
     fn tampering_is_detected() {
         let r = ring(&format!("a:{}", key_b64(1)));
-        let aad = connector_aad("t", "c");
+        let aad = connector_aad("t", "c", None);
         let mut e = r.encrypt(b"secret", &aad).unwrap();
         let mut ct = STANDARD.decode(&e.ct).unwrap();
         ct[0] ^= 1;

@@ -1,12 +1,14 @@
 //! The encryption key ring: where it comes from at start-up, the checks
-//! that stop the service before it writes with a wrong or missing key, and
-//! the rotation of stored secrets to the primary key.
+//! that stop the service before it writes with a wrong or missing key, the
+//! rotation of stored secrets to the primary key, the backfill of their
+//! states, and `keys verify`.
 
 use super::{ServiceError, ServiceResult};
 use crate::config::Config;
 use crate::domain::ids::ConnectorId;
-use crate::domain::secrets::{Envelope, KeyRing, connector_aad, generate_key_line};
-use crate::storage::{Backend, DynStore, SecretRow, Store};
+use crate::domain::secrets::{KeyRing, generate_key_line};
+use crate::service::connectors::{mark_unreadable, open_secrets, reseal};
+use crate::storage::{Backend, DynStore, SecretFilter, SecretRow, Store};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -111,45 +113,121 @@ pub async fn verify_keyring(store: &dyn Store, ring: &KeyRing) -> ServiceResult<
     Ok(())
 }
 
-/// What `keys rotate` did.
+/// What `keys rotate` or the states backfill did.
 #[derive(Debug, Default)]
 pub struct RotateReport {
+    /// Rows sealed again (under the primary key, with their states).
     pub rotated: u64,
+    /// Rows whose secrets did not open; each is now `error`.
     pub unreadable: u64,
-    /// Rows per key id after the run.
+    /// Rows per key id after the run (`keys rotate` only).
     pub by_key: Vec<(String, i64)>,
 }
 
 pub const ROTATE_BATCH: i64 = 100;
 
-/// Re-encrypts every stored secret under the primary key, in batches. Each
-/// row is replaced only if it is unchanged since it was read, so the run is
-/// safe to interrupt and re-run, and safe beside a serving replica.
-pub async fn rotate_keys(store: &DynStore, keys: &KeyRing) -> ServiceResult<RotateReport> {
+/// Seals again under the primary key, with their states, the rows that
+/// `filter` selects, in batches. Each row is replaced only if it is
+/// unchanged since it was read, so the run is safe to interrupt and re-run,
+/// and safe beside a serving replica. A row whose secrets do not open moves
+/// to `error` (audited) and is left as it is otherwise.
+async fn reseal_all(
+    store: &DynStore,
+    keys: &KeyRing,
+    filter: &SecretFilter,
+    during: &str,
+) -> ServiceResult<RotateReport> {
     let mut report = RotateReport::default();
     let mut after: Option<ConnectorId> = None;
     loop {
         let batch: Vec<SecretRow> = store
-            .secrets_not_under(keys.primary_id(), after.as_ref(), ROTATE_BATCH)
+            .secrets_page(filter, after.as_ref(), ROTATE_BATCH)
             .await?;
         let Some(last) = batch.last() else { break };
         after = Some(last.id.clone());
         for row in batch {
-            let aad = connector_aad(row.tenant_id.as_str(), row.id.as_str());
-            let plain = match Envelope::parse(&row.auth).and_then(|e| keys.decrypt(&e, &aad)) {
-                Ok(p) => p,
-                Err(e) => {
-                    tracing::warn!(connector_id = %row.id, error = %e, "cannot re-encrypt secrets");
-                    report.unreadable += 1;
-                    continue;
+            match reseal(keys, &row) {
+                Ok((auth, states)) => {
+                    if store
+                        .secret_reseal(&row.id, &row.auth, &auth, &states)
+                        .await?
+                    {
+                        report.rotated += 1;
+                    }
                 }
-            };
-            let sealed = keys.encrypt(&plain, &aad)?.to_json();
-            if store.secret_replace(&row.id, &row.auth, &sealed).await? {
-                report.rotated += 1;
+                Err(e) => {
+                    report.unreadable += 1;
+                    mark_unreadable(
+                        store.as_ref(),
+                        None,
+                        &row.tenant_id,
+                        &row.id,
+                        &row.auth,
+                        during,
+                        &e,
+                    )
+                    .await?;
+                }
             }
         }
     }
+    Ok(report)
+}
+
+/// Re-encrypts every stored secret under the primary key (and stores the
+/// states of rows sealed before states were stored).
+pub async fn rotate_keys(store: &DynStore, keys: &KeyRing) -> ServiceResult<RotateReport> {
+    let filter = SecretFilter::NeedsReseal {
+        primary_kid: keys.primary_id().to_string(),
+    };
+    let mut report = reseal_all(store, keys, &filter, "key rotation").await?;
     report.by_key = store.key_usage().await?;
+    Ok(report)
+}
+
+/// Stores the secret states of rows sealed before states were stored
+/// beside the ciphertext, opening each once and sealing it again with them.
+/// Run by `connectors migrate` and, in the background, by a serving
+/// process; safe to interrupt, and a no-op once every row has states.
+pub async fn backfill_secret_states(
+    store: &DynStore,
+    keys: &KeyRing,
+) -> ServiceResult<RotateReport> {
+    reseal_all(store, keys, &SecretFilter::WithoutStates, "states backfill").await
+}
+
+/// What `keys verify` found.
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    pub checked: u64,
+    /// The connectors whose secrets do not open with the configured keys.
+    pub unreadable: Vec<ConnectorId>,
+}
+
+/// Opens every stored secret once and reports the ones that fail; changes
+/// nothing.
+pub async fn verify_secrets(store: &DynStore, keys: &KeyRing) -> ServiceResult<VerifyReport> {
+    let mut report = VerifyReport::default();
+    let mut after: Option<ConnectorId> = None;
+    loop {
+        let batch = store
+            .secrets_page(&SecretFilter::All, after.as_ref(), ROTATE_BATCH)
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = Some(last.id.clone());
+        for row in batch {
+            report.checked += 1;
+            let opened = open_secrets(
+                keys,
+                row.tenant_id.as_str(),
+                row.id.as_str(),
+                &row.auth,
+                row.states.as_deref(),
+            );
+            if opened.is_err() {
+                report.unreadable.push(row.id);
+            }
+        }
+    }
     Ok(report)
 }

@@ -34,7 +34,7 @@ pub use location::{DatabaseLocation, open};
 pub use rows::{
     AuditRow, AuditWrite, AuthWrite, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
     ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginLimit, LoginUser, MemberWrite,
-    MembershipOutcome, MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SecretRow,
+    MembershipOutcome, MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow,
     SessionRow, SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
 };
 pub use traits::{

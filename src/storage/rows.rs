@@ -114,8 +114,13 @@ pub struct ConnectorRow {
     pub status_message: Option<String>,
     /// JSON text of the config object.
     pub config: String,
-    /// JSON text of the encrypted secrets envelope.
-    pub auth: String,
+    /// JSON text of the secret states: secret name → when it was set.
+    /// `None` for a row sealed before the states were stored beside the
+    /// ciphertext and not yet re-sealed.
+    pub secret_states: Option<String>,
+    /// The secrets envelope, read only for such a row (`secret_states` is
+    /// `None`) so that its states can still be shown; never otherwise.
+    pub legacy_auth: Option<String>,
     /// JSON text of the tags array.
     pub tags: String,
     pub version: i64,
@@ -127,6 +132,16 @@ pub struct ConnectorRow {
     pub updated_by_name: Option<String>,
 }
 
+/// A connector's sealed secrets, read when they are about to be used.
+#[derive(Debug, Clone)]
+pub struct SealedSecrets {
+    /// JSON text of the encrypted secrets envelope.
+    pub auth: String,
+    /// The secret states sealed with it (bound into its associated data),
+    /// or `None` for an envelope sealed before states were stored.
+    pub states: Option<String>,
+}
+
 /// A new connector row; `tenant_id` is the caller's.
 #[derive(Debug, Clone)]
 pub struct ConnectorInsert {
@@ -135,6 +150,8 @@ pub struct ConnectorInsert {
     pub name: String,
     pub config: String,
     pub auth: String,
+    /// The secret states sealed with `auth`.
+    pub secret_states: String,
     pub tags: String,
     pub actor_id: String,
     pub actor_name: String,
@@ -173,6 +190,8 @@ pub struct AuthWrite {
     pub expected: String,
     /// The new envelope.
     pub sealed: String,
+    /// The secret states sealed with it.
+    pub states: String,
 }
 
 #[derive(Debug, Clone)]
@@ -228,12 +247,26 @@ pub struct PublishTargetRow {
     pub catalog_key: String,
 }
 
-/// One stored secrets envelope, for key rotation.
+/// One stored secrets envelope with its states, for key rotation, the
+/// states backfill and `keys verify`.
 #[derive(Debug, Clone)]
 pub struct SecretRow {
     pub id: ConnectorId,
     pub tenant_id: TenantId,
     pub auth: String,
+    pub states: Option<String>,
+}
+
+/// Which rows a page of sealed secrets holds (key rotation, the states
+/// backfill, `keys verify`).
+#[derive(Debug, Clone)]
+pub enum SecretFilter {
+    /// Sealed under another key than this one, or without stored states.
+    NeedsReseal { primary_kid: String },
+    /// Without stored states only.
+    WithoutStates,
+    /// Every row.
+    All,
 }
 
 /// A new browser session; only the hash of its id is stored.

@@ -16,7 +16,7 @@ use super::error::StoreResult;
 use super::rows::{
     AuditRow, AuditWrite, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter, ConnectorInsert,
     ConnectorRow, ConnectorUpdate, LoginLimit, LoginUser, MemberWrite, MigrationState, NewTokenRow,
-    PublishTargetRow, RevokeOutcome, SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome,
+    PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome,
     UpsertOutcome,
 };
 use crate::domain::identity::{Principal, Role, Tenant, User};
@@ -187,7 +187,9 @@ pub trait ConnectorStore: Send + Sync {
         row: &ConnectorInsert,
         audit: &AuditWrite,
     ) -> StoreResult<()>;
-    /// The connector if it belongs to `tenant_id`.
+    /// The connector if it belongs to `tenant_id`. Like every read of a
+    /// connector but [`ConnectorStore::connector_sealed`], it does not read
+    /// the secrets envelope (unless the row has no stored states yet).
     async fn connector_get(
         &self,
         tenant_id: &TenantId,
@@ -209,6 +211,25 @@ pub trait ConnectorStore: Send + Sync {
         after_id: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<PublishTargetRow>>;
+    /// The sealed secrets of a connector of `tenant_id`, for a use that
+    /// opens them.
+    async fn connector_sealed(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+    ) -> StoreResult<Option<SealedSecrets>>;
+    /// Moves a connector whose secrets failed to open to `error` with
+    /// `message` (version + 1, with its audit event, in one transaction),
+    /// if its envelope is still `auth` and it is not already in `error`
+    /// with that message. Returns whether it changed the row.
+    async fn connector_mark_unreadable(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+        auth: &str,
+        message: &str,
+        audit: &AuditWrite,
+    ) -> StoreResult<bool>;
     /// Compare-and-set on `version` (and, when `auth` is given, on the
     /// stored envelope), with its audit event, in one transaction; only a
     /// row of `tenant_id` is written (another tenant's is `NotFound`).
@@ -251,21 +272,23 @@ pub trait KeyStore: Send + Sync {
     async fn key_check_insert(&self, key_id: &str, check_value: &str) -> StoreResult<()>;
     /// How many stored connector secrets each key id protects.
     async fn key_usage(&self) -> StoreResult<Vec<(String, i64)>>;
-    /// Up to `limit` connectors whose secrets are not under `primary_kid`,
-    /// with ids greater than `after_id`, in id order.
-    async fn secrets_not_under(
+    /// Up to `limit` sealed secrets of every tenant's connectors that
+    /// `filter` selects, with ids greater than `after_id`, in id order.
+    async fn secrets_page(
         &self,
-        primary_kid: &str,
+        filter: &SecretFilter,
         after_id: Option<&ConnectorId>,
         limit: i64,
     ) -> StoreResult<Vec<SecretRow>>;
-    /// Replaces one row's envelope if it is still `old_auth`; the version and
-    /// audit fields are untouched (the secrets themselves do not change).
-    async fn secret_replace(
+    /// Replaces one row's envelope and states if its envelope is still
+    /// `old_auth`; the version and audit fields are untouched (the secrets
+    /// themselves do not change).
+    async fn secret_reseal(
         &self,
         id: &ConnectorId,
         old_auth: &str,
         new_auth: &str,
+        new_states: &str,
     ) -> StoreResult<bool>;
 }
 

@@ -515,6 +515,7 @@ both_databases!(
                     name: "Raw".into(),
                     config: json!({"default_category": NUL_TEXT}).to_string(),
                     auth: "{}".into(),
+                    secret_states: "{}".into(),
                     tags: "[]".into(),
                     actor_id: "00000000-0000-7000-8000-000000000001".into(),
                     actor_name: "test".into(),

@@ -78,13 +78,15 @@ proptest! {
     }
 
     #[test]
-    fn encryption_round_trips_any_payload(plain in prop::collection::vec(any::<u8>(), 0..512), tenant in "[a-z0-9-]{1,36}", id in "[a-z0-9-]{1,36}") {
+    fn encryption_round_trips_any_payload(plain in prop::collection::vec(any::<u8>(), 0..512), tenant in "[a-z0-9-]{1,36}", id in "[a-z0-9-]{1,36}", states in "[ -~]{0,64}") {
         let ring = KeyRing::parse(&generate_key_line()).unwrap();
-        let aad = connector_aad(&tenant, &id);
+        let aad = connector_aad(&tenant, &id, Some(&states));
         let env = Envelope::parse(&ring.encrypt(&plain, &aad).unwrap().to_json()).unwrap();
         let back = ring.decrypt(&env, &aad).unwrap();
         prop_assert_eq!(back.as_slice(), plain.as_slice());
-        let other = connector_aad(&tenant, &format!("{id}x"));
+        let other = connector_aad(&tenant, &format!("{id}x"), Some(&states));
+        prop_assert!(ring.decrypt(&env, &other).is_err());
+        let other = connector_aad(&tenant, &id, Some(&format!("{states} ")));
         prop_assert!(ring.decrypt(&env, &other).is_err());
     }
 

@@ -10,8 +10,8 @@ use connectors::domain::status::ConnectorStatus;
 use connectors::domain::time;
 use connectors::storage::{
     self, AuditWrite, AuthWrite, CatalogWrite, ConnectorFilter, ConnectorInsert, ConnectorRow,
-    ConnectorUpdate, DatabaseLocation, DynStore, LoginLimit, SessionWrite, StoreError,
-    UpdateOutcome,
+    ConnectorUpdate, DatabaseLocation, DynStore, LoginLimit, SealedSecrets, SecretFilter,
+    SessionWrite, StoreError, UpdateOutcome,
 };
 use serde_json::{Value, json};
 
@@ -91,6 +91,9 @@ fn envelope(kid: &str, value: &str) -> String {
     json!({ "kid": kid, "v": 1, "ct": value }).to_string()
 }
 
+/// The secret states every installed fixture connector starts with.
+const STATES_1: &str = r#"{"token":"2026-01-01T00:00:00Z"}"#;
+
 fn audit(connector_id: &str, action: &str, at: DateTime<Utc>) -> AuditWrite {
     AuditWrite {
         id: uuid::Uuid::now_v7().to_string(),
@@ -122,6 +125,7 @@ impl World {
                     name: name.into(),
                     config: json!({ "site": "x" }).to_string(),
                     auth: envelope("k1", "sealed-1"),
+                    secret_states: STATES_1.into(),
                     tags: json!(["news"]).to_string(),
                     actor_id: self.alice.id.clone(),
                     actor_name: self.alice.display_name.clone(),
@@ -136,6 +140,13 @@ impl World {
     async fn get(&self, tenant: &Tenant, id: &str) -> Option<ConnectorRow> {
         self.store
             .connector_get(&tenant.id, &id.into())
+            .await
+            .unwrap()
+    }
+
+    async fn sealed(&self, tenant: &Tenant, id: &str) -> Option<SealedSecrets> {
+        self.store
+            .connector_sealed(&tenant.id, &id.into())
             .await
             .unwrap()
     }
@@ -517,6 +528,7 @@ both_databases!(
         stale_envelope.auth = Some(AuthWrite {
             expected: envelope("k1", "not-the-stored-one"),
             sealed: envelope("k1", "sealed-2"),
+            states: "{}".into(),
         });
         let moved = w
             .store
@@ -532,10 +544,46 @@ both_databases!(
             "connector_update over an envelope that moved on answers VersionMismatch, got {moved:?}"
         );
         let kept = w.get(&w.a, &id).await.unwrap();
+        let kept_sealed = w.sealed(&w.a, &id).await.unwrap();
         assert_eq!(
-            (kept.version, json_of(&kept.auth)),
-            (2, json_of(&envelope("k1", "sealed-1"))),
+            (
+                kept.version,
+                json_of(&kept_sealed.auth),
+                kept_sealed.states.as_deref()
+            ),
+            (2, json_of(&envelope("k1", "sealed-1")), Some(STATES_1)),
             "connector_update over an envelope that moved on changes nothing"
+        );
+
+        let mut new_secrets = w.update_of(&kept, 2, "Blog 2", "inactive");
+        let states_2 = r#"{"token":"2026-02-02T00:00:00Z"}"#;
+        new_secrets.auth = Some(AuthWrite {
+            expected: envelope("k1", "sealed-1"),
+            sealed: envelope("k1", "sealed-2"),
+            states: states_2.into(),
+        });
+        let written = w
+            .store
+            .connector_update(
+                &w.a.id,
+                &new_secrets,
+                &audit(&id, "connector.secrets_changed", time::now()),
+            )
+            .await
+            .unwrap();
+        let UpdateOutcome::Updated(row) = written else {
+            panic!("connector_update over the stored envelope writes, got {written:?}");
+        };
+        assert_eq!(
+            (row.secret_states.as_deref(), row.legacy_auth.as_deref()),
+            (Some(states_2), None),
+            "connector_update writes the states with the envelope, and reads answer the states, not the envelope"
+        );
+        let sealed = w.sealed(&w.a, &id).await.unwrap();
+        assert_eq!(
+            (json_of(&sealed.auth), sealed.states.as_deref()),
+            (json_of(&envelope("k1", "sealed-2")), Some(states_2)),
+            "connector_sealed answers the envelope and states written together"
         );
     }
 );
@@ -552,47 +600,123 @@ both_databases!(
         let other = w.install(&w.b, &w.publisher_id, "Blog").await.unwrap();
         let old = envelope("k1", "sealed-1");
         let new = envelope("k2", "sealed-1-under-k2");
+        let new_states = r#"{"token":"2026-03-03T00:00:00Z"}"#;
+        let under_k2 = SecretFilter::NeedsReseal {
+            primary_kid: "k2".into(),
+        };
+        let page_ids = |filter: SecretFilter| {
+            let store = w.store.clone();
+            async move {
+                let mut ids: Vec<String> = store
+                    .secrets_page(&filter, None, 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|s| s.id.into_string())
+                    .collect();
+                ids.sort_unstable();
+                ids
+            }
+        };
+        let mut both = vec![id.clone(), other.clone()];
+        both.sort_unstable();
 
-        let pending = w.store.secrets_not_under("k2", None, 10).await.unwrap();
-        let mut ids: Vec<&str> = pending.iter().map(|s| s.id.as_str()).collect();
-        ids.sort_unstable();
-        let mut expected = vec![id.as_str(), other.as_str()];
-        expected.sort_unstable();
         assert_eq!(
-            ids, expected,
-            "secrets_not_under lists every tenant's envelopes not under the primary key"
+            page_ids(under_k2.clone()).await,
+            both,
+            "secrets_page lists every tenant's envelopes not under the primary key"
+        );
+        assert_eq!(
+            page_ids(SecretFilter::All).await,
+            both,
+            "secrets_page lists every tenant's envelopes for All"
+        );
+        assert!(
+            page_ids(SecretFilter::WithoutStates).await.is_empty(),
+            "secrets_page lists no row with states for WithoutStates"
+        );
+        let pending = w.store.secrets_page(&under_k2, None, 10).await.unwrap();
+        let mine = pending.iter().find(|s| s.id == *id.as_str()).unwrap();
+        assert_eq!(
+            (mine.tenant_id.as_str(), json_of(&mine.auth), mine.states.as_deref()),
+            (w.a.id.as_str(), json_of(&old), Some(STATES_1)),
+            "secrets_page answers each row's tenant, envelope and states"
         );
 
         assert!(
-            w.store.secret_replace(&id.as_str().into(), &old, &new).await.unwrap(),
-            "secret_replace with the stored envelope replaces it"
+            w.store
+                .secret_reseal(&id.as_str().into(), &old, &new, new_states)
+                .await
+                .unwrap(),
+            "secret_reseal with the stored envelope replaces it"
         );
         assert!(
             !w.store
-                .secret_replace(&id.as_str().into(), &old, &envelope("k3", "x"))
+                .secret_reseal(&id.as_str().into(), &old, &envelope("k3", "x"), "{}")
                 .await
                 .unwrap(),
-            "secret_replace with a stale old envelope answers false"
+            "secret_reseal with a stale old envelope answers false"
+        );
+        let sealed = w.sealed(&w.a, &id).await.unwrap();
+        assert_eq!(
+            (json_of(&sealed.auth), sealed.states.as_deref()),
+            (json_of(&new), Some(new_states)),
+            "secret_reseal with a stale old envelope changes nothing"
+        );
+        let row = w.get(&w.a, &id).await.unwrap();
+        assert_eq!(row.version, 1, "secret_reseal leaves the version alone");
+        assert_eq!(
+            page_ids(under_k2).await,
+            vec![other.clone()],
+            "secrets_page no longer lists a replaced envelope"
+        );
+    }
+);
+
+both_databases!(
+    unreadable_secrets_move_a_connector_to_error_once,
+    |db: TestDb| async move {
+        let w = world(&db).await;
+        let id = w.install(&w.a, &w.publisher_id, "Blog").await.unwrap();
+        let cid = id.as_str().into();
+        let stored = envelope("k1", "sealed-1");
+        let event = || audit(&id, "connector.secrets_unreadable", time::now());
+        let mark = |tenant: &Tenant, auth: String| {
+            let (store, tenant_id, cid, event) = (w.store.clone(), tenant.id.clone(), &cid, event());
+            async move {
+                store
+                    .connector_mark_unreadable(&tenant_id, cid, &auth, "cannot open", &event)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(
+            !mark(&w.b, stored.clone()).await,
+            "connector_mark_unreadable does not touch another tenant's row"
+        );
+        assert!(
+            !mark(&w.a, envelope("k1", "another")).await,
+            "connector_mark_unreadable does nothing once the envelope changed"
+        );
+        assert_eq!(w.get(&w.a, &id).await.unwrap().status.as_str(), "inactive");
+        assert!(
+            mark(&w.a, stored.clone()).await,
+            "connector_mark_unreadable marks the row whose envelope it was given"
         );
         let row = w.get(&w.a, &id).await.unwrap();
         assert_eq!(
-            json_of(&row.auth),
-            json_of(&new),
-            "secret_replace with a stale old envelope changes nothing"
+            (row.status.as_str(), row.status_message.as_deref(), row.version),
+            ("error", Some("cannot open"), 2),
+            "connector_mark_unreadable moves the row to error with its message, as a new version"
         );
-        assert_eq!(row.version, 1, "secret_replace leaves the version alone");
-        let left: Vec<String> = w
-            .store
-            .secrets_not_under("k2", None, 10)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|s| s.id.into_string())
-            .collect();
+        assert!(
+            !mark(&w.a, stored).await,
+            "connector_mark_unreadable on a row already in error with that message changes nothing"
+        );
         assert_eq!(
-            left,
-            vec![other.clone()],
-            "secrets_not_under no longer lists a replaced envelope"
+            (w.get(&w.a, &id).await.unwrap().version, w.audit_count(&w.a, Some(&id)).await),
+            (2, 2),
+            "one audit event besides the creation, and no second version"
         );
     }
 );

@@ -76,3 +76,23 @@ pub(super) fn updated(
     }
     event(caller, connector_id, action, changes, now)
 }
+
+/// A connector whose secrets failed to open when they were used (`during`),
+/// moved to `error`: by the caller whose use found it, or by an operator
+/// command (no actor).
+pub(super) fn unreadable(
+    actor: Option<&Principal>,
+    connector_id: &ConnectorId,
+    during: &str,
+    now: DateTime<Utc>,
+) -> AuditWrite {
+    AuditWrite {
+        id: Uuid::now_v7().to_string(),
+        connector_id: Some(connector_id.to_string()),
+        actor_id: actor.map(|a| a.user_id.clone()),
+        actor_name: actor.map(|a| a.display_name.clone()),
+        action: "connector.secrets_unreadable".to_string(),
+        changes: json!({"fields": ["status", "status_message"], "during": during}).to_string(),
+        created_at: now,
+    }
+}

@@ -19,7 +19,8 @@ pub use input::{
     ConnectorPatch, InstallConnector, ListQuery, MAX_TAG_CHARS, MAX_TAGS, StatusMessage,
     ValidateConfig,
 };
-pub use secrets::{SecretStates, SecretUpdate, SecretUpdates};
+pub use secrets::{SecretStates, SecretUpdate, SecretUpdates, UNREADABLE, seal_new_secrets};
+pub(crate) use secrets::{mark_unreadable, open_secrets, reseal};
 pub use view::{
     AuditView, ConnectorView, DEFAULT_LIMIT, MAX_LIMIT, Page, PublishTarget, decode_cursor,
 };
@@ -36,7 +37,7 @@ use crate::storage::{
 };
 use error::corrupt;
 use input::invalid;
-use secrets::{OpenedSecrets, SecretPayload, apply_secrets};
+use secrets::{SecretPayload, apply_secrets};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -49,7 +50,6 @@ pub struct Connectors {
     pub store: DynStore,
     pub keys: Arc<KeyRing>,
     pub catalog: Arc<CatalogCache>,
-    opened: Arc<OpenedSecrets>,
 }
 
 /// The stored row of a connector just inserted, from the values written.
@@ -64,7 +64,8 @@ fn inserted_row(tenant_id: &TenantId, row: ConnectorInsert, entry: &CompiledEntr
         status: ConnectorStatus::Inactive,
         status_message: None,
         config: row.config,
-        auth: row.auth,
+        secret_states: Some(row.secret_states),
+        legacy_auth: None,
         tags: row.tags,
         version: 1,
         created_at: row.now,
@@ -93,7 +94,6 @@ impl Connectors {
             store,
             keys,
             catalog: Arc::new(CatalogCache::default()),
-            opened: Arc::new(OpenedSecrets::default()),
         }
     }
 
@@ -160,7 +160,7 @@ impl Connectors {
         let now = time::now();
         let mut payload = SecretPayload::default();
         let secret_audit = apply_secrets(&mut payload, updates, &time::format(&now));
-        let auth = self.seal(&caller.tenant_id, &id, &payload)?;
+        let (auth, secret_states) = self.seal(&caller.tenant_id, &id, &payload)?;
         let audit = audit::created(
             caller,
             &id,
@@ -175,6 +175,7 @@ impl Connectors {
             name,
             config: config.to_string(),
             auth,
+            secret_states,
             tags: serde_json::to_string(&tags).unwrap_or_else(|_| "[]".into()),
             actor_id: caller.user_id.clone(),
             actor_name: caller.display_name.clone(),
@@ -185,14 +186,7 @@ impl Connectors {
             .connector_insert(&caller.tenant_id, &row, &audit)
             .await
         {
-            Ok(()) => {
-                // The states of what was just sealed, so the answer does not
-                // decrypt it again.
-                let row = inserted_row(&caller.tenant_id, row, &entry);
-                self.opened
-                    .put(&row, &entry, SecretStates::of(&payload, &entry));
-                self.view(row, &entry)
-            }
+            Ok(()) => self.view(inserted_row(&caller.tenant_id, row, &entry), &entry),
             Err(StoreError::Conflict(_)) => Err(ConnectorError::DuplicateName),
             Err(e) => Err(e.into()),
         }
@@ -361,9 +355,12 @@ impl Connectors {
         let activating = status == ConnectorStatus::Active;
         let mut secret_audit = BTreeMap::new();
         let auth = if !patch.auth.is_empty() || activating {
-            let mut payload = self
-                .open(&row.tenant_id, &row.id, &row.auth)
-                .map_err(|_| ConnectorError::SecretsUnreadable)?;
+            let during = if activating && patch.auth.is_empty() {
+                "activation"
+            } else {
+                "secret update"
+            };
+            let (sealed, mut payload) = self.open_for_use(caller, &row.id, during).await?;
             secret_audit = apply_secrets(&mut payload, patch.auth.clone(), &time::format(&now));
             if activating {
                 let mut missing = FieldErrors::new();
@@ -387,9 +384,11 @@ impl Connectors {
             if secret_audit.is_empty() {
                 None
             } else {
+                let (new_auth, states) = self.seal(&row.tenant_id, &row.id, &payload)?;
                 Some(AuthWrite {
-                    expected: row.auth.clone(),
-                    sealed: self.seal(&row.tenant_id, &row.id, &payload)?,
+                    expected: sealed.auth,
+                    sealed: new_auth,
+                    states,
                 })
             }
         } else {
@@ -528,9 +527,9 @@ impl Connectors {
             return Err(ConnectorError::MissingScope);
         }
         let row = self.load(caller, id).await?;
-        let payload = self
-            .open(&row.tenant_id, &row.id, &row.auth)
-            .map_err(|_| ConnectorError::SecretsUnreadable)?;
+        let (_, payload) = self
+            .open_for_use(caller, &row.id, "credentials read")
+            .await?;
         let names: Vec<&String> = payload.v.keys().collect();
         let audit = audit::event(
             caller,

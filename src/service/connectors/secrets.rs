@@ -1,19 +1,20 @@
-//! A connector's secrets: the payload sealed into its ciphertext, what the
-//! API shows of it (which secrets are set, and when), the per-process
-//! memory of those states, and the three-way change a request makes.
+//! A connector's secrets: the payload sealed into its ciphertext, the
+//! states stored in clear beside it (which secrets are set, and when; bound
+//! into the ciphertext's associated data), what the API shows of those, the
+//! three-way change a request makes, and what happens to a ciphertext that
+//! fails to open when it is used.
 
-use super::{ConnectorError, ConnectorResult, Connectors};
+use super::{ConnectorError, ConnectorResult, Connectors, audit};
+use crate::domain::identity::Principal;
 use crate::domain::ids::{ConnectorId, TenantId};
-use crate::domain::secrets::{Envelope, SecretsError, connector_aad};
+use crate::domain::secrets::{Envelope, KeyRing, SecretsError, connector_aad};
+use crate::domain::time;
 use crate::service::catalog::CompiledEntry;
-use crate::storage::ConnectorRow;
-use chrono::{DateTime, Utc};
+use crate::storage::{ConnectorRow, SealedSecrets, SecretRow, Store, StoreResult};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::collections::BTreeMap;
 use zeroize::Zeroize;
 
 /// What a request says about one secret: a new value, or clear it. A
@@ -29,7 +30,7 @@ pub type SecretUpdates = BTreeMap<String, SecretUpdate>;
 
 /// The decrypted secrets of one connector: values and when each was set.
 #[derive(Default, Serialize, Deserialize)]
-pub(super) struct SecretPayload {
+pub(crate) struct SecretPayload {
     /// name → value
     pub(super) v: BTreeMap<String, String>,
     /// name → RFC 3339 time it was last set
@@ -87,124 +88,199 @@ pub(super) fn apply_secrets(
     audit
 }
 
-/// Per secret of a catalog entry, whether it is set and when: what the API
-/// shows of a connector's secrets. Shared, since it is remembered per
-/// ciphertext, and kept with its JSON text, written once.
-#[derive(Debug, Clone)]
-pub struct SecretStates(Arc<RenderedStates>);
+/// Secret name → the RFC 3339 time it was set: the secret states stored in
+/// clear beside the ciphertext (never a value, a length or a hash of one).
+pub(crate) type SecretTimes = BTreeMap<String, String>;
 
-#[derive(Debug)]
-struct RenderedStates {
-    map: Map<String, Value>,
-    json: Box<RawValue>,
+impl SecretPayload {
+    /// The states of this payload as stored beside its ciphertext, as JSON
+    /// text: the same states always give the same text (names in order).
+    fn states_json(&self) -> String {
+        let times: BTreeMap<&str, &str> = self
+            .t
+            .iter()
+            .filter(|(name, _)| self.v.contains_key(*name))
+            .map(|(name, at)| (name.as_str(), at.as_str()))
+            .collect();
+        // A map of strings always serialises.
+        serde_json::to_string(&times).unwrap_or_else(|_| "{}".into())
+    }
 }
 
+/// Reads a stored states column.
+fn parse_states(text: &str) -> Result<SecretTimes, SecretsError> {
+    serde_json::from_str(text).map_err(|_| SecretsError::Malformed)
+}
+
+/// Opens a connector's envelope, bound to its tenant, its id and the
+/// states stored beside it (`None` for an envelope sealed before states
+/// were stored).
+pub(crate) fn open_secrets(
+    keys: &KeyRing,
+    tenant_id: &str,
+    id: &str,
+    auth: &str,
+    states: Option<&str>,
+) -> Result<SecretPayload, SecretsError> {
+    let env = Envelope::parse(auth)?;
+    let plain = keys.decrypt(&env, &connector_aad(tenant_id, id, states))?;
+    serde_json::from_slice(&plain).map_err(|_| SecretsError::Malformed)
+}
+
+/// Seals a payload under the primary key: the envelope and the states to
+/// store beside it, bound together.
+pub(crate) fn seal_secrets(
+    keys: &KeyRing,
+    tenant_id: &str,
+    id: &str,
+    payload: &SecretPayload,
+) -> Result<(String, String), SecretsError> {
+    let states = payload.states_json();
+    let mut plain = serde_json::to_vec(payload).map_err(|_| SecretsError::Encrypt)?;
+    let env = keys.encrypt(&plain, &connector_aad(tenant_id, id, Some(&states)));
+    plain.zeroize();
+    Ok((env?.to_json(), states))
+}
+
+/// Seals the secrets of a new connector given as name → value, all set at
+/// `set_at`: the envelope and the states, exactly as an install writes
+/// them (for bulk loads such as the benchmark's).
+pub fn seal_new_secrets(
+    keys: &KeyRing,
+    tenant_id: &str,
+    id: &str,
+    values: &BTreeMap<String, String>,
+    set_at: &str,
+) -> Result<(String, String), SecretsError> {
+    let payload = SecretPayload {
+        v: values.clone(),
+        t: values
+            .keys()
+            .map(|name| (name.clone(), set_at.to_string()))
+            .collect(),
+    };
+    seal_secrets(keys, tenant_id, id, &payload)
+}
+
+/// Opens and seals again under the primary key, with states: what key
+/// rotation and the states backfill do to one row.
+pub(crate) fn reseal(keys: &KeyRing, row: &SecretRow) -> Result<(String, String), SecretsError> {
+    let payload = open_secrets(
+        keys,
+        row.tenant_id.as_str(),
+        row.id.as_str(),
+        &row.auth,
+        row.states.as_deref(),
+    )?;
+    seal_secrets(keys, row.tenant_id.as_str(), row.id.as_str(), &payload)
+}
+
+/// The message of a connector whose secrets failed to open.
+pub const UNREADABLE: &str = "stored secrets could not be decrypted (tampered data or an unknown key)";
+
+/// Moves a connector whose envelope `auth` failed to open (during `use`,
+/// such as "credentials read") to `error`, durably and audited, so that
+/// every list shows it from now on. `actor` is the caller, or `None` for
+/// an operator command. Logs the failure (never the envelope).
+pub(crate) async fn mark_unreadable(
+    store: &dyn Store,
+    actor: Option<&Principal>,
+    tenant_id: &TenantId,
+    id: &ConnectorId,
+    auth: &str,
+    during: &str,
+    error: &SecretsError,
+) -> StoreResult<()> {
+    tracing::warn!(connector_id = %id, error = %error, during, "connector secrets unreadable");
+    let audit = audit::unreadable(actor, id, during, time::now());
+    store
+        .connector_mark_unreadable(tenant_id, id, auth, UNREADABLE, &audit)
+        .await?;
+    Ok(())
+}
+
+/// Per secret of a catalog entry, whether it is set and when: what the API
+/// shows of a connector's secrets.
+#[derive(Debug, Clone)]
+pub struct SecretStates(Map<String, Value>);
+
 impl SecretStates {
-    fn new(map: Map<String, Value>) -> SecretStates {
-        // A map of JSON values always serialises; NULL only satisfies the type.
-        let json =
-            serde_json::value::to_raw_value(&map).unwrap_or_else(|_| RawValue::NULL.to_owned());
-        SecretStates(Arc::new(RenderedStates { map, json }))
-    }
-
-    /// What `payload` holds of each of the entry's secrets.
-    pub(super) fn of(payload: &SecretPayload, entry: &CompiledEntry) -> SecretStates {
-        let mut states = Map::new();
-        for name in &entry.secret_names {
-            let v = match payload.t.get(name) {
-                Some(at) if payload.v.contains_key(name) => json!({"set": true, "updated_at": at}),
-                _ => json!({"set": false}),
-            };
-            states.insert(name.clone(), v);
-        }
-        SecretStates::new(states)
-    }
-
-    /// Every one of the entry's secrets unset: what a connector whose
-    /// ciphertext cannot be opened shows.
-    pub(super) fn unset(entry: &CompiledEntry) -> SecretStates {
-        SecretStates::new(
+    /// The entry's secrets as `times` has them.
+    fn of_times<'a>(
+        entry: &CompiledEntry,
+        time_of: impl Fn(&str) -> Option<&'a str>,
+    ) -> SecretStates {
+        SecretStates(
             entry
                 .secret_names
                 .iter()
-                .map(|name| (name.clone(), json!({"set": false})))
+                .map(|name| {
+                    let v = match time_of(name) {
+                        Some(at) => json!({"set": true, "updated_at": at}),
+                        None => json!({"set": false}),
+                    };
+                    (name.clone(), v)
+                })
                 .collect(),
         )
     }
 
+    /// What `payload` holds of each of the entry's secrets.
+    fn of(payload: &SecretPayload, entry: &CompiledEntry) -> SecretStates {
+        Self::of_times(entry, |name| {
+            payload
+                .t
+                .get(name)
+                .filter(|_| payload.v.contains_key(name))
+                .map(String::as_str)
+        })
+    }
+
+    /// Every one of the entry's secrets unset: what a connector whose
+    /// secrets cannot be read shows.
+    pub(super) fn unset(entry: &CompiledEntry) -> SecretStates {
+        Self::of_times(entry, |_| None)
+    }
+
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.0.map
+        &self.0
     }
 }
 
 impl Serialize for SecretStates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.json.serialize(s)
-    }
-}
-
-/// Most connectors whose opened secret states are remembered.
-const OPENED_CAPACITY: usize = 10_000;
-
-/// The secret states of recently read connectors, keyed by connector id and
-/// valid only for the exact ciphertext, tenant and catalog entry version
-/// they were read from. Decrypting the same ciphertext with the same key
-/// ring always gives the same answer, so this changes no outcome: a changed
-/// or tampered ciphertext misses and is decrypted (and refused) as before.
-/// Only set/unset flags and times are kept, never a secret value.
-#[derive(Default)]
-pub(super) struct OpenedSecrets {
-    map: RwLock<HashMap<ConnectorId, Opened>>,
-}
-
-struct Opened {
-    tenant_id: TenantId,
-    auth: String,
-    entry_updated_at: DateTime<Utc>,
-    states: SecretStates,
-}
-
-impl OpenedSecrets {
-    fn get(&self, row: &ConnectorRow, entry: &CompiledEntry) -> Option<SecretStates> {
-        let map = self.map.read().ok()?;
-        let o = map.get(&row.id)?;
-        (o.auth == row.auth
-            && o.tenant_id == row.tenant_id
-            && o.entry_updated_at == entry.updated_at)
-            .then(|| o.states.clone())
-    }
-
-    pub(super) fn put(&self, row: &ConnectorRow, entry: &CompiledEntry, states: SecretStates) {
-        let Ok(mut map) = self.map.write() else {
-            return;
-        };
-        if map.len() >= OPENED_CAPACITY && !map.contains_key(&row.id) {
-            map.clear();
-        }
-        map.insert(
-            row.id.clone(),
-            Opened {
-                tenant_id: row.tenant_id.clone(),
-                auth: row.auth.clone(),
-                entry_updated_at: entry.updated_at,
-                states,
-            },
-        );
+        self.0.serialize(s)
     }
 }
 
 impl Connectors {
-    pub(super) fn open(
+    /// Which of the entry's secrets the row has set, and when, from the
+    /// states stored beside its ciphertext, which is not read. Only a row
+    /// sealed before states were stored (and not yet re-sealed) is opened.
+    pub(super) fn secret_states(
         &self,
-        tenant_id: &TenantId,
-        id: &ConnectorId,
-        auth: &str,
-    ) -> Result<SecretPayload, SecretsError> {
-        let env = Envelope::parse(auth)?;
-        let plain = self
-            .keys
-            .decrypt(&env, &connector_aad(tenant_id.as_str(), id.as_str()))?;
-        serde_json::from_slice(&plain).map_err(|_| SecretsError::Malformed)
+        row: &ConnectorRow,
+        entry: &CompiledEntry,
+    ) -> Result<SecretStates, SecretsError> {
+        match (&row.secret_states, &row.legacy_auth) {
+            (Some(text), _) => {
+                let times = parse_states(text)?;
+                Ok(SecretStates::of_times(entry, |name| {
+                    times.get(name).map(String::as_str)
+                }))
+            }
+            (None, Some(auth)) => {
+                let payload = open_secrets(
+                    &self.keys,
+                    row.tenant_id.as_str(),
+                    row.id.as_str(),
+                    auth,
+                    None,
+                )?;
+                Ok(SecretStates::of(&payload, entry))
+            }
+            (None, None) => Err(SecretsError::Malformed),
+        }
     }
 
     pub(super) fn seal(
@@ -212,32 +288,48 @@ impl Connectors {
         tenant_id: &TenantId,
         id: &ConnectorId,
         payload: &SecretPayload,
-    ) -> ConnectorResult<String> {
-        let mut plain = serde_json::to_vec(payload)
-            .map_err(|_| ConnectorError::Service(SecretsError::Encrypt.into()))?;
-        let env = self
-            .keys
-            .encrypt(&plain, &connector_aad(tenant_id.as_str(), id.as_str()));
-        plain.zeroize();
-        Ok(env
-            .map_err(|e| ConnectorError::Service(e.into()))?
-            .to_json())
+    ) -> ConnectorResult<(String, String)> {
+        seal_secrets(&self.keys, tenant_id.as_str(), id.as_str(), payload)
+            .map_err(|e| ConnectorError::Service(e.into()))
     }
 
-    /// Which of the entry's secrets the row's ciphertext holds, and when
-    /// each was set. Decrypts once per distinct ciphertext (see
-    /// [`OpenedSecrets`]).
-    pub(super) fn secret_states(
+    /// Reads and opens a connector's secrets for a use (`during` names it).
+    /// Secrets that fail to open move the connector to `error` for good
+    /// (see [`mark_unreadable`]) and answer
+    /// [`ConnectorError::SecretsUnreadable`].
+    pub(super) async fn open_for_use(
         &self,
-        row: &ConnectorRow,
-        entry: &CompiledEntry,
-    ) -> Result<SecretStates, SecretsError> {
-        if let Some(known) = self.opened.get(row, entry) {
-            return Ok(known);
+        caller: &Principal,
+        id: &ConnectorId,
+        during: &str,
+    ) -> ConnectorResult<(SealedSecrets, SecretPayload)> {
+        let sealed = self
+            .store
+            .connector_sealed(&caller.tenant_id, id)
+            .await?
+            .ok_or(ConnectorError::NotFound)?;
+        match open_secrets(
+            &self.keys,
+            caller.tenant_id.as_str(),
+            id.as_str(),
+            &sealed.auth,
+            sealed.states.as_deref(),
+        ) {
+            Ok(payload) => Ok((sealed, payload)),
+            Err(e) => {
+                mark_unreadable(
+                    self.store.as_ref(),
+                    Some(caller),
+                    &caller.tenant_id,
+                    id,
+                    &sealed.auth,
+                    during,
+                    &e,
+                )
+                .await?;
+                Err(ConnectorError::SecretsUnreadable)
+            }
         }
-        let states = SecretStates::of(&self.open(&row.tenant_id, &row.id, &row.auth)?, entry);
-        self.opened.put(row, entry, states.clone());
-        Ok(states)
     }
 }
 

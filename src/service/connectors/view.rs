@@ -99,7 +99,6 @@ pub struct Page<T> {
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
 
-const UNREADABLE: &str = "stored secrets could not be decrypted (tampered data or an unknown key)";
 
 fn encode_cursor(id: &str) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
@@ -153,8 +152,10 @@ pub(super) fn cut_page<T>(
 }
 
 impl Connectors {
-    /// Builds the API view of a row; a row whose secrets cannot be decrypted
-    /// reads as `status: error` instead of failing.
+    /// Builds the API view of a row from its stored secret states, without
+    /// opening its ciphertext. A row whose states cannot be read (or, for a
+    /// row sealed before states were stored, whose ciphertext cannot be
+    /// opened) reads as `status: error` instead of failing.
     pub(super) fn view(
         &self,
         row: ConnectorRow,
@@ -167,7 +168,7 @@ impl Connectors {
                 (
                     SecretStates::unset(entry),
                     ConnectorStatus::Error,
-                    Some(UNREADABLE.to_string()),
+                    Some(super::UNREADABLE.to_string()),
                 )
             }
         };

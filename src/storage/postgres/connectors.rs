@@ -8,7 +8,7 @@ use crate::domain::ids::{ConnectorId, TenantId};
 use crate::storage::error::StoreResult;
 use crate::storage::rows::{
     AuditWrite, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, PublishTargetRow,
-    UpdateOutcome,
+    SealedSecrets, UpdateOutcome,
 };
 use crate::storage::shared::{contains_pattern, update_missed};
 use crate::storage::traits::ConnectorStore;
@@ -22,10 +22,13 @@ use tokio_postgres::types::ToSql;
 /// 0003), so the planner never walks the primary key instead.
 const PAGE_ORDER: &str = r#"c.id COLLATE "C""#;
 
-/// The columns of a connector row, as every connector read selects them.
+/// The columns of a connector row, as every connector read selects them:
+/// the secret states, not the envelope (read only for a row that has no
+/// states yet).
 const CONNECTOR_SELECT: &str =
     "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
-    c.status_message, c.config::text, c.auth::text, c.tags::text, c.version, c.created_at,
+    c.status_message, c.config::text, c.secret_states,
+    CASE WHEN c.secret_states IS NULL THEN c.auth::text END, c.tags::text, c.version, c.created_at,
     c.updated_at, c.created_by, c.updated_by, c.created_by_name, c.updated_by_name
     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id";
 
@@ -40,15 +43,16 @@ fn connector_from_row(r: &Row) -> StoreResult<ConnectorRow> {
         status: col(r, 6)?,
         status_message: col(r, 7)?,
         config: col(r, 8)?,
-        auth: col(r, 9)?,
-        tags: col(r, 10)?,
-        version: col(r, 11)?,
-        created_at: col(r, 12)?,
-        updated_at: col(r, 13)?,
-        created_by: col(r, 14)?,
-        updated_by: col(r, 15)?,
-        created_by_name: col(r, 16)?,
-        updated_by_name: col(r, 17)?,
+        secret_states: col(r, 9)?,
+        legacy_auth: col(r, 10)?,
+        tags: col(r, 11)?,
+        version: col(r, 12)?,
+        created_at: col(r, 13)?,
+        updated_at: col(r, 14)?,
+        created_by: col(r, 15)?,
+        updated_by: col(r, 16)?,
+        created_by_name: col(r, 17)?,
+        updated_by_name: col(r, 18)?,
     })
 }
 
@@ -117,8 +121,8 @@ impl ConnectorStore for PgStore {
                 "WITH inserted AS (
                     INSERT INTO connectors (id, tenant_id, catalog_id, name, status, config, auth,
                         tags, version, created_at, updated_at, created_by, updated_by,
-                        created_by_name, updated_by_name)
-                    VALUES ($1, $2, $3, $4, 'inactive', $5, $6, $7, 1, $8, $8, $9, $9, $10, $10)
+                        created_by_name, updated_by_name, secret_states)
+                    VALUES ($1, $2, $3, $4, 'inactive', $5, $6, $7, 1, $8, $8, $9, $9, $10, $10, $17)
                     RETURNING id)
                  INSERT INTO audit_events (id, tenant_id, connector_id, actor_id, actor_name,
                     action, changes, created_at)
@@ -145,6 +149,7 @@ impl ConnectorStore for PgStore {
                 &audit.action,
                 &changes,
                 &audit.created_at,
+                &row.secret_states,
             ],
         )
         .await
@@ -227,13 +232,15 @@ impl ConnectorStore for PgStore {
             ),
             None => (None, None),
         };
+        let states = u.auth.as_ref().map(|a| a.states.as_str());
         let tags = json_param("connector tags", &u.tags)?;
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(map_err)?;
         let stmt = tx
             .prepare_cached(
                 "UPDATE connectors SET name = $4, status = $5, status_message = $6, config = $7,
-                    auth = COALESCE($8::jsonb, auth), tags = $9, version = version + 1,
+                    auth = COALESCE($8::jsonb, auth), secret_states = COALESCE($14, secret_states),
+                    tags = $9, version = version + 1,
                     updated_at = $10, updated_by = $11, updated_by_name = $12
                  WHERE tenant_id = $1 AND id = $2 AND version = $3
                    AND ($13::jsonb IS NULL OR auth = $13::jsonb)",
@@ -257,6 +264,7 @@ impl ConnectorStore for PgStore {
                     &u.actor_id,
                     &u.actor_name,
                     &expected_auth,
+                    &states,
                 ],
             )
             .await
@@ -280,6 +288,60 @@ impl ConnectorStore for PgStore {
             Some(row) => UpdateOutcome::Updated(Box::new(row)),
             None => UpdateOutcome::NotFound,
         })
+    }
+
+    async fn connector_sealed(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+    ) -> StoreResult<Option<SealedSecrets>> {
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT auth::text, secret_states FROM connectors WHERE tenant_id = $1 AND id = $2",
+            )
+            .await
+            .map_err(map_err)?;
+        c.query_opt(&stmt, &[&tenant_id, &id])
+            .await
+            .map_err(map_err)?
+            .map(|r| {
+                Ok(SealedSecrets {
+                    auth: col(&r, 0)?,
+                    states: col(&r, 1)?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn connector_mark_unreadable(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+        auth: &str,
+        message: &str,
+        audit: &AuditWrite,
+    ) -> StoreResult<bool> {
+        let auth = json_param("connector auth", auth)?;
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(map_err)?;
+        let n = tx
+            .execute(
+                "UPDATE connectors SET status = 'error', status_message = $4,
+                    version = version + 1, updated_at = $5
+                 WHERE tenant_id = $1 AND id = $2 AND auth = $3::jsonb
+                   AND NOT (status = 'error' AND status_message IS NOT DISTINCT FROM $4)",
+                &[&tenant_id, &id, &auth, &message, &audit.created_at],
+            )
+            .await
+            .map_err(map_err)?;
+        if n == 0 {
+            tx.rollback().await.map_err(map_err)?;
+            return Ok(false);
+        }
+        insert_audit(&tx, tenant_id, audit).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
     }
 
     async fn connector_delete(

@@ -6,7 +6,7 @@ use super::store::PgStore;
 use crate::domain::ids::ConnectorId;
 use crate::domain::time;
 use crate::storage::error::StoreResult;
-use crate::storage::rows::SecretRow;
+use crate::storage::rows::{SecretFilter, SecretRow};
 use crate::storage::traits::KeyStore;
 use async_trait::async_trait;
 
@@ -50,24 +50,35 @@ impl KeyStore for PgStore {
         rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?))).collect()
     }
 
-    async fn secrets_not_under(
+    async fn secrets_page(
         &self,
-        primary_kid: &str,
+        filter: &SecretFilter,
         after_id: Option<&ConnectorId>,
         limit: i64,
     ) -> StoreResult<Vec<SecretRow>> {
+        // $1 selects the rows: a key id (not under it, or without states),
+        // 'states' (without states only) or 'all'.
+        let (mode, kid) = match filter {
+            SecretFilter::NeedsReseal { primary_kid } => ("kid", primary_kid.as_str()),
+            SecretFilter::WithoutStates => ("states", ""),
+            SecretFilter::All => ("all", ""),
+        };
         let c = self.client().await?;
         let stmt = c
             .prepare_cached(
-                "SELECT id, tenant_id, auth::text FROM connectors
-                 WHERE (auth ->> 'kid') IS DISTINCT FROM $1
-                   AND ($2::text IS NULL OR id > $2)
-                 ORDER BY id LIMIT $3",
+                "SELECT id, tenant_id, auth::text, secret_states FROM connectors
+                 WHERE CASE $1::text
+                     WHEN 'kid' THEN secret_states IS NULL
+                         OR (auth ->> 'kid') IS DISTINCT FROM $2::text
+                     WHEN 'states' THEN secret_states IS NULL
+                     ELSE TRUE END
+                   AND ($3::text IS NULL OR id > $3)
+                 ORDER BY id LIMIT $4",
             )
             .await
             .map_err(map_err)?;
         let rows = c
-            .query(&stmt, &[&primary_kid, &after_id, &limit])
+            .query(&stmt, &[&mode, &kid, &after_id, &limit])
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -76,24 +87,27 @@ impl KeyStore for PgStore {
                     id: col(r, 0)?,
                     tenant_id: col(r, 1)?,
                     auth: col(r, 2)?,
+                    states: col(r, 3)?,
                 })
             })
             .collect()
     }
 
-    async fn secret_replace(
+    async fn secret_reseal(
         &self,
         id: &ConnectorId,
         old_auth: &str,
         new_auth: &str,
+        new_states: &str,
     ) -> StoreResult<bool> {
         let old = json_param("old secrets envelope", old_auth)?;
         let new = json_param("new secrets envelope", new_auth)?;
         let c = self.client().await?;
         let n = c
             .execute(
-                "UPDATE connectors SET auth = $3::jsonb WHERE id = $1 AND auth = $2::jsonb",
-                &[&id, &old, &new],
+                "UPDATE connectors SET auth = $3::jsonb, secret_states = $4
+                 WHERE id = $1 AND auth = $2::jsonb",
+                &[&id, &old, &new, &new_states],
             )
             .await
             .map_err(map_err)?;

@@ -8,17 +8,20 @@ use crate::domain::ids::{ConnectorId, TenantId};
 use crate::storage::error::{StoreError, StoreResult};
 use crate::storage::rows::{
     AuditWrite, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, PublishTargetRow,
-    UpdateOutcome,
+    SealedSecrets, UpdateOutcome,
 };
 use crate::storage::shared::{contains_pattern, page_capacity, update_missed};
 use crate::storage::traits::ConnectorStore;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-/// The columns of a connector row, as every connector read selects them.
+/// The columns of a connector row, as every connector read selects them:
+/// the secret states, not the envelope (read only for a row that has no
+/// states yet).
 const CONNECTOR_SELECT: &str =
     "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
-    c.status_message, c.config, c.auth, c.tags, c.version, c.created_at, c.updated_at, c.created_by,
+    c.status_message, c.config, c.secret_states,
+    CASE WHEN c.secret_states IS NULL THEN c.auth END, c.tags, c.version, c.created_at, c.updated_at, c.created_by,
     c.updated_by, c.created_by_name, c.updated_by_name
     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id";
 
@@ -75,15 +78,16 @@ fn connector_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConnectorRow> {
         status: r.get(6)?,
         status_message: r.get(7)?,
         config: r.get(8)?,
-        auth: r.get(9)?,
-        tags: r.get(10)?,
-        version: r.get(11)?,
-        created_at: ts_col(r, 12)?,
-        updated_at: ts_col(r, 13)?,
-        created_by: r.get(14)?,
-        updated_by: r.get(15)?,
-        created_by_name: r.get(16)?,
-        updated_by_name: r.get(17)?,
+        secret_states: r.get(9)?,
+        legacy_auth: r.get(10)?,
+        tags: r.get(11)?,
+        version: r.get(12)?,
+        created_at: ts_col(r, 13)?,
+        updated_at: ts_col(r, 14)?,
+        created_by: r.get(15)?,
+        updated_by: r.get(16)?,
+        created_by_name: r.get(17)?,
+        updated_by_name: r.get(18)?,
     })
 }
 
@@ -115,13 +119,14 @@ impl ConnectorStore for SqliteStore {
             let now = ts(&row.now);
             tx.prepare_cached(
                 "INSERT INTO connectors (id, tenant_id, catalog_id, name, status, config, auth, tags, version,
-                    created_at, updated_at, created_by, updated_by, created_by_name, updated_by_name)
-                 VALUES (?1, ?2, ?3, ?4, 'inactive', ?5, ?6, ?7, 1, ?8, ?8, ?9, ?9, ?10, ?10)",
+                    created_at, updated_at, created_by, updated_by, created_by_name, updated_by_name,
+                    secret_states)
+                 VALUES (?1, ?2, ?3, ?4, 'inactive', ?5, ?6, ?7, 1, ?8, ?8, ?9, ?9, ?10, ?10, ?11)",
             )
             .map_err(map_err)?
             .execute(params![
                 row.id, tenant_id, row.catalog_id, row.name, row.config, row.auth, row.tags, now,
-                row.actor_id, row.actor_name
+                row.actor_id, row.actor_name, row.secret_states
             ])
             .map_err(map_err)?;
             insert_audit(tx, &tenant_id, &audit)
@@ -218,7 +223,8 @@ impl ConnectorStore for SqliteStore {
             let n = tx
                 .prepare_cached(
                     "UPDATE connectors SET name = ?4, status = ?5, status_message = ?6, config = ?7,
-                        auth = COALESCE(?8, auth), tags = ?9, version = version + 1, updated_at = ?10,
+                        auth = COALESCE(?8, auth), secret_states = COALESCE(?14, secret_states),
+                        tags = ?9, version = version + 1, updated_at = ?10,
                         updated_by = ?11, updated_by_name = ?12
                      WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND (?13 IS NULL OR auth = ?13)",
                 )
@@ -226,7 +232,7 @@ impl ConnectorStore for SqliteStore {
                 .execute(params![
                     tenant_id, u.id, u.expected_version, u.name, u.status, u.status_message, u.config,
                     u.auth.as_ref().map(|a| &a.sealed), u.tags, ts(&u.now), u.actor_id, u.actor_name,
-                    u.auth.as_ref().map(|a| &a.expected)
+                    u.auth.as_ref().map(|a| &a.expected), u.auth.as_ref().map(|a| &a.states)
                 ])
                 .map_err(map_err)?;
             if n == 0 {
@@ -244,6 +250,59 @@ impl ConnectorStore for SqliteStore {
                 Some(row) => Ok(UpdateOutcome::Updated(Box::new(row))),
                 None => Ok(UpdateOutcome::NotFound),
             }
+        })
+        .await
+    }
+
+    async fn connector_sealed(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+    ) -> StoreResult<Option<SealedSecrets>> {
+        let (tenant_id, id) = (tenant_id.clone(), id.clone());
+        self.inline(move |c| {
+            c.prepare_cached(
+                "SELECT auth, secret_states FROM connectors WHERE tenant_id = ?1 AND id = ?2",
+            )
+            .map_err(map_err)?
+            .query_row(params![tenant_id, id], |r| {
+                Ok(SealedSecrets {
+                    auth: r.get(0)?,
+                    states: r.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn connector_mark_unreadable(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+        auth: &str,
+        message: &str,
+        audit: &AuditWrite,
+    ) -> StoreResult<bool> {
+        let (tenant_id, id, audit) = (tenant_id.clone(), id.clone(), audit.clone());
+        let (auth, message) = (auth.to_string(), message.to_string());
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE connectors SET status = 'error', status_message = ?4,
+                        version = version + 1, updated_at = ?5
+                     WHERE tenant_id = ?1 AND id = ?2 AND auth = ?3
+                       AND NOT (status = 'error' AND status_message IS ?4)",
+                )
+                .map_err(map_err)?
+                .execute(params![tenant_id, id, auth, message, ts(&audit.created_at)])
+                .map_err(map_err)?;
+            if n == 0 {
+                return Ok(false);
+            }
+            insert_audit(tx, &tenant_id, &audit)?;
+            Ok(true)
         })
         .await
     }

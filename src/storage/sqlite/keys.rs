@@ -6,7 +6,7 @@ use super::store::SqliteStore;
 use crate::domain::ids::ConnectorId;
 use crate::domain::time;
 use crate::storage::error::StoreResult;
-use crate::storage::rows::SecretRow;
+use crate::storage::rows::{SecretFilter, SecretRow};
 use crate::storage::traits::KeyStore;
 use async_trait::async_trait;
 use rusqlite::params;
@@ -61,28 +61,40 @@ impl KeyStore for SqliteStore {
         .await
     }
 
-    async fn secrets_not_under(
+    async fn secrets_page(
         &self,
-        primary_kid: &str,
+        filter: &SecretFilter,
         after_id: Option<&ConnectorId>,
         limit: i64,
     ) -> StoreResult<Vec<SecretRow>> {
-        let (kid, after) = (primary_kid.to_string(), after_id.cloned());
+        // ?1 selects the rows: a key id (not under it, or without states),
+        // 'states' (without states only) or 'all'.
+        let (mode, kid) = match filter {
+            SecretFilter::NeedsReseal { primary_kid } => ("kid", primary_kid.clone()),
+            SecretFilter::WithoutStates => ("states", String::new()),
+            SecretFilter::All => ("all", String::new()),
+        };
+        let after = after_id.cloned();
         self.read(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT id, tenant_id, auth FROM connectors
-                     WHERE (NOT json_valid(auth) OR json_extract(auth, '$.kid') IS NOT ?1)
-                       AND (?2 IS NULL OR id > ?2)
-                     ORDER BY id LIMIT ?3",
+                    "SELECT id, tenant_id, auth, secret_states FROM connectors
+                     WHERE CASE ?1
+                         WHEN 'kid' THEN secret_states IS NULL OR NOT json_valid(auth)
+                             OR json_extract(auth, '$.kid') IS NOT ?2
+                         WHEN 'states' THEN secret_states IS NULL
+                         ELSE 1 END
+                       AND (?3 IS NULL OR id > ?3)
+                     ORDER BY id LIMIT ?4",
                 )
                 .map_err(map_err)?;
             let rows = stmt
-                .query_map(params![kid, after, limit], |r| {
+                .query_map(params![mode, kid, after, limit], |r| {
                     Ok(SecretRow {
                         id: r.get(0)?,
                         tenant_id: r.get(1)?,
                         auth: r.get(2)?,
+                        states: r.get(3)?,
                     })
                 })
                 .map_err(map_err)?
@@ -93,18 +105,20 @@ impl KeyStore for SqliteStore {
         .await
     }
 
-    async fn secret_replace(
+    async fn secret_reseal(
         &self,
         id: &ConnectorId,
         old_auth: &str,
         new_auth: &str,
+        new_states: &str,
     ) -> StoreResult<bool> {
         let (id, old, new) = (id.clone(), old_auth.to_string(), new_auth.to_string());
+        let states = new_states.to_string();
         self.write(move |tx| {
             let n = tx
                 .execute(
-                    "UPDATE connectors SET auth = ?3 WHERE id = ?1 AND auth = ?2",
-                    params![id, old, new],
+                    "UPDATE connectors SET auth = ?3, secret_states = ?4 WHERE id = ?1 AND auth = ?2",
+                    params![id, old, new, states],
                 )
                 .map_err(map_err)?;
             Ok(n == 1)

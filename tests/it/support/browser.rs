@@ -15,18 +15,27 @@ pub fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
-/// The text between the first `marker` in `html` and the quote after it.
-fn value_after<'a>(html: &'a str, marker: &str) -> &'a str {
+/// Where the text between the first `marker` in `html` and the quote
+/// after it stands.
+fn span_after(html: &str, marker: &str) -> std::ops::Range<usize> {
     let start = html
         .find(marker)
         .unwrap_or_else(|| panic!("{marker} not in the page"))
         + marker.len();
-    &html[start..start + html[start..].find('"').unwrap()]
+    start..start + html[start..].find('"').unwrap()
 }
 
+const LOGIN_FORM_TOKEN: &str = "name=\"_csrf\" value=\"";
+
 /// The CSRF token of the sign-in form in `html`.
-pub fn login_form_token(html: &str) -> &str {
-    value_after(html, "name=\"_csrf\" value=\"")
+fn login_form_token(html: &str) -> &str {
+    &html[span_after(html, LOGIN_FORM_TOKEN)]
+}
+
+/// The sign-in page `html` with its form's CSRF token cut out.
+pub fn without_login_form_token(html: &str) -> String {
+    let token = span_after(html, LOGIN_FORM_TOKEN);
+    format!("{}{}", &html[..token.start], &html[token.end..])
 }
 
 /// Signs in through the form (the answer carries the session cookie).
@@ -116,7 +125,7 @@ pub async fn csrf_at(base: &str, cookie: &str) -> String {
         .text()
         .await
         .unwrap();
-    value_after(&html, "name=\"csrf-token\" content=\"").to_string()
+    html[span_after(&html, "name=\"csrf-token\" content=\"")].to_string()
 }
 
 impl TestApp {

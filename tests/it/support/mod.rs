@@ -18,12 +18,12 @@ mod requests;
 mod server;
 
 pub use browser::{
-    SignedIn, csrf_at, csrf_of, login_form, login_form_token, no_redirects, session_cookie,
-    sign_in, sign_in_at, sign_in_via,
+    SignedIn, csrf_at, csrf_of, login_form, no_redirects, session_cookie, sign_in, sign_in_at,
+    sign_in_via, without_login_form_token,
 };
 pub use cli::{OutputExt, bare_command};
-pub use parallel::{assert_counts, at_once, count_of, statuses_at_once};
-pub use requests::{APP_PASSWORD, id_of, twitter, wordpress};
+pub use parallel::{assert_counts, at_once, count_of, settled_status, statuses_at_once};
+pub use requests::{APP_PASSWORD, id_of, send_json, twitter, wordpress};
 pub use server::{
     kill, serve_command, start_server, start_server_logging, stderr_lines, terminate, wait_until_up,
 };

@@ -44,3 +44,17 @@ pub fn assert_counts(statuses: &[u16], expected: &[(u16, usize)]) {
         );
     }
 }
+
+/// Sends a fresh `request()` again, at most 200 times and 10 ms apart,
+/// until it answers `want`; the last status it answered.
+pub async fn settled_status(request: impl Fn() -> reqwest::RequestBuilder, want: u16) -> u16 {
+    let mut got = 0;
+    for _ in 0..200 {
+        got = request().send().await.unwrap().status().as_u16();
+        if got == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    got
+}

@@ -26,6 +26,11 @@ pub fn twitter(name: &str, secrets: Value) -> Value {
     })
 }
 
+/// Sends `req` and reads its answer as JSON (whatever the status).
+pub async fn send_json(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 /// The `id` of a connector as the API shows it.
 pub fn id_of(connector: &Value) -> String {
     connector["id"]
@@ -63,7 +68,7 @@ impl TestApp {
 
     /// Reads the API at `path` as `who`, as JSON (whatever the status).
     pub async fn get_json(&self, who: &Actor, path: &str) -> Value {
-        self.send_get(who, path).await.json().await.unwrap()
+        send_json(self.get(who, path)).await
     }
 
     /// The id of the first connector `who` sees in `/installed`.

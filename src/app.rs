@@ -112,7 +112,9 @@ impl Application {
                     "secret states backfill finished"
                 ),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "secret states backfill stopped; it runs again at the next start"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "secret states backfill stopped; it runs again at the next start")
+                }
             }
         });
         let app = web::router(self.state);

@@ -174,7 +174,9 @@ async fn seed(url: &str, keys: &str, tenants: usize, per: usize) -> anyhow::Resu
         tenant_rows.push((tid.clone(), slug.clone()));
         for j in 0..*n {
             let id = uuid::Uuid::now_v7().to_string();
-            let auth = ring.encrypt(&secret, &connector_aad(&tid, &id, None))?.to_json();
+            let auth = ring
+                .encrypt(&secret, &connector_aad(&tid, &id, None))?
+                .to_json();
             rows.push(Row {
                 id,
                 tenant: tid.clone(),

@@ -2,10 +2,10 @@
 //! secret states that the schema's 0005 added.
 
 use crate::app::{location, open_store};
-use crate::service::keys::{backfill_secret_states, load_keyring, verify_keyring};
-use crate::storage::SecretFilter;
 use crate::config::Config;
 use crate::domain::time;
+use crate::service::keys::{backfill_secret_states, load_keyring, verify_keyring};
+use crate::storage::SecretFilter;
 use clap::Args;
 
 #[derive(Debug, Args)]

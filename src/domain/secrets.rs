@@ -359,9 +359,18 @@ mod tests {
         );
         // Bound to the states stored beside it, too.
         let states = r#"{"token":"2026-01-01T00:00:00Z"}"#;
-        let e3 = r.encrypt(b"x", &connector_aad("t1", "c1", Some(states))).unwrap();
-        assert!(r.decrypt(&e3, &connector_aad("t1", "c1", Some(states))).is_ok());
-        for other in [Some("{}"), Some(r#"{"token":"2026-01-02T00:00:00Z"}"#), None] {
+        let e3 = r
+            .encrypt(b"x", &connector_aad("t1", "c1", Some(states)))
+            .unwrap();
+        assert!(
+            r.decrypt(&e3, &connector_aad("t1", "c1", Some(states)))
+                .is_ok()
+        );
+        for other in [
+            Some("{}"),
+            Some(r#"{"token":"2026-01-02T00:00:00Z"}"#),
+            None,
+        ] {
             assert_eq!(
                 r.decrypt(&e3, &connector_aad("t1", "c1", other)),
                 Err(SecretsError::Decrypt)

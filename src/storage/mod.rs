@@ -34,8 +34,8 @@ pub use location::{DatabaseLocation, open};
 pub use rows::{
     AuditRow, AuditWrite, AuthWrite, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
     ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginLimit, LoginUser, MemberWrite,
-    MembershipOutcome, MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow,
-    SessionRow, SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
+    MembershipOutcome, MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SealedSecrets,
+    SecretFilter, SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
 };
 pub use traits::{
     AdminStore, AuditStore, Backend, CatalogStore, ConnectorStore, DynStore, IdentityStore,

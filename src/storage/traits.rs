@@ -16,8 +16,8 @@ use super::error::StoreResult;
 use super::rows::{
     AuditRow, AuditWrite, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter, ConnectorInsert,
     ConnectorRow, ConnectorUpdate, LoginLimit, LoginUser, MemberWrite, MigrationState, NewTokenRow,
-    PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome,
-    UpsertOutcome,
+    PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow, SessionRow,
+    SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
 };
 use crate::domain::identity::{Principal, Role, Tenant, User};
 use crate::domain::ids::{ConnectorId, TenantId};

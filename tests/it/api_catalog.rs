@@ -1,7 +1,7 @@
 //! Authentication and the catalog endpoints over HTTP.
 
 use crate::both_databases;
-use crate::support::{OutputExt, TestApp, TestDb, assert_envelope, write_file};
+use crate::support::{OutputExt, TestApp, TestDb, assert_envelope, id_of, send_json, write_file};
 use connectors::domain::identity::Role;
 use serde_json::{Value, json};
 
@@ -12,13 +12,7 @@ both_databases!(
         let admin = app.admin().await;
         let url = app.api("/catalog");
 
-        let ok = app
-            .http
-            .get(&url)
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .unwrap();
+        let ok = app.send_get(&admin, "/catalog").await;
         assert_eq!(ok.status(), 200);
 
         let none = app.http.get(&url).send().await.unwrap();
@@ -49,13 +43,7 @@ both_databases!(
         connectors::service::identity::revoke_token(app.store.as_ref(), &rows[0].id)
             .await
             .unwrap();
-        let revoked = app
-            .http
-            .get(&url)
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .unwrap();
+        let revoked = app.send_get(&admin, "/catalog").await;
         assert_envelope(revoked, 401, "unauthorized").await;
         app.stop().await;
     }
@@ -66,12 +54,12 @@ both_databases!(
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
         let member = app.actor("acme", "m@acme.test", Role::Member).await;
-        let res = app.get(&member, "/catalog").send().await.unwrap();
+        let res = app.send_get(&member, "/catalog").await;
         assert_eq!(res.status(), 200);
         // Members read the catalog; a token of another tenant's user does not
         // carry over to a tenant they are not in.
         let other = app.other_admin().await;
-        let res = app.get(&other, "/catalog").send().await.unwrap();
+        let res = app.send_get(&other, "/catalog").await;
         assert_eq!(res.status(), 200);
         app.stop().await;
     }
@@ -83,7 +71,7 @@ both_databases!(
         let app = TestApp::spawn(db).await;
         let who = app.member().await;
 
-        let res = app.get(&who, "/catalog").send().await.unwrap();
+        let res = app.send_get(&who, "/catalog").await;
         assert_eq!(res.status(), 200);
         assert!(res.headers().contains_key("x-request-id"));
         let body: Value = res.json().await.unwrap();
@@ -118,9 +106,9 @@ both_databases!(
         assert_eq!(props[1], "username");
 
         let q = |path: &'static str| {
-            let req = app.get(&who, path);
+            let (app, who) = (&app, &who);
             async move {
-                let res = req.send().await.unwrap();
+                let res = app.send_get(who, path).await;
                 assert_eq!(res.status(), 200, "{path}");
                 let v: Value = res.json().await.unwrap();
                 let mut keys: Vec<String> = v["items"]
@@ -150,16 +138,16 @@ both_databases!(
             Vec::<String>::new()
         );
 
-        let one = app.get(&who, "/catalog/medium").send().await.unwrap();
+        let one = app.send_get(&who, "/catalog/medium").await;
         assert_eq!(one.status(), 200);
         let one: Value = one.json().await.unwrap();
         assert_eq!(one["key"], "medium");
         assert_eq!(one["auth_type"], "api_key");
         assert!(one["auth_schema"]["properties"]["integration_token"].is_object());
 
-        let missing = app.get(&who, "/catalog/nope").send().await.unwrap();
+        let missing = app.send_get(&who, "/catalog/nope").await;
         assert_envelope(missing, 404, "not_found").await;
-        let unknown = app.get(&who, "/catalog?colour=red").send().await.unwrap();
+        let unknown = app.send_get(&who, "/catalog?colour=red").await;
         assert_envelope(unknown, 400, "bad_request").await;
         app.stop().await;
     }
@@ -182,15 +170,7 @@ both_databases!(
 
         let health = app.http.get(app.url("/healthz")).send().await.unwrap();
         assert_eq!(health.status(), 200);
-        let ready: Value = app
-            .http
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let ready = send_json(app.http.get(app.url("/readyz"))).await;
         assert_eq!(ready["status"], "ok");
 
         // A well-formed request id is echoed; a hostile one is replaced.
@@ -268,15 +248,9 @@ both_databases!(
         .assert_ok();
         let app = TestApp::spawn(db).await;
         let admin = app.admin().await;
-        let reader = app
-            .actor_with_scopes("acme", "r@acme.test", Role::Member, &["credentials:read"])
-            .await;
+        let reader = app.reader().await;
         for key in ["refs_definitions", "refs_defs"] {
-            let res = app
-                .get(&admin, &format!("/catalog/{key}"))
-                .send()
-                .await
-                .unwrap();
+            let res = app.send_get(&admin, &format!("/catalog/{key}")).await;
             assert_eq!(res.status(), 200, "{key}");
 
             // Validation follows the references, on install.
@@ -308,17 +282,15 @@ both_databases!(
                     }),
                 )
                 .await;
-            let id = c["id"].as_str().unwrap().to_string();
+            let id = id_of(&c);
             assert_eq!(c["secrets"]["api_token"]["set"], true, "{key}");
             assert_eq!(c["secrets"]["backup_token"], json!({"set": false}), "{key}");
 
             // Read and list.
             assert_eq!(app.fetch(&admin, &id).await.status(), 200, "{key}");
             let res = app
-                .get(&admin, &format!("/installed?catalog_key={key}"))
-                .send()
-                .await
-                .unwrap();
+                .send_get(&admin, &format!("/installed?catalog_key={key}"))
+                .await;
             assert_eq!(res.status(), 200, "{key}");
             let list: Value = res.json().await.unwrap();
             assert_eq!(list["items"].as_array().unwrap().len(), 1, "{key}");

@@ -6,8 +6,9 @@
 //! `CONNECTORS_WRITE_DOCS=1` to rewrite it.
 
 use crate::support::wordpress;
-use crate::support::{TestApp, TestDb};
+use crate::support::{Actor, TestApp, TestDb};
 use connectors::domain::identity::Role;
+use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -145,6 +146,27 @@ struct Doc {
 }
 
 impl Doc {
+    /// Sends `body` to the API at `path` as `who` and writes the example.
+    async fn call(
+        &mut self,
+        app: &TestApp,
+        who: &Actor,
+        title: &str,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Value {
+        let mut req = app
+            .http
+            .request(method.clone(), app.api(path))
+            .bearer_auth(&who.token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.unwrap();
+        self.example(title, method.as_str(), path, body, res).await
+    }
+
     async fn example(
         &mut self,
         title: &str,
@@ -210,203 +232,124 @@ async fn api_examples_in_docs_are_current() {
         },
     };
     doc.norm.ids.clear();
-    let api = |p: &str| app.api(p);
-    let h = &app.http;
 
     doc.md.push_str(include_str!("api_docs_intro.md"));
     doc.md.push_str("## Catalog\n\n");
-    let r = h
-        .get(api("/catalog?category=blogging"))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
-    doc.example(
+    doc.call(
+        &app,
+        &admin,
         "List the catalog (`?q=`, `?category=`)",
-        "GET",
+        Method::GET,
         "/catalog?category=blogging",
         None,
-        r,
     )
     .await;
-    let r = h
-        .get(api("/catalog/medium"))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
-    doc.example("One catalog entry", "GET", "/catalog/medium", None, r)
-        .await;
+    doc.call(
+        &app,
+        &admin,
+        "One catalog entry",
+        Method::GET,
+        "/catalog/medium",
+        None,
+    )
+    .await;
 
     doc.md.push_str("## Installed connectors\n\n");
     let body = wordpress("Company blog");
-    let r = h
-        .post(api("/connectors"))
-        .bearer_auth(&admin.token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
     let c = doc
-        .example("Install a connector", "POST", "/connectors", Some(&body), r)
+        .call(
+            &app,
+            &admin,
+            "Install a connector",
+            Method::POST,
+            "/connectors",
+            Some(&body),
+        )
         .await;
     let id = c["id"].as_str().unwrap().to_string();
+    let one = format!("/connectors/{id}");
     let bad = json!({"catalog_key": "wordpress", "name": "Broken", "config": {"site_url": "ftp://example.com"}, "auth": {"application_password": "****"}});
-    let r = h
-        .post(api("/connectors"))
-        .bearer_auth(&admin.token)
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
-    doc.example(
-        "Validation errors, by field",
-        "POST",
-        "/connectors",
-        Some(&bad),
-        r,
-    )
-    .await;
-    let r = h
-        .get(api(&format!("/connectors/{id}")))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
-    doc.example(
-        "One connector",
-        "GET",
-        &format!("/connectors/{id}"),
-        None,
-        r,
-    )
-    .await;
-    let r = h
-        .get(api("/installed?limit=10&tag=blog"))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
-    doc.example(
-        "List installed connectors (`?status=` `?catalog_key=` `?tag=` `?q=` `?limit=` `?cursor=`)",
-        "GET",
-        "/installed?limit=10&tag=blog",
-        None,
-        r,
-    )
-    .await;
+    let examples = [
+        (
+            "Validation errors, by field",
+            Method::POST,
+            "/connectors",
+            Some(&bad),
+        ),
+        ("One connector", Method::GET, one.as_str(), None),
+        (
+            "List installed connectors (`?status=` `?catalog_key=` `?tag=` `?q=` `?limit=` `?cursor=`)",
+            Method::GET,
+            "/installed?limit=10&tag=blog",
+            None,
+        ),
+    ];
+    for (title, method, path, body) in examples {
+        doc.call(&app, &admin, title, method, path, body).await;
+    }
     let upd = json!({"status": "active", "auth": {"application_password": "wxyz WXYZ wxyz WXYZ wxyz WXYZ"}, "version": 1});
-    let r = h
-        .patch(api(&format!("/connectors/{id}")))
-        .bearer_auth(&admin.token)
-        .json(&upd)
-        .send()
-        .await
-        .unwrap();
-    doc.example(
-        "Update: change one secret and activate (PATCH or PUT)",
-        "PATCH",
-        &format!("/connectors/{id}"),
-        Some(&upd),
-        r,
-    )
-    .await;
     let stale = json!({"name": "Renamed", "version": 1});
-    let r = h
-        .patch(api(&format!("/connectors/{id}")))
-        .bearer_auth(&admin.token)
-        .json(&stale)
-        .send()
-        .await
-        .unwrap();
-    doc.example(
-        "A stale version is refused",
-        "PATCH",
-        &format!("/connectors/{id}"),
-        Some(&stale),
-        r,
-    )
-    .await;
     let v = json!({"catalog_key": "wordpress", "config": {"site_url": "https://blog.example.com"}});
-    let r = h
-        .post(api("/validate-config"))
-        .bearer_auth(&admin.token)
-        .json(&v)
-        .send()
-        .await
-        .unwrap();
-    doc.example(
-        "Validate a config without saving",
-        "POST",
-        "/validate-config",
-        Some(&v),
-        r,
-    )
-    .await;
+    let examples = [
+        (
+            "Update: change one secret and activate (PATCH or PUT)",
+            Method::PATCH,
+            one.as_str(),
+            &upd,
+        ),
+        (
+            "A stale version is refused",
+            Method::PATCH,
+            one.as_str(),
+            &stale,
+        ),
+        (
+            "Validate a config without saving",
+            Method::POST,
+            "/validate-config",
+            &v,
+        ),
+    ];
+    for (title, method, path, body) in examples {
+        doc.call(&app, &admin, title, method, path, Some(body))
+            .await;
+    }
 
     doc.md.push_str("## For the content broadcaster\n\n");
-    let r = h
-        .get(api("/publish-targets?capability=supports_scheduling"))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
-    doc.example(
+    doc.call(
+        &app,
+        &admin,
         "Publish targets (`?capability=`)",
-        "GET",
+        Method::GET,
         "/publish-targets?capability=supports_scheduling",
         None,
-        r,
     )
     .await;
     doc.norm.token = reader.token.clone();
-    let r = h
-        .get(api(&format!("/connectors/{id}/credentials")))
-        .bearer_auth(&reader.token)
-        .send()
-        .await
-        .unwrap();
-    doc.example(
+    doc.call(
+        &app,
+        &reader,
         "Read credentials (token with `--scope credentials:read`)",
-        "GET",
+        Method::GET,
         &format!("/connectors/{id}/credentials"),
         None,
-        r,
     )
     .await;
     doc.norm.token = admin.token.clone();
 
     doc.md.push_str("## Audit and deletion\n\n");
-    let r = h
-        .get(api(&format!("/audit?connector_id={id}&limit=3")))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
-    doc.example(
-        "Audit events, newest first",
-        "GET",
-        &format!("/audit?connector_id={id}&limit=3"),
-        None,
-        r,
-    )
-    .await;
-    let r = h
-        .delete(api(&format!("/connectors/{id}")))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
-    doc.example("Delete", "DELETE", &format!("/connectors/{id}"), None, r)
-        .await;
-    let r = h
-        .get(api(&format!("/connectors/{id}")))
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
-    doc.example("Gone", "GET", &format!("/connectors/{id}"), None, r)
-        .await;
+    let examples = [
+        (
+            "Audit events, newest first",
+            Method::GET,
+            format!("/audit?connector_id={id}&limit=3"),
+        ),
+        ("Delete", Method::DELETE, one.clone()),
+        ("Gone", Method::GET, one.clone()),
+    ];
+    for (title, method, path) in examples {
+        doc.call(&app, &admin, title, method, &path, None).await;
+    }
     app.stop().await;
 
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/api.md");

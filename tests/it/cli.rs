@@ -101,11 +101,7 @@ both_databases!(
         out.assert_ok();
         assert!(out.stdout_text().contains("created    mastodon"));
 
-        let store = connectors::storage::open(
-            &connectors::storage::DatabaseLocation::from_url(Some(&db.url()), &dir).unwrap(),
-        )
-        .await
-        .unwrap();
+        let store = db.open_store().await;
         let before = store.catalog_get("mastodon").await.unwrap().unwrap();
 
         // Same file again: unchanged.
@@ -144,12 +140,7 @@ both_databases!(
     |db: TestDb| async move {
         use connectors::service::catalog;
         db.cli(&["seed"]).assert_ok();
-        let store = connectors::storage::open(
-            &connectors::storage::DatabaseLocation::from_url(Some(&db.url()), db.data_dir())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+        let store = db.open_store().await;
         let original = store.catalog_get("medium").await.unwrap().unwrap();
         let mut changed = catalog::builtin_manifests().unwrap();
         for m in &mut changed {
@@ -291,86 +282,24 @@ both_databases!(tenant_user_token_commands, |db: TestDb| async move {
     assert!(db.cli(&["tenant", "create", "ok2"]).status.success());
 
     // user create
-    let u = db.cli_with_stdin(
-        &[
-            "user",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "Ann@Acme.test",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some("a-long-password\n"),
-    );
+    let u = db.user_create_with_password("acme", "Ann@Acme.test", "admin", "a-long-password");
     u.assert_ok();
     assert!(u.stdout_text().contains("ann@acme.test"));
     assert!(u.stderr_text().contains("created user"));
-    db.cli(&[
-        "user", "create", "--tenant", "nope", "--email", "x@y.z", "--role", "member",
-    ])
-    .assert_one_line_error("no tenant 'nope'");
-    db.cli(&[
-        "user",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "not-an-email",
-        "--role",
-        "member",
-    ])
-    .assert_one_line_error("invalid email");
-    db.cli_with_stdin(
-        &[
-            "user",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "short@acme.test",
-            "--role",
-            "member",
-            "--password-stdin",
-        ],
-        Some("short\n"),
-    )
-    .assert_one_line_error("password too short");
-    let bad_role = db.cli(&[
-        "user",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "r@acme.test",
-        "--role",
-        "root",
-    ]);
+    db.user_create("nope", "x@y.z", "member")
+        .assert_one_line_error("no tenant 'nope'");
+    db.user_create("acme", "not-an-email", "member")
+        .assert_one_line_error("invalid email");
+    db.user_create_with_password("acme", "short@acme.test", "member", "short")
+        .assert_one_line_error("password too short");
+    let bad_role = db.user_create("acme", "r@acme.test", "root");
     assert!(!bad_role.status.success());
     assert!(bad_role.stderr_text().contains("root"));
     // The refused users were not created: a token for them is refused.
-    db.cli(&[
-        "token",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "short@acme.test",
-    ])
-    .assert_one_line_error("not a member");
+    db.token_create("acme", "short@acme.test", &[])
+        .assert_one_line_error("not a member");
     // Existing user, new role.
-    let again = db.cli(&[
-        "user",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "ann@acme.test",
-        "--role",
-        "member",
-    ]);
+    let again = db.user_create("acme", "ann@acme.test", "member");
     assert!(
         again
             .assert_ok()
@@ -379,42 +308,19 @@ both_databases!(tenant_user_token_commands, |db: TestDb| async move {
     );
 
     // token create / list / revoke
-    let t = db.cli(&[
-        "token",
-        "create",
-        "--tenant",
+    let t = db.token_create(
         "acme",
-        "--email",
         "ann@acme.test",
-        "--name",
-        "ci",
-        "--scope",
-        "credentials:read",
-    ]);
+        &["--name", "ci", "--scope", "credentials:read"],
+    );
     let token = t.assert_ok().stdout_text();
     assert_eq!(token.lines().count(), 1);
     let token = token.trim().to_string();
     assert!(token.starts_with("cnk_") && token.len() >= 40);
-    db.cli(&[
-        "token",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "ann@acme.test",
-        "--scope",
-        "admin:all",
-    ])
-    .assert_one_line_error("unknown scope");
-    db.cli(&[
-        "token",
-        "create",
-        "--tenant",
-        "ok2",
-        "--email",
-        "ann@acme.test",
-    ])
-    .assert_one_line_error("not a member");
+    db.token_create("acme", "ann@acme.test", &["--scope", "admin:all"])
+        .assert_one_line_error("unknown scope");
+    db.token_create("ok2", "ann@acme.test", &[])
+        .assert_one_line_error("not a member");
 
     let list = db
         .cli(&["token", "list", "--tenant", "acme"])

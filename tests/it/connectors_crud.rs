@@ -40,14 +40,7 @@ both_databases!(lifecycle_success_paths, |db: TestDb| async move {
     let got: Value = got.json().await.unwrap();
     assert_eq!(got, c);
 
-    let list: Value = app
-        .get(&admin, "/installed")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json(&admin, "/installed").await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert!(list["next_cursor"].is_null());
 
@@ -239,30 +232,14 @@ both_databases!(
             assert!(body["errors"][f].is_array(), "{f}");
         }
         // Bad query parameters
-        let res = app
-            .get(&admin, "/installed?limit=500")
-            .send()
-            .await
-            .unwrap();
-        assert_envelope(res, 422, "validation_failed").await;
-        let res = app
-            .get(&admin, "/installed?limit=abc")
-            .send()
-            .await
-            .unwrap();
-        assert_envelope(res, 400, "bad_request").await;
-        let res = app
-            .get(&admin, "/installed?cursor=garbage")
-            .send()
-            .await
-            .unwrap();
-        assert_envelope(res, 422, "validation_failed").await;
-        let res = app
-            .get(&admin, "/installed?sort=name")
-            .send()
-            .await
-            .unwrap();
-        assert_envelope(res, 400, "bad_request").await;
+        for (path, status, code) in [
+            ("/installed?limit=500", 422, "validation_failed"),
+            ("/installed?limit=abc", 400, "bad_request"),
+            ("/installed?cursor=garbage", 422, "validation_failed"),
+            ("/installed?sort=name", 400, "bad_request"),
+        ] {
+            assert_envelope(app.send_get(&admin, path).await, status, code).await;
+        }
         app.stop().await;
     }
 );
@@ -270,13 +247,12 @@ both_databases!(
 both_databases!(activation_rules_and_transitions, |db: TestDb| async move {
     let app = TestApp::spawn(db).await;
     let admin = app.admin().await;
-    let c = app
-        .create_ok(
+    let id = app
+        .create_id(
             &admin,
             &twitter("Partial", json!({"api_key": "AAAAAAAAAAAAAAAAAAAAAAAAA"})),
         )
         .await;
-    let id = c["id"].as_str().unwrap().to_string();
     let res = app.patch(&admin, &id, &json!({"status": "active"})).await;
     let body = assert_envelope(res, 422, "validation_failed").await;
     for s in [
@@ -346,12 +322,7 @@ both_databases!(list_filters_and_pagination, |db: TestDb| async move {
     for i in 0..5 {
         let mut body = wordpress(&format!("Blog {i}"));
         body["tags"] = json!([if i % 2 == 0 { "even" } else { "odd" }]);
-        ids.push(
-            app.create_ok(&admin, &body).await["id"]
-                .as_str()
-                .unwrap()
-                .to_string(),
-        );
+        ids.push(app.create_id(&admin, &body).await);
     }
     app.create_ok(
         &admin,
@@ -366,14 +337,7 @@ both_databases!(list_filters_and_pagination, |db: TestDb| async move {
             Some(c) => format!("/installed?limit=2&cursor={c}"),
             None => "/installed?limit=2".to_string(),
         };
-        let page: Value = app
-            .get(&admin, &path)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = app.get_json(&admin, &path).await;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 2);
         seen.extend(items.iter().map(|i| i["id"].as_str().unwrap().to_string()));
@@ -386,10 +350,12 @@ both_databases!(list_filters_and_pagination, |db: TestDb| async move {
     assert_eq!(&seen[..5], &ids[..]);
 
     let count = |path: &'static str| {
-        let req = app.get(&admin, path);
+        let (app, admin) = (&app, &admin);
         async move {
-            let v: Value = req.send().await.unwrap().json().await.unwrap();
-            v["items"].as_array().unwrap().len()
+            app.get_json(admin, path).await["items"]
+                .as_array()
+                .unwrap()
+                .len()
         }
     };
     assert_eq!(count("/installed?tag=even").await, 3);

@@ -3,7 +3,6 @@
 
 use crate::both_databases;
 use crate::support::{APP_PASSWORD, Actor, TestApp, TestDb, assert_envelope, twitter, wordpress};
-use connectors::domain::identity::Role;
 use serde_json::{Value, json};
 
 both_databases!(
@@ -11,14 +10,7 @@ both_databases!(
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
         let admin = app.admin().await;
-        let reader = app
-            .actor_with_scopes(
-                "acme",
-                "broadcaster@acme.test",
-                Role::Member,
-                &["credentials:read"],
-            )
-            .await;
+        let reader = app.reader().await;
         let secrets = json!({
             "api_key": "AAAAAAAAAAAAAAAAAAAAAAAAA",
             "api_secret": "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
@@ -26,8 +18,7 @@ both_databases!(
             "access_token_secret": "DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD",
             "bearer_token": "EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE"
         });
-        let c = app.create_ok(&admin, &twitter("X", secrets.clone())).await;
-        let id = c["id"].as_str().unwrap().to_string();
+        let id = app.create_id(&admin, &twitter("X", secrets.clone())).await;
         let creds: Value = app.credentials(&reader, &id).await.json().await.unwrap();
         assert_eq!(creds, secrets);
 
@@ -78,8 +69,7 @@ both_databases!(
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
         let admin = app.admin().await;
-        let c = app.create_ok(&admin, &wordpress("Guess")).await;
-        let id = c["id"].as_str().unwrap().to_string();
+        let id = app.create_id(&admin, &wordpress("Guess")).await;
 
         // What one secret write shows: the answer, the version, the
         // secret's time and the audit event it leaves.
@@ -90,14 +80,9 @@ both_databases!(
                 .await;
             let status = res.status().as_u16();
             let after: Value = res.json().await.unwrap();
-            let audit: Value = app
-                .get(who, &format!("/audit?connector_id={id}&limit=1"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let audit = app
+                .get_json(who, &format!("/audit?connector_id={id}&limit=1"))
+                .await;
             let event = &audit["items"][0];
             let secret_at = |v: &Value| v["secrets"]["application_password"]["updated_at"].clone();
             json!({

@@ -3,7 +3,7 @@
 
 use crate::both_databases;
 use crate::support::wordpress;
-use crate::support::{OutputExt, TestDb, free_port, pg_admin_url, start_server as start};
+use crate::support::{TestDb, free_port, kill, pg_admin_url, send_json, start_server as start};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,8 +52,7 @@ both_databases!(
         while acked.lock().await.len() < 40 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        child.kill().unwrap();
-        child.wait().unwrap();
+        kill(&mut child);
         for w in writers {
             let _ = w.await;
         }
@@ -87,15 +86,7 @@ both_databases!(
                 Some(c) => format!("{base}/installed?limit=200&cursor={c}"),
                 None => format!("{base}/installed?limit=200"),
             };
-            let page: Value = http
-                .get(url)
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page = send_json(http.get(url).bearer_auth(&token)).await;
             for item in page["items"].as_array().unwrap() {
                 assert_ne!(item["status"], "error", "{item}");
                 assert_eq!(item["secrets"]["application_password"]["set"], true);
@@ -107,8 +98,7 @@ both_databases!(
             }
         }
         assert!(total >= acked.len());
-        child.kill().unwrap();
-        child.wait().unwrap();
+        kill(&mut child);
     }
 );
 
@@ -239,8 +229,7 @@ async fn postgres_outage_answers_503_and_recovers_without_restart() {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill(&mut child);
 }
 
 /// A small filesystem of our own for the SQLite file, so that it can be
@@ -281,34 +270,8 @@ async fn a_full_sqlite_disk_answers_503_without_corruption() {
     let disk = SmallDisk::new("2m");
     let db = TestDb::sqlite();
     let url = format!("sqlite://{}", disk.path.join("connectors.db").display());
-    let run = |args: &[&str]| db.command_at(&url, args).output().unwrap();
-    run(&["migrate"]).assert_ok();
-    run(&["tenant", "create", "acme"]).assert_ok();
-    run(&[
-        "user",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "a@acme.test",
-        "--role",
-        "admin",
-    ])
-    .assert_ok();
-    let token = run(&[
-        "token",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "a@acme.test",
-        "--scope",
-        "credentials:read",
-    ])
-    .assert_ok()
-    .stdout_text()
-    .trim()
-    .to_string();
+    db.create_acme_admin_at(&url);
+    let token = db.new_admin_token_at(&url, &["credentials:read"]);
     let port = free_port();
     let mut child = start(&db, port, &url).await;
     let base = format!("http://127.0.0.1:{port}/features/connectors/api");
@@ -373,8 +336,7 @@ async fn a_full_sqlite_disk_answers_503_without_corruption() {
         .unwrap();
     assert_eq!(res.status(), 201);
 
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill(&mut child);
 
     // No corruption.
     let conn = rusqlite::Connection::open(disk.path.join("connectors.db")).unwrap();
@@ -500,6 +462,5 @@ async fn postgres_restarted_under_load() {
         200,
         "recovered without a restart of the service"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill(&mut child);
 }

@@ -2,7 +2,7 @@
 //! only, whatever the umask: the database and its `-wal` and `-shm` files
 //! and the key file 0600, the data directory 0700.
 
-use crate::support::free_port;
+use crate::support::{OutputExt, free_port, kill, wait_until_up};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -52,19 +52,9 @@ async fn sqlite_files_are_private_whatever_the_umask() {
     .stderr(Stdio::null())
     .spawn()
     .unwrap();
-    let http = reqwest::Client::new();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while http
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(std::time::Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_until_up(port).await;
     // A write, so that the write-ahead log holds something.
-    let res = http
+    let res = reqwest::Client::new()
         .get(format!("http://127.0.0.1:{port}/readyz"))
         .send()
         .await
@@ -92,8 +82,7 @@ async fn sqlite_files_are_private_whatever_the_umask() {
     for p in key_files {
         assert_eq!(mode(&p), 0o600, "{}", p.display());
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill(&mut child);
 
     // A database left readable by others is made private when opened.
     let db = data.join("connectors.db");
@@ -101,11 +90,7 @@ async fn sqlite_files_are_private_whatever_the_umask() {
     let out = connectors(tmp.path(), &["--data-dir", &data_arg, "migrate"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_ok();
     assert_eq!(mode(&db), 0o600, "the database after a later open");
 
     // A database named by URL in a new directory gets a private directory.
@@ -117,11 +102,7 @@ async fn sqlite_files_are_private_whatever_the_umask() {
     )
     .output()
     .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.assert_ok();
     assert_eq!(mode(&elsewhere), 0o700, "the database's directory");
     assert_eq!(mode(&elsewhere.join("x.db")), 0o600, "the database by URL");
 }

@@ -2,7 +2,7 @@
 
 use crate::both_databases;
 use crate::support::wordpress;
-use crate::support::{TestApp, TestDb, assert_envelope, csrf_of};
+use crate::support::{TestApp, TestDb, assert_envelope};
 use connectors::domain::identity::Role;
 use serde_json::{Value, json};
 
@@ -61,8 +61,7 @@ both_databases!(
             "/connectors/%00",
             "/connectors/%3Cscript%3E",
         ] {
-            let res = app.get(&admin, path).send().await.unwrap();
-            assert_envelope(res, 404, "not_found").await;
+            assert_envelope(app.send_get(&admin, path).await, 404, "not_found").await;
         }
         let res = app.delete(&admin, "/connectors/not-an-id").await;
         assert_envelope(res, 404, "not_found").await;
@@ -74,7 +73,7 @@ both_databases!(
             "/installed?limit=-1",
             "/installed?limit=99999999999999999999",
         ] {
-            let res = app.get(&admin, path).send().await.unwrap();
+            let res = app.send_get(&admin, path).await;
             assert!(res.status().is_client_error(), "{path}: {}", res.status());
             let v: Value = res.json().await.unwrap();
             assert!(v["error"].is_string(), "{path}");
@@ -106,9 +105,11 @@ both_databases!(
             app.create_ok(&admin, &body).await;
         }
         // Sign in as the bootstrap owner and read the installed page.
-        let cookie = app.session("admin@localhost", "bootstrap-password-1").await;
-        let html = app
-            .page(&cookie, "/features/connectors/installed")
+        let owner = app
+            .signed_in("admin@localhost", "bootstrap-password-1")
+            .await;
+        let html = owner
+            .get(&app, "/features/connectors/installed")
             .await
             .text()
             .await
@@ -128,26 +129,15 @@ both_databases!(
                 || html.contains("x&quot; hx-get=&quot;/logout")
         );
         // In a toast, through the HX-Trigger header: JSON, ASCII only.
-        let list: Value = app
-            .get(&admin, "/installed")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let id = list["items"][0]["id"].as_str().unwrap().to_string();
-        let csrf = csrf_of(&app, &cookie).await;
-        let res = app
-            .http
-            .post(app.url(&format!("/features/connectors/forms/{id}/status")))
-            .header("cookie", &cookie)
-            .header("x-csrf-token", &csrf)
-            .header("hx-request", "true")
-            .form(&[("status", "active")])
-            .send()
-            .await
-            .unwrap();
+        let id = app.first_installed_id(&admin).await;
+        let res = owner
+            .post_htmx(
+                &app,
+                &format!("/features/connectors/forms/{id}/status"),
+                &[],
+                &[("status", "active")],
+            )
+            .await;
         assert_eq!(res.status(), 200);
         let trigger = res.headers()["hx-trigger"].to_str().unwrap().to_string();
         let parsed: Value = serde_json::from_str(&trigger).unwrap();

@@ -7,10 +7,9 @@
 
 use crate::both_databases;
 use crate::support::{APP_PASSWORD, wordpress};
-use crate::support::{Actor, OutputExt, TestApp, TestDb, assert_envelope, csrf_of, write_file};
+use crate::support::{Actor, OutputExt, TestApp, TestDb, assert_envelope, write_file};
 use connectors::domain::identity::Role;
 use connectors::service::identity as svc;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 /// A value no answer may repeat: a marker around a NUL.
@@ -84,15 +83,10 @@ async fn refused_field(res: reqwest::Response, field: &str) -> Value {
 }
 
 async fn installed_count(app: &TestApp, who: &Actor) -> usize {
-    let list: Value = app
-        .get(who, "/installed")
-        .send()
-        .await
+    app.get_json(who, "/installed").await["items"]
+        .as_array()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    list["items"].as_array().unwrap().len()
+        .len()
 }
 
 both_databases!(
@@ -113,11 +107,7 @@ both_databases!(
         ];
         for (path, param) in params {
             for bad in ["s3cretmark%00er", "s3cretmark%1Ber", "%00"] {
-                let res = app
-                    .get(&admin, &format!("{path}?{param}={bad}"))
-                    .send()
-                    .await
-                    .unwrap();
+                let res = app.send_get(&admin, &format!("{path}?{param}={bad}")).await;
                 assert_eq!(res.status(), 400, "{path}?{param}={bad}");
                 let text = res.text().await.unwrap();
                 assert_not_echoed(&text);
@@ -127,32 +117,17 @@ both_databases!(
                 assert!(message.contains(param), "{message}");
             }
             // Ordinary text still filters.
-            let res = app
-                .get(&admin, &format!("{path}?{param}=blog"))
-                .send()
-                .await
-                .unwrap();
+            let res = app.send_get(&admin, &format!("{path}?{param}=blog")).await;
             assert!(
                 res.status() == 200 || res.status() == 422,
                 "{path}?{param}=blog: {}",
                 res.status()
             );
         }
-        let list: Value = app
-            .get(&admin, "/installed?q=Blo")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = app.get_json(&admin, "/installed?q=Blo").await;
         assert_eq!(list["items"].as_array().unwrap().len(), 1);
         // A key in the path holding a NUL is simply not found.
-        let res = app
-            .get(&admin, "/catalog/word%00press")
-            .send()
-            .await
-            .unwrap();
+        let res = app.send_get(&admin, "/catalog/word%00press").await;
         assert_envelope(res, 404, "not_found").await;
         app.stop().await;
     }
@@ -262,8 +237,7 @@ both_databases!(
     |db: TestDb| async move {
         let app = spawn_with_notebook(db).await;
         let admin = app.admin().await;
-        let c = app.create_ok(&admin, &wordpress("Blog")).await;
-        let id = c["id"].as_str().unwrap().to_string();
+        let id = app.create_id(&admin, &wordpress("Blog")).await;
         let cases = [
             (json!({"name": NUL_TEXT}), "name"),
             (json!({"tags": ["ok", NUL_TEXT]}), "tags.1"),
@@ -304,13 +278,12 @@ both_databases!(
         let v: Value = res.json().await.unwrap();
         assert_eq!(v["status_message"], "timed out\nretrying later");
 
-        let n = app
-            .create_ok(
+        let nid = app
+            .create_id(
                 &admin,
                 &json!({"catalog_key": "notebook", "name": "Notes", "config": {}, "auth": {}}),
             )
             .await;
-        let nid = n["id"].as_str().unwrap().to_string();
         let res = app
             .patch(
                 &admin,
@@ -333,32 +306,12 @@ both_databases!(
     form_posts_show_control_characters_inline,
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
-        let store = app.store.as_ref();
-        svc::create_tenant(store, "acme", None).await.unwrap();
-        svc::add_member(
-            store,
-            "acme",
-            "fay@acme.test",
-            Role::Admin,
-            Some(&SecretString::from("fay password".to_string())),
-        )
-        .await
-        .unwrap();
-        let cookie = app.session("fay@acme.test", "fay password").await;
-        let csrf = csrf_of(&app, &cookie).await;
+        let fay = app
+            .signed_in_user("acme", "fay@acme.test", Role::Admin, "fay password")
+            .await;
         let post = |path: String, fields: Vec<(&'static str, String)>| {
-            let (app, cookie, csrf) = (&app, cookie.clone(), csrf.clone());
-            async move {
-                app.http
-                    .post(app.url(&path))
-                    .header("cookie", cookie)
-                    .header("x-csrf-token", csrf)
-                    .header("hx-request", "true")
-                    .form(&fields)
-                    .send()
-                    .await
-                    .unwrap()
-            }
+            let (app, fay) = (&app, &fay);
+            async move { fay.post_htmx(app, &path, &[], &fields).await }
         };
         let fields = |category: &str| {
             vec![
@@ -394,15 +347,7 @@ both_databases!(
         )
         .await;
         assert_eq!(res.status(), 200);
-        let list: Value = app
-            .get(&admin, "/installed")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let id = list["items"][0]["id"].as_str().unwrap().to_string();
+        let id = app.first_installed_id(&admin).await;
         let mut edit = fields(NUL_TEXT);
         edit.push(("version", "1".to_string()));
         let res = post(format!("/features/connectors/forms/{id}/edit"), edit).await;
@@ -419,8 +364,7 @@ both_databases!(
 both_databases!(unreadable_if_match_is_refused, |db: TestDb| async move {
     let app = TestApp::spawn(db).await;
     let admin = app.admin().await;
-    let c = app.create_ok(&admin, &wordpress("Blog")).await;
-    let id = c["id"].as_str().unwrap().to_string();
+    let id = app.create_id(&admin, &wordpress("Blog")).await;
     let unreadable = reqwest::header::HeaderValue::from_bytes(b"\"1\xff\"").unwrap();
     let values = [
         unreadable,

@@ -4,7 +4,8 @@
 
 use crate::both_databases;
 use crate::support::{
-    OutputExt, TestApp, TestDb, csrf_of, free_port, session_cookie, sign_in, start_server_logging,
+    Actor, OutputExt, SignedIn, TestApp, TestDb, csrf_of, free_port, session_cookie, sign_in,
+    start_server_logging, terminate,
 };
 use connectors::domain::identity::hash_token;
 
@@ -27,21 +28,11 @@ both_databases!(
     no_secret_in_the_log_at_debug_or_trace,
     |db: TestDb| async move {
         let token = db.admin_token(&[]);
-        db.cli_with_stdin(
-            &[
-                "user",
-                "create",
-                "--tenant",
-                "acme",
-                "--email",
-                EMAIL,
-                "--role",
-                "admin",
-                "--password-stdin",
-            ],
-            Some(&format!("{PASSWORD}\n")),
-        )
-        .assert_ok();
+        db.user_create_with_password("acme", EMAIL, "admin", PASSWORD)
+            .assert_ok();
+        let actor = Actor {
+            token: token.clone(),
+        };
         let logs_dir = tempfile::tempdir().unwrap();
         let mut app = TestApp::attach(db, String::new()).await;
         for (n, (var, filter)) in FILTERS.iter().enumerate() {
@@ -55,26 +46,26 @@ both_databases!(
             assert_eq!(res.status(), 303, "{filter}: signed in");
             let cookie = session_cookie(&res);
             let session = cookie.split_once('=').unwrap().1.to_string();
-            let csrf = csrf_of(&app, &cookie).await;
+            let browser = SignedIn {
+                csrf: csrf_of(&app, &cookie).await,
+                cookie,
+            };
 
             // Install a connector through the page form (CSRF-protected).
             let name = format!("Logged {n}");
-            let res = app
-                .http
-                .post(app.url("/features/connectors/forms/new/wordpress"))
-                .header("cookie", &cookie)
-                .header("x-csrf-token", &csrf)
-                .header("origin", app.base.clone())
-                .header("hx-request", "true")
-                .form(&[
-                    ("name", name.as_str()),
-                    ("config.site_url", "https://blog.example.com"),
-                    ("config.username", "editor"),
-                    ("auth.application_password", FORM_SECRET),
-                ])
-                .send()
-                .await
-                .unwrap();
+            let res = browser
+                .post_htmx(
+                    &app,
+                    "/features/connectors/forms/new/wordpress",
+                    &[("origin", &app.base)],
+                    &[
+                        ("name", name.as_str()),
+                        ("config.site_url", "https://blog.example.com"),
+                        ("config.username", "editor"),
+                        ("auth.application_password", FORM_SECRET),
+                    ],
+                )
+                .await;
             assert_eq!(res.status(), 200, "{filter}: form install");
             assert!(
                 res.headers().contains_key("hx-trigger"),
@@ -84,40 +75,18 @@ both_databases!(
             // Use the token: install through the API, then list.
             let mut body = crate::support::wordpress(&format!("Api {n}"));
             body["auth"]["application_password"] = serde_json::json!(API_SECRET);
-            let res = app
-                .http
-                .post(app.api("/connectors"))
-                .bearer_auth(&token)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let res = app.create(&actor, &body).await;
             assert_eq!(res.status(), 201, "{filter}: API install");
-            let res = app
-                .http
-                .get(app.api("/installed"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
+            let res = app.send_get(&actor, "/installed").await;
             assert_eq!(res.status(), 200);
 
             // Sign out (CSRF-protected form post).
-            let res = crate::support::no_redirects()
-                .post(app.url("/logout"))
-                .header("cookie", &cookie)
-                .header("origin", app.base.clone())
-                .form(&[("_csrf", csrf.as_str())])
-                .send()
-                .await
-                .unwrap();
+            let res = browser
+                .post_form_with(&app, "/logout", &[("origin", &app.base)], &[])
+                .await;
             assert_eq!(res.status(), 303, "{filter}: signed out");
 
-            std::process::Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .unwrap();
-            assert!(child.wait().unwrap().success());
+            assert!(terminate(&mut child).success());
             let text = std::fs::read_to_string(&log).unwrap();
             assert!(
                 text.contains("/features/connectors/api/connectors") && text.contains("/logout"),
@@ -129,7 +98,7 @@ both_databases!(
                 ("the token's hash", hash_token(&token)),
                 ("the session id", session.clone()),
                 ("the session's hash", hash_token(&session)),
-                ("the CSRF token", csrf.clone()),
+                ("the CSRF token", browser.csrf.clone()),
                 ("a password hash", "$argon2".to_string()),
                 ("the secret sent by the form", FORM_SECRET.to_string()),
                 ("the secret sent to the API", API_SECRET.to_string()),

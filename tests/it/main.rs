@@ -18,6 +18,7 @@ mod metrics;
 mod properties;
 mod publish_targets;
 mod races;
+mod secret_states;
 mod secrets_at_rest;
 mod security_headers;
 mod sessions;

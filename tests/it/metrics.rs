@@ -60,15 +60,7 @@ both_databases!(
         }
         let after = series(&app).await;
         assert_eq!(after, before, "series added by invented methods or paths");
-        let text = app
-            .http
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = metrics_text(&app).await;
         assert!(!text.contains("JUNK"), "{text}");
         assert!(text.contains("method=\"OTHER\""), "{text}");
         assert!(!text.contains("/no/such/path"), "{text}");

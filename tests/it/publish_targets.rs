@@ -3,32 +3,21 @@
 
 use crate::both_databases;
 use crate::support::{Actor, TestApp, TestDb, assert_envelope, wordpress};
-use connectors::domain::identity::Role;
 use serde_json::{Value, json};
 
 both_databases!(publish_targets_and_audit, |db: TestDb| async move {
     let app = TestApp::spawn(db).await;
     let admin = app.admin().await;
     let member = app.member().await;
-    let reader = app
-        .actor_with_scopes("acme", "b@acme.test", Role::Member, &["credentials:read"])
-        .await;
-    let wp = app.create_ok(&admin, &wordpress("WP")).await;
-    let wp_id = wp["id"].as_str().unwrap().to_string();
-    let idle = app.create_ok(&admin, &wordpress("Idle")).await;
+    let reader = app.reader().await;
+    let wp_id = app.create_id(&admin, &wordpress("WP")).await;
+    let idle = app.create_id(&admin, &wordpress("Idle")).await;
     let res = app
         .patch(&admin, &wp_id, &json!({"status": "active"}))
         .await;
     assert_eq!(res.status(), 200);
 
-    let targets: Value = app
-        .get(&member, "/publish-targets")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let targets = app.get_json(&member, "/publish-targets").await;
     let items = targets["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["id"], wp_id.as_str());
@@ -36,23 +25,13 @@ both_databases!(publish_targets_and_audit, |db: TestDb| async move {
     assert_eq!(items[0]["catalog_key"], "wordpress");
     assert_eq!(items[0]["capabilities"]["publish"], true);
     assert_eq!(items[0].as_object().unwrap().len(), 4);
-    let none: Value = app
-        .get(&member, "/publish-targets?capability=no_such_capability")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let none = app
+        .get_json(&member, "/publish-targets?capability=no_such_capability")
+        .await;
     assert_eq!(none["items"], json!([]));
-    let some: Value = app
-        .get(&member, "/publish-targets?capability=publish")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let some = app
+        .get_json(&member, "/publish-targets?capability=publish")
+        .await;
     assert_eq!(some["items"].as_array().unwrap().len(), 1);
 
     app.patch(
@@ -62,22 +41,12 @@ both_databases!(publish_targets_and_audit, |db: TestDb| async move {
     )
     .await;
     app.credentials(&reader, &wp_id).await;
-    let del = app
-        .delete(
-            &admin,
-            &format!("/connectors/{}", idle["id"].as_str().unwrap()),
-        )
-        .await;
+    let del = app.delete(&admin, &format!("/connectors/{idle}")).await;
     assert_eq!(del.status(), 204);
 
-    let audit: Value = app
-        .get(&admin, &format!("/audit?connector_id={wp_id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit = app
+        .get_json(&admin, &format!("/audit?connector_id={wp_id}"))
+        .await;
     let events = audit["items"].as_array().unwrap();
     let actions: Vec<&str> = events
         .iter()
@@ -106,14 +75,7 @@ both_databases!(publish_targets_and_audit, |db: TestDb| async move {
     );
     assert_eq!(events[3]["actor_name"], "admin");
     assert!(!audit.to_string().contains("wxyz") && !audit.to_string().contains("EFGH"));
-    let all: Value = app
-        .get(&admin, "/audit?limit=2")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all = app.get_json(&admin, "/audit?limit=2").await;
     assert_eq!(all["items"][0]["action"], "connector.deleted");
     assert!(all["next_cursor"].is_string());
     app.stop().await;
@@ -148,7 +110,7 @@ impl TestApp {
             if let Some(c) = &cursor {
                 path.push_str(&format!("&cursor={c}"));
             }
-            let res = self.get(who, &path).send().await.unwrap();
+            let res = self.send_get(who, &path).await;
             assert_eq!(res.status(), 200, "{path}");
             let page: Value = res.json().await.unwrap();
             let items = page["items"].as_array().unwrap();
@@ -195,9 +157,11 @@ both_databases!(
         let admin = app.admin().await;
         let member = app.member().await;
 
-        let activate = |id: String| {
+        // Creates the connector `body` describes and activates it.
+        let activate = |body: Value| {
             let (app, admin) = (&app, &admin);
             async move {
+                let id = app.create_id(admin, &body).await;
                 let res = app.patch(admin, &id, &json!({"status": "active"})).await;
                 assert_eq!(res.status(), 200);
                 id
@@ -209,23 +173,16 @@ both_databases!(
         let (mut all, mut videos) = (Vec::new(), Vec::new());
         for i in 0..120 {
             if i % 6 == 0 {
-                let c = app
-                    .create_ok(&admin, &other("videos", format!("V{i}")))
-                    .await;
-                let id = activate(c["id"].as_str().unwrap().to_string()).await;
+                let id = activate(other("videos", format!("V{i}"))).await;
                 videos.push(id.clone());
                 all.push(id);
             } else {
-                let c = app.create_ok(&admin, &wordpress(&format!("W{i}"))).await;
-                all.push(activate(c["id"].as_str().unwrap().to_string()).await);
+                all.push(activate(wordpress(&format!("W{i}"))).await);
             }
             if i % 20 == 0 {
                 app.create_ok(&admin, &wordpress(&format!("Idle {i}")))
                     .await;
-                let c = app
-                    .create_ok(&admin, &other("archive", format!("A{i}")))
-                    .await;
-                activate(c["id"].as_str().unwrap().to_string()).await;
+                activate(other("archive", format!("A{i}"))).await;
             }
         }
         assert_eq!(videos.len(), 20);
@@ -242,23 +199,14 @@ both_databases!(
                 .is_empty()
         );
         // The default page is 50.
-        let page: Value = app
-            .get(&member, "/publish-targets")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = app.get_json(&member, "/publish-targets").await;
         assert_eq!(page["items"].as_array().unwrap().len(), 50);
         assert!(page["next_cursor"].is_string());
 
         for bad in ["limit=201", "limit=0", "cursor=not-a-cursor"] {
             let res = app
-                .get(&member, &format!("/publish-targets?{bad}"))
-                .send()
-                .await
-                .unwrap();
+                .send_get(&member, &format!("/publish-targets?{bad}"))
+                .await;
             assert_envelope(res, 422, "validation_failed").await;
         }
         app.stop().await;

@@ -4,7 +4,8 @@
 use crate::both_databases;
 use crate::support::wordpress;
 use crate::support::{
-    OutputExt, TestApp, TestDb, free_port, login_form, session_cookie, start_server,
+    OutputExt, TestApp, TestDb, assert_counts, csrf_at, free_port, kill, send_json, session_cookie,
+    settled_status, sign_in_via, start_server, statuses_at_once,
 };
 use serde_json::{Value, json};
 
@@ -13,39 +14,17 @@ both_databases!(
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
         let admin = app.admin().await;
-        let c = app.create_ok(&admin, &wordpress("Race")).await;
-        let id = c["id"].as_str().unwrap().to_string();
-        let mut tasks = Vec::new();
-        for i in 0..12 {
-            let http = app.http.clone();
-            let url = app.api(&format!("/connectors/{id}"));
-            let token = admin.token.clone();
-            tasks.push(tokio::spawn(async move {
-                http.patch(url)
-                    .bearer_auth(token)
-                    .header("if-match", "\"1\"")
-                    .json(&json!({"name": format!("Race {i}")}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            }));
-        }
-        let mut statuses = Vec::new();
-        for t in tasks {
-            statuses.push(t.await.unwrap());
-        }
-        assert_eq!(
-            statuses.iter().filter(|s| **s == 200).count(),
-            1,
-            "{statuses:?}"
-        );
-        assert_eq!(
-            statuses.iter().filter(|s| **s == 412).count(),
-            11,
-            "{statuses:?}"
-        );
+        let id = app.create_id(&admin, &wordpress("Race")).await;
+        let url = app.api(&format!("/connectors/{id}"));
+        let statuses = statuses_at_once((0..12).map(|i| {
+            app.http
+                .patch(&url)
+                .bearer_auth(&admin.token)
+                .header("if-match", "\"1\"")
+                .json(&json!({"name": format!("Race {i}")}))
+        }))
+        .await;
+        assert_counts(&statuses, &[(200, 1), (412, 11)]);
         let now: Value = app.fetch(&admin, &id).await.json().await.unwrap();
         assert_eq!(now["version"], 2);
         app.stop().await;
@@ -58,21 +37,8 @@ both_databases!(
 async fn two_replicas_on_one_postgres_share_everything() {
     let db = TestDb::postgres().await;
     db.create_acme_admin();
-    db.cli_with_stdin(
-        &[
-            "user",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "sam@acme.test",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some("sam password\n"),
-    )
-    .assert_ok();
+    db.user_create_with_password("acme", "sam@acme.test", "admin", "sam password")
+        .assert_ok();
     let admin = db.new_admin_token(&[]);
     let reader = db.new_admin_token(&["credentials:read"]);
     let (p1, p2) = (free_port(), free_port());
@@ -99,72 +65,28 @@ async fn two_replicas_on_one_postgres_share_everything() {
         .as_str()
         .unwrap()
         .to_string();
-    let creds: Value = http
-        .get(api(&b, &format!("/connectors/{id}/credentials")))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let creds = send_json(
+        http.get(api(&b, &format!("/connectors/{id}/credentials")))
+            .bearer_auth(&reader),
+    )
+    .await;
     assert_eq!(creds["application_password"], crate::support::APP_PASSWORD);
 
     // Unique names hold across both.
-    let mut tasks = Vec::new();
-    for i in 0..10 {
-        let base = if i % 2 == 0 { a.clone() } else { b.clone() };
-        let (http, token) = (http.clone(), admin.clone());
-        tasks.push(tokio::spawn(async move {
-            http.post(format!("{base}/features/connectors/api/connectors"))
-                .bearer_auth(token)
-                .json(&wordpress("Unique"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        9,
-        "{statuses:?}"
-    );
+    let statuses = statuses_at_once((0..10).map(|i| {
+        let base = if i % 2 == 0 { &a } else { &b };
+        http.post(api(base, "/connectors"))
+            .bearer_auth(&admin)
+            .json(&wordpress("Unique"))
+    }))
+    .await;
+    assert_counts(&statuses, &[(201, 1), (409, 9)]);
 
     // A session made on one works on the other; the throttle counts both.
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     // The sign-in form shown by one replica is accepted by the other.
     let login = |base: String, password: &'static str| {
-        let client = client.clone();
         let form_from = if base == a { b.clone() } else { a.clone() };
-        async move {
-            let (cookie, token) = login_form(&form_from).await;
-            client
-                .post(format!("{base}/login"))
-                .header("origin", base.clone())
-                .header("cookie", cookie)
-                .form(&[
-                    ("email", "sam@acme.test"),
-                    ("password", password),
-                    ("_csrf", &token),
-                ])
-                .send()
-                .await
-                .unwrap()
-        }
+        async move { sign_in_via(&form_from, &base, "sam@acme.test", password).await }
     };
     let res = login(a.clone(), "sam password").await;
     assert_eq!(res.status(), 303);
@@ -177,22 +99,11 @@ async fn two_replicas_on_one_postgres_share_everything() {
         .unwrap();
     assert_eq!(res.status(), 200);
     // Its CSRF token, shown by one, guards writes on the other.
-    let page = http
-        .get(format!("{a}/features/connectors/catalog"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let marker = "name=\"csrf-token\" content=\"";
-    let start = page.find(marker).unwrap() + marker.len();
-    let csrf = &page[start..start + page[start..].find('"').unwrap()];
+    let csrf = csrf_at(&a, &cookie).await;
     let res = http
         .post(api(&b, "/connectors"))
         .header("cookie", &cookie)
-        .header("x-csrf-token", csrf)
+        .header("x-csrf-token", &csrf)
         .json(&wordpress("Through a session"))
         .send()
         .await
@@ -208,30 +119,12 @@ async fn two_replicas_on_one_postgres_share_everything() {
     // Each replica remembers token and catalog lookups between requests;
     // changes made by another process (here the command-line tools) reach
     // both through PostgreSQL's notifications, within a bounded wait.
-    let status_of = |base: String, path: &'static str, token: String| {
-        let http = http.clone();
-        async move {
-            http.get(format!("{base}/features/connectors/api{path}"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
     let settles = |path: &'static str, token: String, want: u16| {
-        let (a, b) = (a.clone(), b.clone());
+        let (a, b, http) = (a.clone(), b.clone(), http.clone());
         async move {
             for base in [a, b] {
-                let mut got = 0;
-                for _ in 0..200 {
-                    got = status_of(base.clone(), path, token.clone()).await;
-                    if got == want {
-                        break;
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                }
+                let url = format!("{base}/features/connectors/api{path}");
+                let got = settled_status(|| http.get(&url).bearer_auth(&token), want).await;
                 assert_eq!(got, want, "{base}{path}");
             }
         }
@@ -257,39 +150,17 @@ async fn two_replicas_on_one_postgres_share_everything() {
     settles("/installed", reader.clone(), 401).await;
 
     // A role change: an admin turned member can no longer create.
-    db.cli(&[
-        "user",
-        "create",
-        "--tenant",
-        "acme",
-        "--email",
-        "a@acme.test",
-        "--role",
-        "member",
-    ])
-    .assert_ok();
+    db.user_create("acme", "a@acme.test", "member").assert_ok();
     for base in [&a, &b] {
-        let mut got = 0;
-        for _ in 0..200 {
-            got = http
-                .post(api(base, "/connectors"))
+        let create = || {
+            http.post(api(base, "/connectors"))
                 .bearer_auth(&admin)
                 .json(&wordpress("After demotion"))
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16();
-            if got == 403 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        assert_eq!(got, 403, "{base}");
+        };
+        assert_eq!(settled_status(create, 403).await, 403, "{base}");
     }
     for child in [&mut one, &mut two] {
-        child.kill().unwrap();
-        child.wait().unwrap();
+        kill(child);
     }
 }
 
@@ -298,36 +169,14 @@ both_databases!(
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
         let admin = app.admin().await;
-        let mut tasks = Vec::new();
-        for _ in 0..20 {
-            let http = app.http.clone();
-            let url = app.api("/connectors");
-            let token = admin.token.clone();
-            tasks.push(tokio::spawn(async move {
-                http.post(url)
-                    .bearer_auth(token)
-                    .json(&wordpress("Same name"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            }));
-        }
-        let mut statuses = Vec::new();
-        for t in tasks {
-            statuses.push(t.await.unwrap());
-        }
-        assert_eq!(
-            statuses.iter().filter(|s| **s == 201).count(),
-            1,
-            "{statuses:?}"
-        );
-        assert_eq!(
-            statuses.iter().filter(|s| **s == 409).count(),
-            19,
-            "{statuses:?}"
-        );
+        let statuses = statuses_at_once((0..20).map(|_| {
+            app.http
+                .post(app.api("/connectors"))
+                .bearer_auth(&admin.token)
+                .json(&wordpress("Same name"))
+        }))
+        .await;
+        assert_counts(&statuses, &[(201, 1), (409, 19)]);
         app.stop().await;
     }
 );

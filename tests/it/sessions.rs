@@ -4,7 +4,8 @@
 use crate::both_databases;
 use crate::support::wordpress;
 use crate::support::{
-    OutputExt, TestApp, TestDb, assert_envelope, csrf_of, no_redirects, session_cookie, sign_in,
+    OutputExt, SignedIn, TestApp, TestDb, assert_envelope, csrf_of, no_redirects, session_cookie,
+    sign_in, without_login_form_token,
 };
 use connectors::domain::identity::Role;
 use serde_json::Value;
@@ -23,15 +24,9 @@ both_databases!(sign_in_sessions_and_csrf, |db: TestDb| async move {
     let (a, b) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
     assert!(a.contains("Invalid email or password."));
     // Each answer carries the token of its own sign-in form.
-    let without_token = |html: &str| {
-        let marker = "name=\"_csrf\" value=\"";
-        let start = html.find(marker).unwrap() + marker.len();
-        let end = start + html[start..].find('"').unwrap();
-        format!("{}{}", &html[..start], &html[end..])
-    };
     assert_eq!(
-        without_token(&a.replace("ann@acme.test", "X")),
-        without_token(&b.replace("who@acme.test", "X"))
+        without_login_form_token(&a.replace("ann@acme.test", "X")),
+        without_login_form_token(&b.replace("who@acme.test", "X"))
     );
 
     // A cross-site sign-in form is refused.
@@ -57,57 +52,34 @@ both_databases!(sign_in_sessions_and_csrf, |db: TestDb| async move {
         .await;
     assert_eq!(list.status(), 200);
     let csrf = csrf_of(&app, &cookie).await;
-    let no_token = app
-        .http
-        .post(app.api("/connectors"))
-        .header("cookie", &cookie)
-        .json(&wordpress("A"))
-        .send()
-        .await
-        .unwrap();
-    assert_envelope(no_token, 403, "forbidden").await;
-    let bad_token = app
-        .http
-        .post(app.api("/connectors"))
-        .header("cookie", &cookie)
-        .header("x-csrf-token", "x")
-        .json(&wordpress("A"))
-        .send()
-        .await
-        .unwrap();
-    assert_envelope(bad_token, 403, "forbidden").await;
-    let other_origin = app
-        .http
-        .post(app.api("/connectors"))
-        .header("cookie", &cookie)
-        .header("x-csrf-token", &csrf)
-        .header("origin", "http://evil.example")
-        .json(&wordpress("A"))
-        .send()
-        .await
-        .unwrap();
-    assert_envelope(other_origin, 403, "forbidden").await;
-    let cross_site = app
-        .http
-        .post(app.api("/connectors"))
-        .header("cookie", &cookie)
-        .header("x-csrf-token", &csrf)
-        .header("sec-fetch-site", "cross-site")
-        .json(&wordpress("A"))
-        .send()
-        .await
-        .unwrap();
-    assert_envelope(cross_site, 403, "forbidden").await;
+    let body = wordpress("A");
+    let refusals: [(&str, Vec<(&str, &str)>); 4] = [
+        ("no token", vec![]),
+        ("a wrong token", vec![("x-csrf-token", "x")]),
+        (
+            "another origin",
+            vec![("x-csrf-token", &csrf), ("origin", "http://evil.example")],
+        ),
+        (
+            "a cross-site request",
+            vec![("x-csrf-token", &csrf), ("sec-fetch-site", "cross-site")],
+        ),
+    ];
+    for (what, headers) in refusals {
+        let refused = app
+            .post_json_with_cookie(&cookie, "/connectors", &headers, &body)
+            .await;
+        assert_eq!(refused.status(), 403, "{what}");
+        assert_envelope(refused, 403, "forbidden").await;
+    }
     let created = app
-        .http
-        .post(app.api("/connectors"))
-        .header("cookie", &cookie)
-        .header("x-csrf-token", &csrf)
-        .header("origin", app.base.clone())
-        .json(&wordpress("A"))
-        .send()
-        .await
-        .unwrap();
+        .post_json_with_cookie(
+            &cookie,
+            "/connectors",
+            &[("x-csrf-token", &csrf), ("origin", &app.base)],
+            &body,
+        )
+        .await;
     assert_eq!(created.status(), 201);
     let c: Value = created.json().await.unwrap();
     assert_eq!(c["created_by_name"], "ann");
@@ -146,21 +118,17 @@ both_databases!(sign_in_sessions_and_csrf, |db: TestDb| async move {
     assert_eq!(get_delete.status(), 405);
 
     // Logout needs the token too, then the session is gone.
-    let refused = no_redirects()
-        .post(app.url("/logout"))
-        .header("cookie", &cookie)
-        .form(&[("_csrf", "wrong")])
-        .send()
-        .await
-        .unwrap();
+    let wrong = SignedIn {
+        cookie: cookie.clone(),
+        csrf: "wrong".into(),
+    };
+    let refused = wrong.post_form(&app, "/logout", &[]).await;
     assert_eq!(refused.status(), 403);
-    let out = no_redirects()
-        .post(app.url("/logout"))
-        .header("cookie", &cookie)
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let ann = SignedIn {
+        cookie: cookie.clone(),
+        csrf: csrf.clone(),
+    };
+    let out = ann.post_form(&app, "/logout", &[]).await;
     assert_eq!(out.status(), 303);
     assert!(
         out.headers()["set-cookie"]
@@ -172,12 +140,9 @@ both_databases!(sign_in_sessions_and_csrf, |db: TestDb| async move {
         .page(&cookie, "/features/connectors/api/installed")
         .await;
     assert_envelope(after, 401, "unauthorized").await;
-    let page = no_redirects()
-        .get(app.url("/features/connectors/installed"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let page = app
+        .page_no_follow(&cookie, "/features/connectors/installed")
+        .await;
     assert_eq!(page.status(), 303);
     assert_eq!(page.headers()["location"], "/login");
     app.stop().await;
@@ -297,12 +262,9 @@ async fn session_alive(app: &TestApp, cookie: &str) -> bool {
         .await
         .status()
         .as_u16();
-    let page = no_redirects()
-        .get(app.url("/features/connectors/installed"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
+    let page = app
+        .page_no_follow(cookie, "/features/connectors/installed")
+        .await;
     match (api, page.status().as_u16()) {
         (200, 200) => true,
         (401, 303) => {
@@ -317,20 +279,12 @@ both_databases!(
     a_new_password_ends_the_users_sessions,
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
-        let cli = |args: &[&str], stdin: Option<&str>| app.db().cli_with_stdin(args, stdin);
-        cli(&["tenant", "create", "acme"], None).assert_ok();
-        let create = [
-            "user",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "jo@acme.test",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ];
-        cli(&create, Some("first password\n")).assert_ok();
+        let db = app.db();
+        db.cli(&["tenant", "create", "acme"]).assert_ok();
+        let set_password = |password: &str| {
+            db.user_create_with_password("acme", "jo@acme.test", "admin", password)
+        };
+        set_password("first password").assert_ok();
         let one = app.session("jo@acme.test", "first password").await;
         let two = app.session("jo@acme.test", "first password").await;
         app.add_user("acme", "kim@acme.test", Role::Admin, "kim password")
@@ -338,7 +292,7 @@ both_databases!(
         let other = app.session("kim@acme.test", "kim password").await;
         assert!(session_alive(&app, &one).await && session_alive(&app, &two).await);
 
-        cli(&create, Some("second password\n")).assert_ok();
+        set_password("second password").assert_ok();
         assert!(!session_alive(&app, &one).await, "old session still works");
         assert!(!session_alive(&app, &two).await, "old session still works");
         assert!(session_alive(&app, &other).await, "another user's session");
@@ -358,7 +312,7 @@ both_databases!(
     a_changed_or_removed_membership_ends_that_tenants_sessions,
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
-        let cli = |args: &[&str], stdin: Option<&str>| app.db().cli_with_stdin(args, stdin);
+        let db = app.db();
         app.add_user("acme", "lu@multi.test", Role::Admin, "lu password")
             .await;
         app.add_user("globex", "lu@multi.test", Role::Admin, "lu password")
@@ -372,36 +326,17 @@ both_databases!(
         assert_eq!(switched.status(), 303);
 
         // A role change in acme ends the sessions in acme only.
-        let role = |r: &'static str| {
-            [
-                "user",
-                "create",
-                "--tenant",
-                "acme",
-                "--email",
-                "lu@multi.test",
-                "--role",
-                r,
-            ]
-        };
-        cli(&role("member"), None).assert_ok();
+        let role = |r: &str| db.user_create("acme", "lu@multi.test", r);
+        role("member").assert_ok();
         assert!(!session_alive(&app, &in_acme).await, "role changed");
         assert!(session_alive(&app, &in_globex).await, "other tenant");
         // The same role again changes nothing.
         let in_acme = app.session("lu@multi.test", "lu password").await;
-        cli(&role("member"), None).assert_ok();
+        role("member").assert_ok();
         assert!(session_alive(&app, &in_acme).await, "role unchanged");
 
         // Removing the membership ends the sessions in acme too.
-        let remove = [
-            "user",
-            "remove",
-            "--tenant",
-            "acme",
-            "--email",
-            "lu@multi.test",
-        ];
-        let out = cli(&remove, None);
+        let out = db.user_remove("acme", "lu@multi.test");
         out.assert_ok();
         assert!(
             out.stderr_text()
@@ -422,31 +357,12 @@ both_databases!(
         assert!(page.contains("globex"));
 
         // Bad input: one-line errors, nothing changed.
-        cli(&remove, None).assert_one_line_error("lu@multi.test is not a member of tenant 'acme'");
-        cli(
-            &[
-                "user",
-                "remove",
-                "--tenant",
-                "nope",
-                "--email",
-                "lu@multi.test",
-            ],
-            None,
-        )
-        .assert_one_line_error("no tenant 'nope'");
-        cli(
-            &[
-                "user",
-                "remove",
-                "--tenant",
-                "globex",
-                "--email",
-                "not an email",
-            ],
-            None,
-        )
-        .assert_one_line_error("invalid email address");
+        db.user_remove("acme", "lu@multi.test")
+            .assert_one_line_error("lu@multi.test is not a member of tenant 'acme'");
+        db.user_remove("nope", "lu@multi.test")
+            .assert_one_line_error("no tenant 'nope'");
+        db.user_remove("globex", "not an email")
+            .assert_one_line_error("invalid email address");
         assert!(session_alive(&app, &in_globex).await);
         app.stop().await;
     }
@@ -503,10 +419,10 @@ both_databases!(
     the_csrf_token_is_not_stored_in_clear,
     |db: TestDb| async move {
         let app = TestApp::spawn(db).await;
-        app.add_user("acme", "max@acme.test", Role::Admin, "max password")
+        let max = app
+            .signed_in_user("acme", "max@acme.test", Role::Admin, "max password")
             .await;
-        let cookie = app.session("max@acme.test", "max password").await;
-        let csrf = csrf_of(&app, &cookie).await;
+        let (cookie, csrf) = (max.cookie.clone(), max.csrf.clone());
         let (columns, rows) = sessions_table(app.db()).await;
         assert!(!columns.iter().any(|c| c.contains("csrf")), "{columns:?}");
         assert_eq!(rows.len(), 1);
@@ -517,15 +433,9 @@ both_databases!(
         let session_id = cookie.split_once('=').unwrap().1;
         assert!(!rows[0].contains(session_id), "the session id is stored");
         // The token still guards writes.
-        let created = app
-            .http
-            .post(app.api("/connectors"))
-            .header("cookie", &cookie)
-            .header("x-csrf-token", &csrf)
-            .json(&wordpress("Guarded"))
-            .send()
-            .await
-            .unwrap();
+        let created = max
+            .post_json(&app, "/connectors", &wordpress("Guarded"))
+            .await;
         assert_eq!(created.status(), 201);
         // A restarted application derives the same token.
         let db = app.into_db().await;

@@ -3,7 +3,8 @@
 
 use crate::both_databases;
 use crate::support::{
-    TestApp, TestDb, free_port, login_form, no_redirects, sign_in, sign_in_at, start_server,
+    TestApp, TestDb, at_once, count_of, free_port, login_form, no_redirects, sign_in, sign_in_at,
+    start_server,
 };
 use connectors::domain::identity::Role;
 
@@ -59,23 +60,29 @@ both_databases!(
     }
 );
 
-/// Sends `count` sign-ins at once and returns their statuses.
-async fn burst(app: &TestApp, count: usize, email: impl Fn(usize) -> String) -> Vec<u16> {
-    let mut tasks = Vec::new();
-    for i in 0..count {
-        let (base, email) = (app.base.clone(), email(i));
-        tasks.push(tokio::spawn(async move {
+/// Sends `count` wrong-password sign-ins to the server at `base` at once;
+/// their statuses.
+async fn burst(base: &str, count: usize, email: impl Fn(usize) -> String) -> Vec<u16> {
+    at_once((0..count).map(|i| {
+        let (base, email) = (base.to_string(), email(i));
+        async move {
             sign_in_at(&base, &email, "wrong password")
                 .await
                 .status()
                 .as_u16()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
-    statuses
+        }
+    }))
+    .await
+}
+
+/// How many of a burst's sign-ins were checked (401), refused unchecked
+/// (429) or left unchecked by a busy machine (503).
+fn tally(statuses: &[u16]) -> (usize, usize, usize) {
+    (
+        count_of(statuses, 401),
+        count_of(statuses, 429),
+        count_of(statuses, 503),
+    )
 }
 
 both_databases!(
@@ -91,10 +98,8 @@ both_databases!(
         // most five are checked, the others are refused unchecked.
         // (A machine too busy to check them all in time may answer 503
         // for some instead: those are not checked either.)
-        let statuses = burst(&app, 30, |_| "hal@acme.test".to_string()).await;
-        let checked = statuses.iter().filter(|s| **s == 401).count();
-        let refused = statuses.iter().filter(|s| **s == 429).count();
-        let busy = statuses.iter().filter(|s| **s == 503).count();
+        let statuses = burst(&app.base, 30, |_| "hal@acme.test".to_string()).await;
+        let (checked, refused, busy) = tally(&statuses);
         assert!(checked <= 5, "{checked} checked: {statuses:?}");
         assert!(refused + busy >= 25, "{statuses:?}");
         assert_eq!(checked + refused + busy, 30, "{statuses:?}");
@@ -111,10 +116,8 @@ both_databases!(
 
         // The same for the address: forty accounts at once from one
         // address, at most twenty checked.
-        let statuses = burst(&app, 40, |i| format!("nobody{i}@acme.test")).await;
-        let checked = statuses.iter().filter(|s| **s == 401).count();
-        let refused = statuses.iter().filter(|s| **s == 429).count();
-        let busy = statuses.iter().filter(|s| **s == 503).count();
+        let statuses = burst(&app.base, 40, |i| format!("nobody{i}@acme.test")).await;
+        let (checked, refused, busy) = tally(&statuses);
         assert!(checked <= 20, "{checked} checked: {statuses:?}");
         assert!(refused + busy >= 20, "{statuses:?}");
         assert_eq!(checked + refused + busy, 40, "{statuses:?}");
@@ -149,18 +152,7 @@ both_databases!(
         let before = peak_rss_kib(server.id());
         // Nineteen unknown accounts at once, under the address limit: each
         // argon2 check holds about 19 MiB while it runs.
-        let mut tasks = Vec::new();
-        for i in 0..19 {
-            let base = base.clone();
-            tasks.push(tokio::spawn(async move {
-                sign_in_at(&base, &format!("burst{i}@acme.test"), "wrong password")
-                    .await
-                    .status()
-                    .as_u16()
-            }));
-        }
-        for t in tasks {
-            let status = t.await.unwrap();
+        for status in burst(&base, 19, |i| format!("burst{i}@acme.test")).await {
             assert!(status == 401 || status == 503, "{status}");
         }
         let grown_mib = peak_rss_kib(server.id()).saturating_sub(before) / 1024;

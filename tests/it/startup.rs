@@ -1,11 +1,14 @@
 //! Start-up: the embedded default, PostgreSQL without a key, wrong keys.
 
 use crate::both_databases;
-use crate::support::{OutputExt, TestDb, pg_admin_url};
+use crate::support::{
+    OutputExt, TestDb, bare_command, free_port, pg_admin_url, stderr_lines, terminate,
+};
 use connectors::app::Application;
 use secrecy::SecretString;
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -65,6 +68,19 @@ both_databases!(
     }
 );
 
+/// The real binary with no settings at all, run in `dir` with only
+/// `CONNECTORS_BIND` set to `port`: the process and its stderr lines.
+fn serve_bare(dir: &Path, port: u16) -> (Child, Receiver<String>) {
+    let mut child = bare_command(dir)
+        .env("CONNECTORS_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = stderr_lines(&mut child);
+    (child, lines)
+}
+
 /// The embedded default: no configuration at all, SQLite in ./data, a key
 /// file with mode 0600, the bootstrap password printed once, and a token
 /// from the CLI that reads the catalog.
@@ -72,33 +88,8 @@ both_databases!(
 async fn embedded_default_serves_with_zero_setup() {
     let db = TestDb::sqlite();
     let dir = db.data_dir().to_path_buf();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let bin = env!("CARGO_BIN_EXE_connectors");
-    let mut cmd = std::process::Command::new(bin);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CONNECTORS_") {
-            cmd.env_remove(k);
-        }
-    }
-    let mut child = cmd
-        .current_dir(&dir)
-        .env("CONNECTORS_BIND", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let port = free_port();
+    let (mut child, rx) = serve_bare(&dir, port);
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut password = None;
     let mut listening = false;
@@ -125,14 +116,7 @@ async fn embedded_default_serves_with_zero_setup() {
     }
 
     // The token command finds the same default database from the same dir.
-    let mut tcmd = std::process::Command::new(bin);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CONNECTORS_") {
-            tcmd.env_remove(k);
-        }
-    }
-    let out = tcmd
-        .current_dir(&dir)
+    let out = bare_command(&dir)
         .args([
             "token",
             "create",
@@ -158,40 +142,10 @@ async fn embedded_default_serves_with_zero_setup() {
     assert_eq!(body["items"].as_array().unwrap().len(), 4);
 
     // SIGTERM: stops accepting, exits 0.
-    let pid = child.id().to_string();
-    std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
+    let status = terminate(&mut child);
     assert!(status.success(), "{status:?}");
     // The password is never printed again.
-    let second_port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut again = std::process::Command::new(bin);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CONNECTORS_") {
-            again.env_remove(k);
-        }
-    }
-    let mut child = again
-        .current_dir(&dir)
-        .env("CONNECTORS_BIND", format!("127.0.0.1:{second_port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = serve_bare(&dir, free_port());
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut lines = Vec::new();
     while Instant::now() < deadline {
@@ -205,11 +159,7 @@ async fn embedded_default_serves_with_zero_setup() {
     }
     let all = lines.join("\n");
     assert!(all.contains("listening"), "{all}");
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "{all}");
+    assert!(terminate(&mut child).success(), "{all}");
     assert!(!all.contains("One-time password"), "{all}");
     assert!(!all.contains(&password));
 }

@@ -2,7 +2,7 @@
 //! get 403.
 
 use crate::both_databases;
-use crate::support::{TestApp, TestDb, assert_envelope, wordpress};
+use crate::support::{TestApp, TestDb, assert_envelope, id_of, wordpress};
 use connectors::domain::identity::Role;
 use serde_json::{Value, json};
 
@@ -22,21 +22,14 @@ both_databases!(
             )
             .await;
         let c = app.create_ok(&admin, &wordpress("Mine")).await;
-        let id = c["id"].as_str().unwrap().to_string();
+        let id = id_of(&c);
         let random = uuid::Uuid::new_v4().to_string();
 
         for target in [&id, &random] {
             let path = format!("/connectors/{target}");
             let theirs = app.fetch(&other, target).await;
             let b1 = assert_envelope(theirs, 404, "not_found").await;
-            let res = app
-                .http
-                .put(app.api(&path))
-                .bearer_auth(&other.token)
-                .json(&json!({"name": "pwned"}))
-                .send()
-                .await
-                .unwrap();
+            let res = app.put(&other, target, &json!({"name": "pwned"})).await;
             let b2 = assert_envelope(res, 404, "not_found").await;
             let res = app.patch(&other, target, &json!({"name": "pwned"})).await;
             assert_envelope(res, 404, "not_found").await;
@@ -47,53 +40,27 @@ both_databases!(
             assert_eq!(b1, b2);
             assert_eq!(b1, b3);
         }
-        let list: Value = app
-            .get(&other, "/installed")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = app.get_json(&other, "/installed").await;
         assert_eq!(list["items"], json!([]));
-        let audit: Value = app
-            .get(&other, &format!("/audit?connector_id={id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let audit = app
+            .get_json(&other, &format!("/audit?connector_id={id}"))
+            .await;
         assert_eq!(audit["items"], json!([]));
         let after: Value = app.fetch(&admin, &id).await.json().await.unwrap();
         assert_eq!(after, c, "unchanged by the other tenant");
 
         // Members read but never change.
         assert_eq!(app.fetch(&member, &id).await.status(), 200);
-        assert_eq!(
-            app.get(&member, "/installed")
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
+        assert_eq!(app.send_get(&member, "/installed").await.status(), 200);
         let res = app.create(&member, &wordpress("Member's")).await;
         assert_envelope(res, 403, "forbidden").await;
         let res = app.patch(&member, &id, &json!({"name": "m"})).await;
         assert_envelope(res, 403, "forbidden").await;
-        let res = app
-            .http
-            .put(app.api(&format!("/connectors/{id}")))
-            .bearer_auth(&member.token)
-            .json(&json!({"name": "m"}))
-            .send()
-            .await
-            .unwrap();
+        let res = app.put(&member, &id, &json!({"name": "m"})).await;
         assert_envelope(res, 403, "forbidden").await;
         let res = app.delete(&member, &format!("/connectors/{id}")).await;
         assert_envelope(res, 403, "forbidden").await;
-        let res = app.get(&member, "/audit").send().await.unwrap();
+        let res = app.send_get(&member, "/audit").await;
         assert_envelope(res, 403, "forbidden").await;
         let after: Value = app.fetch(&admin, &id).await.json().await.unwrap();
         assert_eq!(after, c, "unchanged by the member");

@@ -176,7 +176,8 @@ pub(crate) fn reseal(keys: &KeyRing, row: &SecretRow) -> Result<(String, String)
 }
 
 /// The message of a connector whose secrets failed to open.
-pub const UNREADABLE: &str = "stored secrets could not be decrypted (tampered data or an unknown key)";
+pub const UNREADABLE: &str =
+    "stored secrets could not be decrypted (tampered data or an unknown key)";
 
 /// Moves a connector whose envelope `auth` failed to open (during `use`,
 /// such as "credentials read") to `error`, durably and audited, so that

@@ -99,7 +99,6 @@ pub struct Page<T> {
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
 
-
 fn encode_cursor(id: &str) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())
 }

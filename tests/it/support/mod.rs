@@ -5,20 +5,28 @@ use connectors::config::{Config, LogFormat};
 use connectors::domain::identity::Role;
 use connectors::domain::secrets::generate_key_line;
 use connectors::service::identity as svc;
-use connectors::storage::DynStore;
+use connectors::storage::{self, DatabaseLocation, DynStore};
 use secrecy::{ExposeSecret, SecretString};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 mod browser;
+mod cli;
+mod parallel;
 mod requests;
 mod server;
 
-pub use browser::{csrf_of, login_form, no_redirects, session_cookie, sign_in, sign_in_at};
-pub use requests::{APP_PASSWORD, twitter, wordpress};
-pub use server::{start_server, start_server_logging};
+pub use browser::{
+    SignedIn, csrf_at, csrf_of, login_form, no_redirects, session_cookie, sign_in, sign_in_at,
+    sign_in_via, without_login_form_token,
+};
+pub use cli::{OutputExt, bare_command};
+pub use parallel::{assert_counts, at_once, count_of, settled_status, statuses_at_once};
+pub use requests::{APP_PASSWORD, id_of, send_json, twitter, wordpress};
+pub use server::{
+    kill, serve_command, start_server, start_server_logging, stderr_lines, terminate, wait_until_up,
+};
 
 /// Runs a test body once on SQLite and once on PostgreSQL.
 #[macro_export]
@@ -119,91 +127,12 @@ impl TestDb {
         }
     }
 
-    /// Runs the real binary against this database (no inherited
-    /// `CONNECTORS_*` settings, no config file).
-    pub fn cli(&self, args: &[&str]) -> Output {
-        self.cli_with_stdin(args, None)
-    }
-
-    /// Through the command line: migrates, creates tenant `acme` with admin
-    /// `a@acme.test`, and returns a new token of theirs with `scopes`.
-    pub fn admin_token(&self, scopes: &[&str]) -> String {
-        self.create_acme_admin();
-        self.new_admin_token(scopes)
-    }
-
-    /// Through the command line: migrates and creates tenant `acme` with
-    /// admin `a@acme.test`.
-    pub fn create_acme_admin(&self) {
-        self.cli(&["migrate"]).assert_ok();
-        self.cli(&["tenant", "create", "acme"]).assert_ok();
-        self.cli(&[
-            "user",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@acme.test",
-            "--role",
-            "admin",
-        ])
-        .assert_ok();
-    }
-
-    /// Through the command line: a new token of `a@acme.test` with `scopes`.
-    pub fn new_admin_token(&self, scopes: &[&str]) -> String {
-        let mut args = vec![
-            "token",
-            "create",
-            "--tenant",
-            "acme",
-            "--email",
-            "a@acme.test",
-        ];
-        for s in scopes {
-            args.extend(["--scope", s]);
-        }
-        self.cli(&args).assert_ok().stdout_text().trim().to_string()
-    }
-
-    pub fn cli_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut cmd = self.command(args);
-        cmd.stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn connectors");
-        if let Some(input) = stdin {
-            use std::io::Write;
-            let mut pipe = child.stdin.take().expect("stdin");
-            pipe.write_all(input.as_bytes()).expect("write stdin");
-        }
-        child.wait_with_output().expect("wait for connectors")
-    }
-
-    pub fn command(&self, args: &[&str]) -> Command {
-        self.command_at(&self.url(), args)
-    }
-
-    /// Like [`TestDb::command`], reaching the database at `url` (e.g.
-    /// through a proxy).
-    pub fn command_at(&self, url: &str, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_connectors"));
-        for (k, _) in std::env::vars() {
-            if k.starts_with("CONNECTORS_") || k == "RUST_LOG" {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.current_dir(self.data_dir())
-            .arg("--database-url")
-            .arg(url)
-            .arg("--data-dir")
-            .arg(self.data_dir())
-            .args(args);
-        cmd
+    /// This database's store, opened through `storage::open` (not
+    /// migrated).
+    pub async fn open_store(&self) -> DynStore {
+        let location = DatabaseLocation::from_url(Some(&self.url()), self.data_dir())
+            .expect("a database location");
+        storage::open(&location).await.expect("open the store")
     }
 }
 
@@ -234,50 +163,12 @@ impl Drop for TestDb {
     }
 }
 
-/// Output helpers for CLI assertions.
-pub trait OutputExt {
-    fn stdout_text(&self) -> String;
-    fn stderr_text(&self) -> String;
-    fn assert_ok(&self) -> &Self;
-    /// Non-zero exit with exactly one line on stderr containing `needle`.
-    fn assert_one_line_error(&self, needle: &str) -> &Self;
-}
-
-impl OutputExt for Output {
-    fn stdout_text(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
-    }
-    fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr).into_owned()
-    }
-    fn assert_ok(&self) -> &Self {
-        assert!(
-            self.status.success(),
-            "expected success, got {:?}\nstdout: {}\nstderr: {}",
-            self.status,
-            self.stdout_text(),
-            self.stderr_text()
-        );
-        self
-    }
-    fn assert_one_line_error(&self, needle: &str) -> &Self {
-        let err = self.stderr_text();
-        assert!(!self.status.success(), "expected failure; stderr: {err}");
-        assert_eq!(
-            err.trim_end().lines().count(),
-            1,
-            "one line expected: {err}"
-        );
-        assert!(err.starts_with("error: "), "{err}");
-        assert!(err.contains(needle), "{needle:?} not in {err}");
-        self
-    }
-}
-
 /// The application running on a loopback port.
 pub struct TestApp {
     pub base: String,
     pub store: DynStore,
+    /// The running application's key ring (not for an attached server).
+    pub keys: Option<std::sync::Arc<connectors::domain::secrets::KeyRing>>,
     pub http: reqwest::Client,
     /// Kept alive (temp dir, PostgreSQL database) for as long as the app runs.
     _db: TestDb,
@@ -304,6 +195,7 @@ impl TestApp {
             .expect("build application");
         let addr = app.local_addr().expect("local addr");
         let store = app.store();
+        let keys = Some(app.keys());
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             app.run_until(async {
@@ -315,6 +207,7 @@ impl TestApp {
         TestApp {
             base: format!("http://{addr}"),
             store,
+            keys,
             http: reqwest::Client::new(),
             _db: db,
             shutdown: Some(tx),
@@ -332,6 +225,7 @@ impl TestApp {
         TestApp {
             base,
             store,
+            keys: None,
             http: reqwest::Client::new(),
             _db: db,
             shutdown: None,

@@ -6,7 +6,7 @@
 //! were stored are backfilled by `migrate` and by a serving process.
 
 use crate::both_databases;
-use crate::support::{APP_PASSWORD, OutputExt, TestApp, TestDb, wordpress};
+use crate::support::{APP_PASSWORD, OutputExt, TestApp, TestDb, twitter, wordpress};
 use connectors::domain::identity::Role;
 use connectors::domain::secrets::{KeyRing, connector_aad};
 use connectors::storage::{DynStore, SealedSecrets};
@@ -155,16 +155,7 @@ both_databases!(
             "{actions:?}"
         );
 
-        // Updates that need the secrets are refused; others still work, and
-        // the connector stays in error.
-        let res = app
-            .patch(
-                &admin,
-                &b,
-                &json!({"auth": {"application_password": "abcd abcd abcd abcd abcd abcd"}}),
-            )
-            .await;
-        assert_eq!(res.status(), 409);
+        // Other updates still work, and the connector stays in error.
         let res = app.patch(&admin, &b, &json!({"name": "B renamed"})).await;
         assert_eq!(res.status(), 200);
         let renamed: Value = res.json().await.unwrap();
@@ -179,6 +170,19 @@ both_databases!(
             again["version"], renamed["version"],
             "a second failed use does not move it again"
         );
+
+        // Setting every secret again in one update repairs it.
+        let repaired = "wxyz WXYZ wxyz WXYZ wxyz WXYZ";
+        let res = app
+            .patch(
+                &admin,
+                &b,
+                &json!({"auth": {"application_password": repaired}, "status": "inactive"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let creds: Value = app.credentials(&reader, &b).await.json().await.unwrap();
+        assert_eq!(creds["application_password"], repaired);
         app.stop().await;
     }
 );
@@ -205,6 +209,43 @@ both_databases!(
         assert_eq!(item(&list, &b)["status"], "error");
         let res = app.patch(&admin, &a, &json!({"status": "active"})).await;
         assert_eq!(res.status(), 200, "the other connector activates");
+        app.stop().await;
+    }
+);
+
+both_databases!(
+    an_update_of_some_secrets_needs_the_others_to_open,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let secrets = json!({
+            "api_key": "AAAAAAAAAAAAAAAAAAAAAAAAA",
+            "api_secret": "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+            "access_token": "1234567890-CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+            "access_token_secret": "DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD"
+        });
+        let x = app.create_id(&admin, &twitter("X", secrets.clone())).await;
+        let y = app.create_id(&admin, &twitter("Y", secrets.clone())).await;
+        let sealed_x = sealed(&app.store, &x).await;
+        overwrite(
+            &app.store,
+            &y,
+            &sealed_x.auth,
+            sealed_x.states.as_deref().unwrap(),
+        )
+        .await;
+        let res = app
+            .patch(
+                &admin,
+                &y,
+                &json!({"auth": {"api_key": "EEEEEEEEEEEEEEEEEEEEEEEEE"}}),
+            )
+            .await;
+        assert_eq!(res.status(), 409, "the other three cannot be kept");
+        let one: Value = app.fetch(&admin, &y).await.json().await.unwrap();
+        assert_eq!(one["status"], "error");
+        let res = app.patch(&admin, &y, &json!({"auth": secrets})).await;
+        assert_eq!(res.status(), 200, "all four again repair it");
         app.stop().await;
     }
 );

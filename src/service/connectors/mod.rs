@@ -360,7 +360,10 @@ impl Connectors {
             } else {
                 "secret update"
             };
-            let (sealed, mut payload) = self.open_for_use(caller, &row.id, during).await?;
+            let replaces_all = secrets::replaces_all(&row, &entry, &patch.auth);
+            let (sealed, mut payload) = self
+                .open_for_use(caller, &row.id, during, replaces_all)
+                .await?;
             secret_audit = apply_secrets(&mut payload, patch.auth.clone(), &time::format(&now));
             if activating {
                 let mut missing = FieldErrors::new();
@@ -528,7 +531,7 @@ impl Connectors {
         }
         let row = self.load(caller, id).await?;
         let (_, payload) = self
-            .open_for_use(caller, &row.id, "credentials read")
+            .open_for_use(caller, &row.id, "credentials read", false)
             .await?;
         let names: Vec<&String> = payload.v.keys().collect();
         let audit = audit::event(

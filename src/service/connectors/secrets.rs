@@ -200,6 +200,25 @@ pub(crate) async fn mark_unreadable(
     Ok(())
 }
 
+/// Whether `updates` sets a new value for every secret the row holds (by
+/// its stored states; every one of the entry's secrets when those cannot
+/// be read) and every required one: an update that needs nothing of the
+/// stored secrets, so it can repair a row whose secrets no longer open.
+pub(super) fn replaces_all(
+    row: &ConnectorRow,
+    entry: &CompiledEntry,
+    updates: &SecretUpdates,
+) -> bool {
+    let sets = |name: &str| matches!(updates.get(name), Some(SecretUpdate::Set(_)));
+    let held: Vec<String> = match row.secret_states.as_deref().map(parse_states) {
+        Some(Ok(times)) => times.into_keys().collect(),
+        _ => entry.secret_names.clone(),
+    };
+    !updates.is_empty()
+        && held.iter().all(|n| sets(n))
+        && entry.required_secrets.iter().all(|n| sets(n))
+}
+
 /// Per secret of a catalog entry, whether it is set and when: what the API
 /// shows of a connector's secrets.
 #[derive(Debug, Clone)]
@@ -297,12 +316,15 @@ impl Connectors {
     /// Reads and opens a connector's secrets for a use (`during` names it).
     /// Secrets that fail to open move the connector to `error` for good
     /// (see [`mark_unreadable`]) and answer
-    /// [`ConnectorError::SecretsUnreadable`].
+    /// [`ConnectorError::SecretsUnreadable`], unless the use `replaces_all`
+    /// of them: then it starts from none, which is how a connector whose
+    /// secrets no longer open is repaired.
     pub(super) async fn open_for_use(
         &self,
         caller: &Principal,
         id: &ConnectorId,
         during: &str,
+        replaces_all: bool,
     ) -> ConnectorResult<(SealedSecrets, SecretPayload)> {
         let sealed = self
             .store
@@ -317,6 +339,7 @@ impl Connectors {
             sealed.states.as_deref(),
         ) {
             Ok(payload) => Ok((sealed, payload)),
+            Err(_) if replaces_all => Ok((sealed, SecretPayload::default())),
             Err(e) => {
                 mark_unreadable(
                     self.store.as_ref(),

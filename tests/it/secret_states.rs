@@ -34,6 +34,13 @@ async fn overwrite(store: &DynStore, id: &str, auth: &str, states: &str) {
     );
 }
 
+/// Copies `from`'s ciphertext and states onto `to`: bound to `from`'s row,
+/// they must not open on `to`.
+async fn move_ciphertext(store: &DynStore, from: &str, to: &str) {
+    let source = sealed(store, from).await;
+    overwrite(store, to, &source.auth, source.states.as_deref().unwrap()).await;
+}
+
 fn item<'a>(list: &'a Value, id: &str) -> &'a Value {
     list["items"]
         .as_array()
@@ -107,16 +114,7 @@ both_databases!(
         let reader = app.reader().await;
         let a = app.create_id(&admin, &wordpress("A")).await;
         let b = app.create_id(&admin, &wordpress("B")).await;
-        // Copy A's ciphertext and states onto B: bound to A's row, they must
-        // not open on B.
-        let sealed_a = sealed(&app.store, &a).await;
-        overwrite(
-            &app.store,
-            &b,
-            &sealed_a.auth,
-            sealed_a.states.as_deref().unwrap(),
-        )
-        .await;
+        move_ciphertext(&app.store, &a, &b).await;
 
         // Reads do not open it, so nothing is found yet.
         let list = app.get_json(&admin, "/installed").await;
@@ -226,14 +224,7 @@ both_databases!(
         });
         let x = app.create_id(&admin, &twitter("X", secrets.clone())).await;
         let y = app.create_id(&admin, &twitter("Y", secrets.clone())).await;
-        let sealed_x = sealed(&app.store, &x).await;
-        overwrite(
-            &app.store,
-            &y,
-            &sealed_x.auth,
-            sealed_x.states.as_deref().unwrap(),
-        )
-        .await;
+        move_ciphertext(&app.store, &x, &y).await;
         let res = app
             .patch(
                 &admin,
@@ -269,14 +260,7 @@ both_databases!(
             clean.stdout_text()
         );
 
-        let sealed_a = sealed(&app.store, &a).await;
-        overwrite(
-            &app.store,
-            &b,
-            &sealed_a.auth,
-            sealed_a.states.as_deref().unwrap(),
-        )
-        .await;
+        move_ciphertext(&app.store, &a, &b).await;
         let before = sealed(&app.store, &b).await;
         let out = app
             .db()

@@ -142,21 +142,23 @@ pub(crate) fn seal_secrets(
     Ok((env?.to_json(), states))
 }
 
-/// Seals the secrets of a new connector given as name → value, all set at
-/// `set_at`: the envelope and the states, exactly as an install writes
-/// them (for bulk loads such as the benchmark's).
+/// Seals the secrets of a new connector, given as name → value and name →
+/// the time it was set: the envelope and the states, exactly as an install
+/// writes them (for bulk loads such as the benchmark's). A time without a
+/// value is left out.
 pub fn seal_new_secrets(
     keys: &KeyRing,
     tenant_id: &str,
     id: &str,
     values: &BTreeMap<String, String>,
-    set_at: &str,
+    set_at: &BTreeMap<String, String>,
 ) -> Result<(String, String), SecretsError> {
     let payload = SecretPayload {
         v: values.clone(),
-        t: values
-            .keys()
-            .map(|name| (name.clone(), set_at.to_string()))
+        t: set_at
+            .iter()
+            .filter(|(name, _)| values.contains_key(*name))
+            .map(|(name, at)| (name.clone(), at.clone()))
             .collect(),
     };
     seal_secrets(keys, tenant_id, id, &payload)

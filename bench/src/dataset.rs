@@ -55,13 +55,13 @@ impl Rng {
         self.below(100) < pct
     }
 
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
     }
 
     /// `n` characters drawn from `alphabet`.
     pub fn text(&mut self, alphabet: &[u8], n: usize) -> String {
-        (0..n).map(|_| char::from(*self.pick(alphabet))).collect()
+        (0..n).map(|_| char::from(self.pick(alphabet))).collect()
     }
 
     /// Between `lo` and `hi` distinct items of `pool`, in pool order.
@@ -154,7 +154,13 @@ const WP_USERS: &[&str] = &[
     "web_ops",
     "Comms Desk",
 ];
-const WP_CATEGORIES: &[&str] = &["News", "Announcements", "engineering-blog", "Press", "Updates"];
+const WP_CATEGORIES: &[&str] = &[
+    "News",
+    "Announcements",
+    "engineering-blog",
+    "Press",
+    "Updates",
+];
 const WP_TAGS: &[&str] = &[
     "release",
     "how-to",
@@ -166,7 +172,14 @@ const WP_TAGS: &[&str] = &[
     "tutorial",
 ];
 const HASHTAGS: &[&str] = &[
-    "DevOps", "OpenSource", "BuildInPublic", "ai", "launch", "TechNews", "hiring", "rustlang",
+    "DevOps",
+    "OpenSource",
+    "BuildInPublic",
+    "ai",
+    "launch",
+    "TechNews",
+    "hiring",
+    "rustlang",
 ];
 const MEDIUM_TAGS: &[&str] = &[
     "Programming",
@@ -510,27 +523,27 @@ fn wordpress(rng: &mut Rng, t: usize, j: usize) -> Generated {
         insert(
             &mut c,
             "default_status",
-            *rng.pick(&["publish", "draft", "pending", "private"]),
+            rng.pick(&["publish", "draft", "pending", "private"]),
         );
     }
     if rng.chance(40) {
         insert(
             &mut c,
             "format",
-            *rng.pick(&["standard", "aside", "gallery", "link", "image", "video"]),
+            rng.pick(&["standard", "aside", "gallery", "link", "image", "video"]),
         );
     }
     if rng.chance(50) {
-        insert(&mut c, "default_category", *rng.pick(WP_CATEGORIES));
+        insert(&mut c, "default_category", rng.pick(WP_CATEGORIES));
     }
     if rng.chance(60) {
         insert(&mut c, "default_tags", rng.some_of(WP_TAGS, 1, 4));
     }
     if rng.chance(30) {
-        insert(&mut c, "comment_status", *rng.pick(&["open", "closed"]));
+        insert(&mut c, "comment_status", rng.pick(&["open", "closed"]));
     }
     if rng.chance(30) {
-        insert(&mut c, "ping_status", *rng.pick(&["open", "closed"]));
+        insert(&mut c, "ping_status", rng.pick(&["open", "closed"]));
     }
     if rng.chance(10) {
         insert(&mut c, "sticky", rng.chance(50));
@@ -564,7 +577,7 @@ fn linkedin(rng: &mut Rng) -> Generated {
         } else {
             &["PUBLIC", "LOGGED_IN"]
         };
-        insert(&mut c, "visibility", *rng.pick(choices));
+        insert(&mut c, "visibility", rng.pick(choices));
     }
     if rng.chance(30) {
         insert(&mut c, "disable_reshare", rng.chance(50));
@@ -591,7 +604,7 @@ fn linkedin(rng: &mut Rng) -> Generated {
     let label = if person {
         "LinkedIn profile".to_string()
     } else {
-        format!("LinkedIn {} page", title_case(*rng.pick(COMPANIES)))
+        format!("LinkedIn {} page", title_case(rng.pick(COMPANIES)))
     };
     (Value::Object(c), secrets, label)
 }
@@ -610,7 +623,7 @@ fn twitter(rng: &mut Rng, t: usize, j: usize) -> Generated {
         insert(
             &mut c,
             "reply_settings",
-            *rng.pick(&["everyone", "mentionedUsers", "following"]),
+            rng.pick(&["everyone", "mentionedUsers", "following"]),
         );
     }
     if rng.chance(40) {
@@ -659,17 +672,22 @@ fn medium(rng: &mut Rng) -> Generated {
         insert(
             &mut c,
             "publish_status",
-            *rng.pick(&["public", "draft", "unlisted"]),
+            rng.pick(&["public", "draft", "unlisted"]),
         );
     }
     if rng.chance(60) {
-        insert(&mut c, "content_format", *rng.pick(&["html", "markdown"]));
+        insert(&mut c, "content_format", rng.pick(&["html", "markdown"]));
     }
     if rng.chance(30) {
         insert(
             &mut c,
             "license",
-            *rng.pick(&["all-rights-reserved", "cc-40-by", "cc-40-by-sa", "public-domain"]),
+            rng.pick(&[
+                "all-rights-reserved",
+                "cc-40-by",
+                "cc-40-by-sa",
+                "public-domain",
+            ]),
         );
     }
     if rng.chance(30) {
@@ -783,7 +801,13 @@ mod tests {
         }
         // The check has teeth: a secret its schema refuses is refused.
         let mut bad = plan.connector(0).install_body();
-        let name = bad["auth"].as_object().unwrap().keys().next().unwrap().clone();
+        let name = bad["auth"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
         bad["auth"][&name] = Value::String("short".into());
         assert!(service.read_install(&bad).await.is_err());
         std::fs::remove_dir_all(&dir).unwrap();

@@ -318,8 +318,8 @@ fn written(
 }
 
 async fn open_store(url: &str) -> anyhow::Result<(DatabaseLocation, DynStore)> {
-    let location = DatabaseLocation::from_url(Some(url), Path::new("."))
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let location =
+        DatabaseLocation::from_url(Some(url), Path::new(".")).map_err(|e| anyhow::anyhow!(e))?;
     let store = open(&location).await?;
     Ok((location, store))
 }
@@ -445,7 +445,8 @@ async fn seed(
                 for (key, _) in &rows {
                     *counts.entry(key).or_default() += 1;
                 }
-                let col = |f: fn(&Row) -> &str| rows.iter().map(|(_, r)| f(r)).collect::<Vec<&str>>();
+                let col =
+                    |f: fn(&Row) -> &str| rows.iter().map(|(_, r)| f(r)).collect::<Vec<&str>>();
                 let messages: Vec<Option<&str>> = rows
                     .iter()
                     .map(|(_, r)| r.status_message.as_deref())
@@ -513,12 +514,7 @@ async fn seed(
     Ok(())
 }
 
-async fn principals(
-    url: &str,
-    tenants: usize,
-    slugs: &[String],
-    out: &Path,
-) -> anyhow::Result<()> {
+async fn principals(url: &str, tenants: usize, slugs: &[String], out: &Path) -> anyhow::Result<()> {
     let (_, store) = open_store(url).await?;
     let all: Vec<String> = (0..tenants)
         .map(|i| format!("t{i:05}"))
@@ -576,12 +572,7 @@ fn read_targets(path: &Path) -> anyhow::Result<Vec<Target>> {
     Ok(targets)
 }
 
-async fn check_dataset(
-    url: &str,
-    keys: &str,
-    targets: &Path,
-    sample: usize,
-) -> anyhow::Result<()> {
+async fn check_dataset(url: &str, keys: &str, targets: &Path, sample: usize) -> anyhow::Result<()> {
     let (_, store) = open_store(url).await?;
     let ring = Arc::new(KeyRing::parse(keys)?);
     let service = Connectors::new(store.clone(), ring.clone());
@@ -649,7 +640,11 @@ async fn check_dataset(
                 "tags": serde_json::from_str::<Value>(&row.tags)?,
             });
             service.read_install(&body).await.map_err(|e| {
-                anyhow::anyhow!("connector {} ({}) is refused: {e:?}", row.id, row.catalog_key)
+                anyhow::anyhow!(
+                    "connector {} ({}) is refused: {e:?}",
+                    row.id,
+                    row.catalog_key
+                )
             })?;
             let states = shown
                 .get(row.id.as_str())
@@ -747,8 +742,12 @@ fn sqlite_raw(
     seconds: u64,
     json: bool,
 ) -> anyhow::Result<()> {
-    let tenants: Arc<Vec<String>> =
-        Arc::new(read_targets(targets)?.into_iter().map(|t| t.tenant_id).collect());
+    let tenants: Arc<Vec<String>> = Arc::new(
+        read_targets(targets)?
+            .into_iter()
+            .map(|t| t.tenant_id)
+            .collect(),
+    );
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let handles: Vec<_> = (0..threads)
         .map(|th| {

@@ -194,8 +194,8 @@ def group_of(dso, sym):
     return "other"
 
 
-def read_profile(db):
-    text = read(os.path.join(work, f"profile-{db}.txt"))
+def read_profile(db, name):
+    text = read(os.path.join(work, f"profile-{db}-{name}.txt"))
     if not text:
         return None
     entries = []
@@ -217,12 +217,12 @@ def clean_symbol(sym):
     return sym.replace("|", "\\|").replace("`", "'")
 
 
-def profile_section(db):
-    entries = read_profile(db)
+def profile_section(db, name, title):
+    entries = read_profile(db, name)
     if not entries:
         return []
     out = []
-    rps, cores = num(get(db, "profile_rps", "list")), num(get(db, "profile_cores", "list"))
+    rps, cores = num(get(db, "profile_rps", name)), num(get(db, "profile_cores", name))
     us = 1e6 * cores / rps if rps and cores is not None else None
     total = sum(p for p, _, _ in entries) or 1.0
     by_sym = {}
@@ -234,8 +234,7 @@ def profile_section(db):
     for pct, dso, sym in entries:
         g = group_of(dso, sym)
         groups[g] = groups.get(g, 0.0) + pct
-    name = DB_NAMES[db]
-    out.append(f"\n### {name}, list of 50 (mixed data)\n")
+    out.append(f"\n### {DB_NAMES[db]}, {title}\n")
     out.append(f"{fmt(rps)} requests/s during the recording (perf costs some), the service "
                f"using {fmt(cores, 2)} cores: **{fmt(us, 0)} µs of service CPU per request** "
                f"(1e6 × cores busy / requests per second).\n")
@@ -367,11 +366,13 @@ for db in DBS:
     if p:
         out.append(f"\nQuery plan of the list query on {DB_NAMES[db]}: `{p}`")
 
-profiles = [line for db in DBS for line in profile_section(db)]
+profile_runs = [("list", "list of 50, mixed data"),
+                ("scale_list", f"list of 50, scale run ({scale_tenants * per:,} rows)")]
+profiles = [line for name, title in profile_runs for db in DBS for line in profile_section(db, name, title)]
 if profiles:
     out.append("\n## Where the service's time goes\n")
     out.append(f"`perf record --call-graph dwarf` (event `{get('-', 'profile_event')}`, 999 Hz) of the service "
-               "process during a second closed-loop list run on the mixed data; self time per symbol, "
+               "process during a closed-loop list run of its own after the measured one (mixed data; scale run); self time per symbol, "
                "then grouped by what the code does (the first matching rule in `bench/report.py` names a "
                "symbol's group; code inlined into a caller counts for the caller). The µs per request of "
                "a group is its share of the samples times the service's CPU time per request.")

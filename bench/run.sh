@@ -169,23 +169,24 @@ fixed_rate() { # db name url [rate args...]
   record "$db" generator_lag_p99_ms "$name" "$lag"
 }
 
-# perf record of the service while wrk runs the list; the self time per
-# symbol goes to $work/profile-DB.txt, and the service's CPU use and the
-# rate during the recording beside it.
-profile_list() { # db lua
+# perf record of the service while wrk runs the list (a run of its own,
+# after the measured one); the self time per symbol goes to
+# $work/profile-DB-NAME.txt, and the service's CPU use and the rate during
+# the recording beside it.
+profile_list() { # db name lua
   local db="$1" t0 t1 wall0 wall1
-  log "$db: profile of the list (perf, $perf_event)"
-  wrk -t2 -c32 -d"${SECS}s" -s "$2" "$base$API/installed?limit=50" > "$work/wrk-profile-$db.txt" &
+  log "$db: profile of $2 (perf, $perf_event)"
+  wrk -t2 -c32 -d"${SECS}s" -s "$3" "$base$API/installed?limit=50" > "$work/wrk-profile-$db-$2.txt" &
   local load=$!
   sleep 0.5
   t0="$(cpu_ticks "$server")"; wall0="$(date +%s%N)"
   perf record -q -e "$perf_event" -F 999 --call-graph dwarf,8192 -p "$server" -o "$work/perf-$db.data" -- sleep $((SECS > 2 ? SECS - 1 : 1)) >/dev/null 2>&1
   t1="$(cpu_ticks "$server")"; wall1="$(date +%s%N)"
   wait "$load"
-  record "$db" profile_rps list "$(awk '/Requests\/sec/ {print $2}' "$work/wrk-profile-$db.txt")"
-  record "$db" profile_cores list "$(awk -v d=$((t1 - t0)) -v hz="$clk_tck" -v ns=$((wall1 - wall0)) 'BEGIN {printf "%.3f", d / hz / (ns / 1e9)}')"
+  record "$db" profile_rps "$2" "$(awk '/Requests\/sec/ {print $2}' "$work/wrk-profile-$db-$2.txt")"
+  record "$db" profile_cores "$2" "$(awk -v d=$((t1 - t0)) -v hz="$clk_tck" -v ns=$((wall1 - wall0)) 'BEGIN {printf "%.3f", d / hz / (ns / 1e9)}')"
   perf report -i "$work/perf-$db.data" --no-children --sort dso,sym -g none --stdio --percent-limit 0 \
-    --field-separator=$'\t' 2>/dev/null | grep -v '^#' | grep -v '^$' > "$work/profile-$db.txt" || true
+    --field-separator=$'\t' 2>/dev/null | grep -v '^#' | grep -v '^$' > "$work/profile-$db-$2.txt" || true
   rm -f "$work/perf-$db.data"
 }
 
@@ -242,7 +243,7 @@ bench_db() { # sqlite|postgres
 
   log "$db: list closed loop (every tenant in turn)"
   wrk_measured "$db" list "$api/installed?limit=50" "$work/list.lua"
-  if [ "$PROFILE" = 1 ]; then profile_list "$db" "$work/list.lua"; fi
+  if [ "$PROFILE" = 1 ]; then profile_list "$db" list "$work/list.lua"; fi
   log "$db: one connector closed loop (every tenant in turn)"
   wrk_measured "$db" one "$api/connectors" "$work/one.lua"
   log "$db: publish targets closed loop (every tenant in turn)"
@@ -361,6 +362,7 @@ scale_db() { # db
   wrk_measured "$db" scale_list "$base$API/installed?limit=50" "$work/scale-list.lua"
   record "$db" scale_wrk_p50_ms list "$(wrk_pct scale_list 50)"
   record "$db" scale_wrk_p99_ms list "$(wrk_pct scale_list 99)"
+  if [ "$PROFILE" = 1 ]; then profile_list "$db" scale_list "$work/scale-list.lua"; fi
   fixed_rate "$db" scale_list "$base$API/installed?limit=50" --targets "$targets"
   record "$db" scale_rss_mb - "$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$server/status)"
   stop_server

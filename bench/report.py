@@ -282,6 +282,8 @@ out.append("Measured by `make bench` (`bench/run.sh`): the release binary on 127
 out.append(f"- Date: {datetime.date.today().isoformat()}")
 out.append(f"- Machine: {os.cpu_count()} cores ({cpu_model()}), {mem} RAM, {platform.system()} {platform.release()}; load generator and databases on the same machine")
 out.append(f"- Databases: SQLite (bundled), {pg_version}")
+if get("-", "loadavg_start"):
+    out.append(f"- The machine's 1-minute load average when the run started (other work sharing the cores): {get('-', 'loadavg_start')}")
 out.append(f"- Dataset: {tenants:,} tenants × {per} connectors ({tenants * per:,}), plus tenants with 10, 100 and 1,000 "
            f"connectors; mixed types ({MIX}), configs and secrets varied per row and valid for their type, "
            "rows created round-robin over the tenants across a year (so a tenant's rows are spread over the table), "

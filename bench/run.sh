@@ -374,6 +374,9 @@ scale_db() { # db
   fi
 }
 
+# Other work on the machine shares its cores with the run: the 1-minute
+# load average before the run starts says how much there was.
+record - loadavg_start - "$(cut -d' ' -f1 /proc/loadavg)"
 record - dataset_tenants - "$TENANTS"
 record - dataset_per - "$PER"
 record - scale_tenants - "$SCALE_TENANTS"

@@ -172,6 +172,7 @@ GROUPS = [
     ("decryption/AEAD and secret states", lambda dso, s: re.search(r"aes|Aes|ghash|GHash|polyval|Polyval|aead|ctr::|cipher::|base64|secrets::|Envelope|KeyRing|zeroize", s)),
     ("schema/validation", lambda dso, s: re.search(r"jsonschema|regex|referencing::|CompiledEntry|validation", s)),
     ("allocation", lambda dso, s: re.search(r"\bmi_|_mi_|mimalloc|malloc|\bfree\b|realloc|__rust_(alloc|dealloc|realloc)|alloc::alloc|raw_vec|RawVec|_int_free|unlink_chunk|tcache", s)),
+    ("JSON values, maps and hashing", lambda dso, s: re.search(r"indexmap|hashbrown|btree::|BTreeMap|core::hash|sip::Hasher|serde_json::(value|map)", s)),
     ("postgres protocol and rows", lambda dso, s: re.search(r"tokio_postgres|postgres_protocol|postgres_types|deadpool|fallible_iterator|storage::postgres", s)),
     # SQLite is compiled into the binary: its C functions are the binary's
     # symbols without a Rust path.

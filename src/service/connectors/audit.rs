@@ -21,11 +21,22 @@ pub(super) fn event(
     changes: Value,
     now: DateTime<Utc>,
 ) -> AuditWrite {
+    event_by(Some(caller), connector_id, action, changes, now)
+}
+
+/// An event by `actor`, or by an operator command when `None`.
+fn event_by(
+    actor: Option<&Principal>,
+    connector_id: &ConnectorId,
+    action: &str,
+    changes: Value,
+    now: DateTime<Utc>,
+) -> AuditWrite {
     AuditWrite {
         id: Uuid::now_v7().to_string(),
         connector_id: Some(connector_id.to_string()),
-        actor_id: Some(caller.user_id.clone()),
-        actor_name: Some(caller.display_name.clone()),
+        actor_id: actor.map(|a| a.user_id.clone()),
+        actor_name: actor.map(|a| a.display_name.clone()),
         action: action.to_string(),
         changes: changes.to_string(),
         created_at: now,
@@ -86,13 +97,11 @@ pub(super) fn unreadable(
     during: &str,
     now: DateTime<Utc>,
 ) -> AuditWrite {
-    AuditWrite {
-        id: Uuid::now_v7().to_string(),
-        connector_id: Some(connector_id.to_string()),
-        actor_id: actor.map(|a| a.user_id.clone()),
-        actor_name: actor.map(|a| a.display_name.clone()),
-        action: "connector.secrets_unreadable".to_string(),
-        changes: json!({"fields": ["status", "status_message"], "during": during}).to_string(),
-        created_at: now,
-    }
+    event_by(
+        actor,
+        connector_id,
+        "connector.secrets_unreadable",
+        json!({"fields": ["status", "status_message"], "during": during}),
+        now,
+    )
 }

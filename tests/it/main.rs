@@ -15,6 +15,7 @@ mod hostile_input;
 mod input_text;
 mod logs;
 mod metrics;
+mod outbound_guard;
 mod properties;
 mod publish_targets;
 mod races;

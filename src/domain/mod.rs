@@ -8,6 +8,7 @@ pub mod address;
 pub mod catalog;
 pub mod identity;
 pub mod ids;
+pub mod oauth1;
 pub mod provider_urls;
 pub mod schema;
 pub mod secrets;

@@ -6,6 +6,7 @@
 
 pub mod address;
 pub mod catalog;
+pub mod check;
 pub mod identity;
 pub mod ids;
 pub mod oauth1;

@@ -3,6 +3,7 @@
 //! values or a [`ServiceError`], so there is one code path per operation.
 
 pub mod catalog;
+pub mod checks;
 pub mod connectors;
 pub mod identity;
 pub mod keys;

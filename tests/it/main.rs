@@ -17,6 +17,7 @@ mod input_text;
 mod logs;
 mod metrics;
 mod outbound_guard;
+mod outbound_tls;
 mod properties;
 mod publish_targets;
 mod races;

@@ -92,7 +92,7 @@ impl Template {
     }
 
     /// A URL: a field that opens the template is inserted as written
-    /// without a trailing `/` (a base address); every other field is
+    /// without a trailing `/`, query or fragment (a base address); every other field is
     /// percent-encoded as a path or query component.
     pub fn render_url(&self, value: &dyn Fn(Source, &str) -> Option<String>) -> String {
         let mut out = String::new();
@@ -102,7 +102,11 @@ impl Template {
                 Part::Field(s, n) => {
                     let v = value(*s, n).unwrap_or_default();
                     if i == 0 {
-                        out.push_str(v.trim().trim_end_matches('/'));
+                        // A base address: its own query or fragment would
+                        // swallow the template's path.
+                        let v = v.trim();
+                        let base = v.find(['?', '#']).map_or(v, |at| &v[..at]);
+                        out.push_str(base.trim_end_matches('/'));
                     } else {
                         encode_component(&mut out, &v);
                     }

@@ -53,6 +53,18 @@ fn templates_parse_and_render() {
         "https://blog.example.com/a/a%20b%2Fc%3F/b"
     );
     assert_eq!(t.render(&v), "https://blog.example.com//a/a b/c?/b");
+    let site = Template::parse("{{config.site_url}}/wp-json/x?context=edit").unwrap();
+    for base in [
+        "https://blog.example.com/news/",
+        " https://blog.example.com/news?p=1",
+        "https://blog.example.com/news#top",
+    ] {
+        let v = |_: Source, _: &str| Some(base.to_string());
+        assert_eq!(
+            site.render_url(&v),
+            "https://blog.example.com/news/wp-json/x?context=edit"
+        );
+    }
     assert_eq!(
         Template::parse("plain").unwrap().0,
         vec![Part::Text("plain".into())]

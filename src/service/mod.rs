@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod connectors;
 pub mod identity;
 pub mod keys;
+pub mod schemas;
 pub mod sessions;
 
 use crate::domain::catalog::ManifestError;

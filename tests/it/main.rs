@@ -8,6 +8,7 @@ mod api_catalog;
 mod api_docs;
 mod cli;
 mod connectors_crud;
+mod connectors_replace;
 mod connectors_secrets;
 mod faults;
 mod file_modes;

@@ -4,10 +4,13 @@
 # a member token: every default check, the coverage, fuzzing and stateful
 # phases, bounded in examples and time. Exits non-zero on any failure.
 #
-# `positive_data_acceptance` is excluded on purpose: a body that matches the
-# document can still be refused with 422, because a connector's config is
-# validated against the schema of the catalog entry its `catalog_key` names,
-# which the static document cannot express.
+# `positive_data_acceptance` is excluded on purpose, for what a static
+# document cannot express: a connector's config is validated against the
+# schema of the catalog entry its `catalog_key` names (422), an update at a
+# version that is no longer current answers 412, a `cursor` must be one the
+# list returned (422), and text holding control characters is refused (400
+# in a query, 422 in a body). No check is excluded for a loose schema: every
+# schema-violating request must be refused.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 venv="$here/.venv"

@@ -172,6 +172,7 @@ pub(super) async fn get_connector(
 }
 
 /// `If-Match: 3` or `If-Match: "3"` (or a weak `W/"3"`); `*` matches any.
+/// The operations' `If-Match` parameters state the same as a pattern.
 /// Anything else — a value that is not visible ASCII, not a version, or
 /// more than one header — is refused, never read as "no check".
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
@@ -210,7 +211,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
 /// 412 and changes nothing.
 #[utoipa::path(put, path = "/connectors/{id}", tag = "connectors", operation_id = "connectors_replace",
     params(("id" = uuid::Uuid, Path, description = "Connector id", example = json!(CONNECTOR_ID)),
-        ("If-Match" = Option<String>, Header, nullable = false, example = "\"1\"",
+        ("If-Match" = Option<String>, Header, nullable = false, example = "\"1\"", pattern = r#"^\s*(\*|(W/)?("[0-9]{1,19}"|[0-9]{1,19}))\s*$"#,
             description = "The version last seen, bare or quoted (`3`, `\"3\"`, `W/\"3\"`), or `*`; any other value answers 400")),
     request_body(content = ConnectorReplace, example = json!(examples::replace_body())),
     security(("bearer" = []), ("session" = [], "csrf" = [])),
@@ -257,7 +258,7 @@ pub(super) async fn replace_connector(
 /// changes nothing.
 #[utoipa::path(patch, path = "/connectors/{id}", tag = "connectors", operation_id = "connectors_update",
     params(("id" = uuid::Uuid, Path, description = "Connector id", example = json!(CONNECTOR_ID)),
-        ("If-Match" = Option<String>, Header, nullable = false, example = "\"1\"",
+        ("If-Match" = Option<String>, Header, nullable = false, example = "\"1\"", pattern = r#"^\s*(\*|(W/)?("[0-9]{1,19}"|[0-9]{1,19}))\s*$"#,
             description = "The version last seen, bare or quoted (`3`, `\"3\"`, `W/\"3\"`), or `*`; any other value answers 400")),
     request_body(content = ConnectorPatch, example = json!(examples::patch_body())),
     security(("bearer" = []), ("session" = [], "csrf" = [])),

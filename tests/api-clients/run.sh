@@ -36,7 +36,13 @@ echo "==> openapi-spec-validator"
 "$venv/bin/openapi-spec-validator" "$gen/openapi.json"
 
 echo "==> redocly lint (recommended)"
-(cd "$here" && npx --no-install redocly lint --config redocly.yaml --format stylish "$gen/openapi.json")
+# Errors fail the lint; a warning fails this check too, until it is fixed or
+# named with its reason in docs/api.md (and allowed here).
+(cd "$here" && npx --no-install redocly lint --config redocly.yaml --format stylish "$gen/openapi.json") 2>&1 | tee "$gen/redocly.txt"
+if grep -i "warning" "$gen/redocly.txt" | grep -vqi "deprecation warning"; then
+  echo "Redocly reported warnings: fix them, or name each with its reason in docs/api.md" >&2
+  exit 1
+fi
 
 echo "==> Python client (openapi-python-client)"
 PATH="$venv/bin:$PATH" "$venv/bin/openapi-python-client" generate --path "$gen/openapi.json" \

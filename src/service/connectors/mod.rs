@@ -263,11 +263,9 @@ impl Connectors {
             .await
     }
 
-    /// Partial update or replacement; see [`ConnectorPatch`] for the rules.
-    /// `if_match` is the version the client last saw (a header); the
-    /// patch's own `version` counts when it is absent. A patch that is not
-    /// valid answers its errors whatever the version; a valid one at a
-    /// version that is not current changes nothing.
+    /// Partial update or replacement ([`ConnectorPatch`]). `if_match` (a
+    /// header), else the patch's `version`, is the version last seen: an
+    /// invalid patch answers its errors, a valid one at a stale version 412.
     pub async fn update(
         &self,
         caller: &Principal,

@@ -29,8 +29,10 @@ trap serve_cleanup EXIT
 connectors() { env -u CONNECTORS_DATABASE_URL -u CONNECTORS_ENCRYPTION_KEYS CONNECTORS_DATA_DIR="$data" "$serve_bin" "$@"; }
 serve_log() { cat "$data/server.log"; }
 
-CONNECTORS_BIND="127.0.0.1:$serve_port" CONNECTORS_BOOTSTRAP_PASSWORD="api-check-password-1" CONNECTORS_LOG_LEVEL=warn \
-  connectors serve >"$data/server.log" 2>&1 &
+# Started directly (not through the function) so that $! is the server.
+env -u CONNECTORS_DATABASE_URL -u CONNECTORS_ENCRYPTION_KEYS CONNECTORS_DATA_DIR="$data" \
+  CONNECTORS_BIND="127.0.0.1:$serve_port" CONNECTORS_BOOTSTRAP_PASSWORD="api-check-password-1" CONNECTORS_LOG_LEVEL=warn \
+  "$serve_bin" serve >"$data/server.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 1 100); do
   curl -sf "$base/readyz" >/dev/null && break

@@ -8,6 +8,7 @@ pub mod connectors;
 pub mod identity;
 pub mod keys;
 pub mod outbound;
+pub mod schemas;
 pub mod sessions;
 
 use crate::domain::catalog::ManifestError;

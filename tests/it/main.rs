@@ -9,6 +9,7 @@ mod api_docs;
 mod checks;
 mod cli;
 mod connectors_crud;
+mod connectors_replace;
 mod connectors_secrets;
 mod faults;
 mod file_modes;

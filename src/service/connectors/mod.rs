@@ -16,8 +16,8 @@ mod view;
 pub use crate::domain::status::ConnectorStatus;
 pub use error::{ConnectorError, ConnectorResult};
 pub use input::{
-    ConnectorPatch, InstallConnector, ListQuery, MAX_TAG_CHARS, MAX_TAGS, StatusMessage,
-    ValidateConfig,
+    ConnectorPatch, ConnectorReplace, InstallConnector, ListQuery, MAX_TAG_CHARS, MAX_TAGS,
+    StatusMessage, ValidateConfig,
 };
 pub use secrets::{SecretStates, SecretUpdate, SecretUpdates, UNREADABLE, seal_new_secrets};
 pub(crate) use secrets::{mark_unreadable, open_secrets, reseal};
@@ -263,9 +263,9 @@ impl Connectors {
             .await
     }
 
-    /// Partial update; see [`ConnectorPatch`] for the rules. `if_match` is
-    /// the version the client last saw (a header); the patch's own
-    /// `version` counts when it is absent.
+    /// Partial update or replacement ([`ConnectorPatch`]). `if_match` (a
+    /// header), else the patch's `version`, is the version last seen: an
+    /// invalid patch answers its errors, a valid one at a stale version 412.
     pub async fn update(
         &self,
         caller: &Principal,
@@ -278,14 +278,7 @@ impl Connectors {
         // unless the client pinned a version.
         for _ in 0..5 {
             let row = self.load(caller, id).await?;
-            if let Some(v) = expected {
-                if v != row.version {
-                    return Err(ConnectorError::VersionMismatch {
-                        current: row.version,
-                    });
-                }
-            }
-            match self.try_update(caller, row, &patch).await? {
+            match self.try_update(caller, row, &patch, expected).await? {
                 Some(view) => return Ok(view),
                 None => {
                     // The version moved, or (with the same version) key
@@ -310,12 +303,18 @@ impl Connectors {
         caller: &Principal,
         row: ConnectorRow,
         patch: &ConnectorPatch,
+        expected: Option<i64>,
     ) -> ConnectorResult<Option<ConnectorView>> {
         let entry = self.entry_for(&row).await?;
         let current = row.status;
         let (status, status_message) = patch
             .check(&entry, current, row.status_message.as_deref())
             .map_err(|errors| invalid("the update is not valid", errors))?;
+        if expected.is_some_and(|v| v != row.version) {
+            return Err(ConnectorError::VersionMismatch {
+                current: row.version,
+            });
+        }
 
         let mut fields: Vec<&str> = Vec::new();
         let name = match &patch.name {
@@ -354,17 +353,18 @@ impl Connectors {
         let now = time::now();
         let activating = status == ConnectorStatus::Active;
         let mut secret_audit = BTreeMap::new();
-        let auth = if !patch.auth.is_empty() || activating {
-            let during = if activating && patch.auth.is_empty() {
+        let updates = patch.secret_updates(&entry);
+        let auth = if !updates.is_empty() || activating {
+            let during = if activating && updates.is_empty() {
                 "activation"
             } else {
                 "secret update"
             };
-            let replaces_all = secrets::replaces_all(&row, &entry, &patch.auth);
+            let replaces_all = secrets::replaces_all(&row, &entry, &updates);
             let (sealed, mut payload) = self
                 .open_for_use(caller, &row.id, during, replaces_all)
                 .await?;
-            secret_audit = apply_secrets(&mut payload, patch.auth.clone(), &time::format(&now));
+            secret_audit = apply_secrets(&mut payload, updates.into_owned(), &time::format(&now));
             if activating {
                 let mut missing = FieldErrors::new();
                 input::check_config(&entry, &config, &mut missing);

@@ -6,11 +6,11 @@
 use super::AppState;
 use super::auth::{Auth, RequireAdmin};
 use super::error::AppError;
-use super::extract::{Json as JsonBody, Query};
+use super::extract::{Json as JsonBody, MaybeJson, Query};
 use crate::service::catalog::{CatalogEntry, CatalogFilter};
 use crate::service::connectors::{
-    AuditView, ConnectorPatch, ConnectorView, InstallConnector, ListQuery, PublishTarget,
-    ValidateConfig,
+    AuditView, CheckAnswer, CheckDraft, ConnectorPatch, ConnectorView, InstallConnector, ListQuery,
+    PublishTarget, ValidateConfig,
 };
 use crate::web::error::ErrorBody;
 use axum::extract::{Path, State};
@@ -36,6 +36,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(create_connector))
         .routes(routes!(get_connector, update_connector, delete_connector))
         .routes(routes!(read_credentials))
+        .routes(routes!(check_connector))
+        .routes(routes!(check_unsaved))
         .routes(routes!(validate_config))
         .routes(routes!(publish_targets))
         .routes(routes!(list_audit))
@@ -356,6 +358,57 @@ async fn read_credentials(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Map<String, Value>>, AppError> {
     Ok(Json(state.connectors.credentials(&caller, &id).await?))
+}
+
+/// Check a stored connector against its provider; with a body in the shape
+/// of an update, the connector as that update would leave it, saving
+/// nothing. A check of the stored connector is kept as its `last_check`.
+#[utoipa::path(post, path = "/connectors/{id}/check", tag = "connectors",
+    params(("id" = String, Path, description = "Connector id")),
+    request_body(content = Option<ConnectorPatch>, description = "A proposed update (optional)"),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Static validation and, when valid, the live result", body = CheckAnswer),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 404, description = "No such connector in this tenant", body = ErrorBody),
+        (status = 409, description = "The stored secrets cannot be decrypted", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 429, description = "Too many checks in this tenant; try again later", body = ErrorBody),
+    ))]
+async fn check_connector(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+    MaybeJson(body): MaybeJson<Value>,
+) -> Result<Json<CheckAnswer>, AppError> {
+    Ok(Json(
+        state
+            .connectors
+            .check_connector(&caller, &id, body.as_ref())
+            .await?,
+    ))
+}
+
+/// Check unsaved values (`catalog_key`, `config`, `auth`) against the
+/// entry's provider, saving nothing.
+#[utoipa::path(post, path = "/check", tag = "connectors", request_body = CheckDraft,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Static validation and, when valid, the live result", body = CheckAnswer),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 429, description = "Too many checks in this tenant; try again later", body = ErrorBody),
+    ))]
+async fn check_unsaved(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Json<CheckAnswer>, AppError> {
+    Ok(Json(state.connectors.check_unsaved(&caller, &body).await?))
 }
 
 /// Check a config against a catalog entry without saving anything.

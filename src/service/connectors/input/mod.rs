@@ -26,6 +26,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use zeroize::Zeroize;
 
+mod draft;
+
+pub use draft::CheckDraft;
+
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_CHARS: usize = 64;
 
@@ -161,6 +165,10 @@ pub struct ConnectorPatch {
     pub status_message: Option<StatusMessage>,
     /// The version last seen (like If-Match)
     pub version: Option<i64>,
+    /// With status active: activate even if the connection check fails
+    /// (or without running it); audited
+    #[schema(value_type = Option<bool>)]
+    pub force: bool,
     /// What was wrong with the fields above, reported by [`Self::check`].
     #[serde(skip)]
     problems: FieldErrors,
@@ -193,6 +201,7 @@ impl ConnectorPatch {
                 "status",
                 "status_message",
                 "version",
+                "force",
             ],
             &mut errors,
         );
@@ -227,6 +236,14 @@ impl ConnectorPatch {
             .filter(|c| config_shape_ok(c, &mut errors))
             .cloned();
         let SecretsRead { updates, refused } = SecretsRead::of(body.get("auth"), &mut errors);
+        let force = match body.get("force") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                push(&mut errors, "force", "must be true or false");
+                false
+            }
+        };
         let status = body.get("status").and_then(|v| {
             let s = v.as_str().and_then(ConnectorStatus::parse);
             if s.is_none() {
@@ -251,6 +268,7 @@ impl ConnectorPatch {
             status,
             status_message,
             version,
+            force,
             problems: errors,
             refused_secrets: refused,
         })

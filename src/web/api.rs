@@ -303,7 +303,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
         (status = 412, description = "The version is not current; nothing changed", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "Validation failed or transition not allowed", body = ErrorBody),
+        (status = 422, description = "Validation failed, transition not allowed, or the activation's connection check failed (`check_failed`)", body = ErrorBody),
     ))]
 async fn update_connector(
     State(state): State<AppState>,

@@ -31,6 +31,12 @@ trap cleanup EXIT
 
 run() { env -u CONNECTORS_DATABASE_URL -u CONNECTORS_ENCRYPTION_KEYS CONNECTORS_DATA_DIR="$data" "$bin" "$@"; }
 
+# Connection checks the fuzzer triggers never leave the machine: every
+# built-in's check goes to 127.0.0.1, which the guard refuses before
+# connecting, and no scheduled checks run.
+export CONNECTORS_CHECK_INTERVAL=off
+export CONNECTORS_PROVIDER_URLS="wordpress=http://127.0.0.1:9,medium=http://127.0.0.1:9,twitter=http://127.0.0.1:9,linkedin=http://127.0.0.1:9"
+
 CONNECTORS_BIND="127.0.0.1:$port" CONNECTORS_BOOTSTRAP_PASSWORD="fuzz-password-1" CONNECTORS_LOG_LEVEL=warn \
   run serve >"$data/server.log" 2>&1 &
 pid=$!

@@ -264,6 +264,14 @@ pub trait CheckStore: Send + Sync {
         audit: &AuditWrite,
         status_audit: &AuditWrite,
     ) -> StoreResult<bool>;
+    /// Sets when the next scheduled check of a connector of `tenant_id` is
+    /// due (after an activation that skipped its check).
+    async fn connector_defer_check(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Not tenant-scoped (the scheduler serves every tenant): claims up to
     /// `limit` connectors whose scheduled check is due at `now` (active
     /// ones, and those a failed check moved to `error`), moving each one's

@@ -326,6 +326,16 @@ impl Connectors {
         Ok(())
     }
 
+    /// After an activation that ran no check (forced, or an entry without
+    /// one): the first scheduled check is due one interval later, not at
+    /// once.
+    pub(super) async fn defer_check(&self, row: &ConnectorRow) -> ConnectorResult<()> {
+        self.store
+            .connector_defer_check(&row.tenant_id, &row.id, self.next_check_at())
+            .await?;
+        Ok(())
+    }
+
     /// One scheduled re-check of a connector the scheduler claimed: a
     /// failure moves an active connector to `error` with the check's
     /// message; a success returns one a check moved there to `active`.

@@ -445,8 +445,12 @@ impl Connectors {
             .await
         {
             Ok(UpdateOutcome::Updated(mut row)) => {
-                if let Some(outcome) = &activation_check {
-                    self.record_activation(caller, &mut row, outcome).await?;
+                match &activation_check {
+                    Some(outcome) => self.record_activation(caller, &mut row, outcome).await?,
+                    None if activating && status_changed => {
+                        self.defer_check(&row).await?;
+                    }
+                    None => {}
                 }
                 Ok(Some(self.view(*row, &entry)?))
             }

@@ -6,7 +6,7 @@
 use super::audit::insert_audit;
 use super::connection::map_err;
 use super::store::PgStore;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{ConnectorId, TenantId};
 use crate::storage::error::StoreResult;
 use crate::storage::rows::{AuditWrite, CheckRecord, CheckTransition, DueCheck};
 use crate::storage::traits::CheckStore;
@@ -63,6 +63,22 @@ impl CheckStore for PgStore {
         }
         tx.commit().await.map_err(map_err)?;
         Ok(moved > 0)
+    }
+
+    async fn connector_defer_check(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute(
+            "UPDATE connectors SET next_check_at = $3 WHERE tenant_id = $1 AND id = $2",
+            &[&tenant_id, &id, &at],
+        )
+        .await
+        .map_err(map_err)?;
+        Ok(())
     }
 
     async fn checks_claim_due(

@@ -5,7 +5,7 @@
 use super::audit::insert_audit;
 use super::connection::{map_err, ts};
 use super::store::SqliteStore;
-use crate::domain::ids::TenantId;
+use crate::domain::ids::{ConnectorId, TenantId};
 use crate::storage::error::StoreResult;
 use crate::storage::rows::{AuditWrite, CheckRecord, CheckTransition, DueCheck};
 use crate::storage::traits::CheckStore;
@@ -68,6 +68,25 @@ impl CheckStore for SqliteStore {
                 insert_audit(tx, &tenant_id, &status_audit)?;
             }
             Ok(moved > 0)
+        })
+        .await
+    }
+
+    async fn connector_defer_check(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let (tenant_id, id) = (tenant_id.clone(), id.clone());
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "UPDATE connectors SET next_check_at = ?3 WHERE tenant_id = ?1 AND id = ?2",
+            )
+            .map_err(map_err)?
+            .execute(params![tenant_id, id, ts(&at)])
+            .map_err(map_err)?;
+            Ok(())
         })
         .await
     }

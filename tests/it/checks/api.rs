@@ -261,6 +261,34 @@ both_databases!(
     }
 );
 
+/// Whether the connector's next scheduled check has a due time (read from
+/// the database itself).
+async fn has_due_time(app: &TestApp, id: &str) -> bool {
+    let db = app.db();
+    if db.pg_name.is_some() {
+        let (client, conn) = tokio_postgres::connect(&db.url(), tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let row = client
+            .query_one(
+                "SELECT next_check_at IS NOT NULL FROM connectors WHERE id = $1",
+                &[&id],
+            )
+            .await
+            .unwrap();
+        row.get(0)
+    } else {
+        let conn = rusqlite::Connection::open(db.data_dir().join("connectors.db")).unwrap();
+        conn.query_row(
+            "SELECT next_check_at IS NOT NULL FROM connectors WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+}
+
 both_databases!(activation_runs_the_check_first, |db| async move {
     let m = Medium::start().await;
     let app = spawn(db, &m, |_| {}).await;
@@ -275,12 +303,15 @@ both_databases!(activation_runs_the_check_first, |db| async move {
     );
     let c = app.get_json(&admin, &format!("/connectors/{id}")).await;
     assert_eq!(c["status"], "inactive");
+    assert!(!has_due_time(&app, &id).await);
 
     // An admin may force it; the event says so.
     let res = app
         .patch(&admin, &id, &json!({"status": "active", "force": true}))
         .await;
     assert_eq!(res.status(), 200);
+    // The first scheduled check is due an interval later, not at once.
+    assert!(has_due_time(&app, &id).await);
     let audit = app
         .get_json(&admin, &format!("/audit?connector_id={id}"))
         .await;

@@ -98,7 +98,7 @@ serve() { # log-name
   start_ns="$(date +%s%N)"
   # Started directly (not through a shell function) so that $! is the server.
   env -u CONNECTORS_DATABASE_URL CONNECTORS_DATA_DIR="$data" CONNECTORS_ENCRYPTION_KEYS="$keys" \
-    CONNECTORS_BIND="127.0.0.1:$port" CONNECTORS_LOG_LEVEL=warn "$bin" --database-url "$url" serve >"$work/$1.log" 2>&1 &
+    CONNECTORS_BIND="127.0.0.1:$port" CONNECTORS_LOG_LEVEL=warn CONNECTORS_CHECK_INTERVAL=off "$bin" --database-url "$url" serve >"$work/$1.log" 2>&1 &
   server=$!
   until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.005; done
   ready_ns="$(date +%s%N)"

@@ -3,6 +3,8 @@
 //! owner, router, listener — so tests boot exactly what production runs.
 
 use crate::config::Config;
+use crate::service::checks::Checks;
+use crate::service::checks::counts::CheckCounts;
 use crate::service::identity::{BootstrapOutcome, bootstrap};
 use crate::service::{catalog, keys};
 use crate::storage::{self, DatabaseLocation, DynStore};
@@ -57,11 +59,15 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
-        let metrics = crate::web::metrics::Metrics::new(store.following_changes().is_some());
+        let mut metrics = crate::web::metrics::Metrics::new(store.following_changes().is_some());
+        let counts = CheckCounts::default();
+        metrics.register_checks(&counts);
+        let checks = Arc::new(Checks::new(&config.checks, counts));
         let state = AppState {
-            connectors: crate::service::connectors::Connectors::new(
+            connectors: crate::service::connectors::Connectors::with_checks(
                 store.clone(),
                 Arc::new(keyring),
+                checks,
             ),
             store,
             metrics: Arc::new(metrics),
@@ -117,13 +123,23 @@ impl Application {
                 }
             }
         });
+        // Scheduled re-checks run for as long as the server does.
+        let scheduler = self.state.connectors.checks.scheduled.then(|| {
+            tokio::spawn(crate::service::checks::schedule::run(
+                self.state.connectors.clone(),
+            ))
+        });
         let app = web::router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        if let Some(s) = scheduler {
+            s.abort();
+        }
+        served
     }
 }
 

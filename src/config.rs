@@ -21,6 +21,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "connectors.toml";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_CHECK_CONNECT_TIMEOUT_SECS: u64 = 5;
 pub const DEFAULT_CHECK_TIMEOUT_SECS: u64 = 15;
+pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(6 * 3600);
+pub const DEFAULT_CHECK_RATE_LIMIT: u32 = 30;
+pub const DEFAULT_CHECK_CONCURRENCY: usize = 4;
 
 /// Settings every command accepts, as flags or `CONNECTORS_*` variables.
 #[derive(Debug, Clone, Default, Args)]
@@ -133,6 +136,30 @@ pub struct ConfigArgs {
         value_name = "KEY=URL,..."
     )]
     pub provider_urls: Option<String>,
+    /// How often active connectors are re-checked, e.g. 6h, 30m, 90s (jittered by up to a tenth), or off [default: 6h]
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTORS_CHECK_INTERVAL",
+        value_name = "DURATION"
+    )]
+    pub check_interval: Option<String>,
+    /// Manual checks a tenant may run per minute on this replica; 0 turns the limit off [default: 30]
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTORS_CHECK_RATE_LIMIT",
+        value_name = "PER_MINUTE"
+    )]
+    pub check_rate_limit: Option<u32>,
+    /// Scheduled checks one replica runs at once [default: 4]
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTORS_CHECK_CONCURRENCY",
+        value_name = "N"
+    )]
+    pub check_concurrency: Option<usize>,
 }
 
 /// The optional `connectors.toml`; keys as in the flags, with `_`.
@@ -153,6 +180,9 @@ struct FileConfig {
     check_connect_timeout: Option<u64>,
     check_timeout: Option<u64>,
     provider_urls: Option<String>,
+    check_interval: Option<String>,
+    check_rate_limit: Option<u32>,
+    check_concurrency: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +214,15 @@ pub struct CheckSettings {
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub provider_urls: ProviderUrls,
+    /// Time between scheduled checks of an active connector (before jitter).
+    pub interval: Duration,
+    /// Whether this process runs scheduled checks (`CHECK_INTERVAL=off`
+    /// turns them off).
+    pub scheduled: bool,
+    /// Manual checks per tenant per minute in one process; 0 is no limit.
+    pub rate_limit: u32,
+    /// Scheduled checks one process runs at once.
+    pub concurrency: usize,
 }
 
 impl Default for CheckSettings {
@@ -194,8 +233,29 @@ impl Default for CheckSettings {
             connect_timeout: Duration::from_secs(DEFAULT_CHECK_CONNECT_TIMEOUT_SECS),
             timeout: Duration::from_secs(DEFAULT_CHECK_TIMEOUT_SECS),
             provider_urls: ProviderUrls::default(),
+            interval: DEFAULT_CHECK_INTERVAL,
+            scheduled: true,
+            rate_limit: DEFAULT_CHECK_RATE_LIMIT,
+            concurrency: DEFAULT_CHECK_CONCURRENCY,
         }
     }
+}
+
+/// Reads a duration such as `6h`, `30m`, `90s`, `1d` or a bare number of
+/// seconds.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let scale = match unit.trim() {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(scale).map(Duration::from_secs)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -333,12 +393,46 @@ impl Config {
                 ),
             });
         }
+        let interval_text = a.check_interval.as_deref().or(f.check_interval.as_deref());
+        let scheduled = interval_text.is_none_or(|t| t.trim() != "off");
+        let interval = match interval_text.filter(|_| scheduled) {
+            None => DEFAULT_CHECK_INTERVAL,
+            Some(text) => match parse_duration(text) {
+                Some(d) if d.as_secs() >= 1 => d,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "CHECK_INTERVAL",
+                        reason: format!(
+                            "'{}' is not a duration of at least one second like 6h, 30m or 90s",
+                            text.trim()
+                        ),
+                    });
+                }
+            },
+        };
+        let concurrency = a
+            .check_concurrency
+            .or(f.check_concurrency)
+            .unwrap_or(DEFAULT_CHECK_CONCURRENCY);
+        if !(1..=256).contains(&concurrency) {
+            return Err(ConfigError::Invalid {
+                name: "CHECK_CONCURRENCY",
+                reason: format!("{concurrency} is not between 1 and 256"),
+            });
+        }
         Ok(CheckSettings {
             allow_networks,
             allow_http: a.check_allow_http.or(f.check_allow_http).unwrap_or(true),
             connect_timeout,
             timeout,
             provider_urls,
+            interval,
+            scheduled,
+            rate_limit: a
+                .check_rate_limit
+                .or(f.check_rate_limit)
+                .unwrap_or(DEFAULT_CHECK_RATE_LIMIT),
+            concurrency,
         })
     }
 }
@@ -355,124 +449,4 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use secrecy::ExposeSecret;
-
-    #[test]
-    fn flags_win_over_file_over_defaults() {
-        let file: FileConfig = toml::from_str(
-            "bind = \"127.0.0.1:9000\"\ndata_dir = \"/srv/c\"\nlog_format = \"json\"\nmax_body_bytes = 10",
-        )
-        .unwrap();
-        let args = ConfigArgs {
-            bind: Some("127.0.0.1:9100".into()),
-            log_level: Some("debug".into()),
-            ..Default::default()
-        };
-        let c = Config::merge(args, file).unwrap();
-        assert_eq!(c.bind.port(), 9100);
-        assert_eq!(c.data_dir, PathBuf::from("/srv/c"));
-        assert_eq!(c.log_format, LogFormat::Json);
-        assert_eq!(c.log_filter, "debug");
-        assert_eq!(c.max_body_bytes, 10);
-        assert!(!c.cookie_secure);
-
-        let d = Config::merge(ConfigArgs::default(), FileConfig::default()).unwrap();
-        assert_eq!(d.bind.to_string(), DEFAULT_BIND);
-        assert_eq!(d.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
-        assert!(d.database_url.is_none());
-    }
-
-    #[test]
-    fn secrets_do_not_debug_print_and_bad_values_are_refused() {
-        let args = ConfigArgs {
-            encryption_keys: Some("k:c2VjcmV0".into()),
-            bootstrap_password: Some("hunter22hunter".into()),
-            ..Default::default()
-        };
-        let c = Config::merge(args, FileConfig::default()).unwrap();
-        let dbg = format!("{c:?}");
-        assert!(!dbg.contains("c2VjcmV0") && !dbg.contains("hunter22"));
-        assert_eq!(c.encryption_keys.unwrap().expose_secret(), "k:c2VjcmV0");
-        for bad in [
-            ConfigArgs {
-                bind: Some("nowhere".into()),
-                ..Default::default()
-            },
-            ConfigArgs {
-                log_format: Some("xml".into()),
-                ..Default::default()
-            },
-            ConfigArgs {
-                max_body_bytes: Some(0),
-                ..Default::default()
-            },
-        ] {
-            assert!(Config::merge(bad, FileConfig::default()).is_err());
-        }
-        assert!(toml::from_str::<FileConfig>("unknown = 1").is_err());
-    }
-
-    #[test]
-    fn check_settings_parse_with_defaults_and_clear_errors() {
-        let d = Config::merge(ConfigArgs::default(), FileConfig::default()).unwrap();
-        assert_eq!(d.checks, CheckSettings::default());
-        assert!(d.checks.allow_http);
-        assert_eq!(d.checks.timeout, Duration::from_secs(15));
-
-        let file: FileConfig = toml::from_str(
-            "check_allow_networks = \"10.0.0.0/8\"\ncheck_timeout = 30\nprovider_urls = \"medium=http://127.0.0.2:9000\"",
-        )
-        .unwrap();
-        let args = ConfigArgs {
-            check_allow_networks: Some("127.0.0.2/32".into()),
-            check_allow_http: Some(false),
-            ..Default::default()
-        };
-        let c = Config::merge(args, file).unwrap();
-        assert_eq!(c.checks.allow_networks.to_string(), "127.0.0.2/32");
-        assert!(!c.checks.allow_http);
-        assert_eq!(c.checks.timeout, Duration::from_secs(30));
-        assert_eq!(
-            c.checks.provider_urls.to_string(),
-            "medium=http://127.0.0.2:9000"
-        );
-
-        for (args, needle) in [
-            (
-                ConfigArgs {
-                    check_allow_networks: Some("10.0.0.0/33".into()),
-                    ..Default::default()
-                },
-                "invalid setting CHECK_ALLOW_NETWORKS: '10.0.0.0/33' is not a network",
-            ),
-            (
-                ConfigArgs {
-                    provider_urls: Some("medium".into()),
-                    ..Default::default()
-                },
-                "invalid setting PROVIDER_URLS: 'medium' is not KEY=URL",
-            ),
-            (
-                ConfigArgs {
-                    check_timeout: Some(0),
-                    ..Default::default()
-                },
-                "invalid setting CHECK_TIMEOUT: must be at least 1 second",
-            ),
-            (
-                ConfigArgs {
-                    check_connect_timeout: Some(20),
-                    ..Default::default()
-                },
-                "longer than CHECK_TIMEOUT",
-            ),
-        ] {
-            let err = Config::merge(args, FileConfig::default())
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains(needle), "{needle} not in {err}");
-        }
-    }
-}
+mod tests;

@@ -32,21 +32,23 @@ pub mod traits;
 pub use error::{StoreError, StoreResult};
 pub use location::{DatabaseLocation, open};
 pub use rows::{
-    AuditRow, AuditWrite, AuthWrite, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter,
-    ConnectorInsert, ConnectorRow, ConnectorUpdate, LoginLimit, LoginUser, MemberWrite,
-    MembershipOutcome, MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SealedSecrets,
-    SecretFilter, SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
+    AuditRow, AuditWrite, AuthWrite, Bootstrap, CatalogRow, CatalogWrite, CheckRecord,
+    CheckTransition, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, DueCheck,
+    LoginLimit, LoginUser, MemberWrite, MembershipOutcome, MigrationState, NewTokenRow,
+    PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow, SessionRow,
+    SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
 };
 pub use traits::{
-    AdminStore, AuditStore, Backend, CatalogStore, ConnectorStore, DynStore, IdentityStore,
-    KeyStore, SessionStore, Store,
+    AdminStore, AuditStore, Backend, CatalogStore, CheckStore, ConnectorStore, DynStore,
+    IdentityStore, KeyStore, SessionStore, Store,
 };
 
 /// The store's sub-traits, for `use crate::storage::prelude::*;` where a
 /// caller calls store methods.
 pub mod prelude {
     pub use super::traits::{
-        AdminStore, AuditStore, CatalogStore, ConnectorStore, IdentityStore, KeyStore, SessionStore,
+        AdminStore, AuditStore, CatalogStore, CheckStore, ConnectorStore, IdentityStore, KeyStore,
+        SessionStore,
     };
 }
 

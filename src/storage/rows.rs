@@ -130,6 +130,8 @@ pub struct ConnectorRow {
     pub updated_by: Option<String>,
     pub created_by_name: Option<String>,
     pub updated_by_name: Option<String>,
+    /// JSON text of the last connection check's answer, if one ran.
+    pub last_check: Option<String>,
 }
 
 /// A connector's sealed secrets, read when they are about to be used.
@@ -298,4 +300,34 @@ pub struct LoginLimit {
 pub struct LoginUser {
     pub user: User,
     pub password_hash: Option<String>,
+}
+
+/// What a connection check of a stored connector leaves on it.
+#[derive(Debug, Clone)]
+pub struct CheckRecord {
+    pub id: ConnectorId,
+    /// JSON text of the answer, stored as the connector's `last_check`.
+    pub last_check: String,
+    /// When the next scheduled check is due; `None` leaves it as it is.
+    pub next_check_at: Option<DateTime<Utc>>,
+    /// What the answer does to the connector's status, if anything.
+    pub transition: Option<CheckTransition>,
+    pub now: DateTime<Utc>,
+}
+
+/// A status change a check makes: applied only from the status it starts
+/// from, so a connector someone changed meanwhile is left alone.
+#[derive(Debug, Clone)]
+pub enum CheckTransition {
+    /// `active` → `error` with this message, remembered as a check's doing.
+    Fail { message: String },
+    /// `error` that a check caused → `active`, message cleared.
+    Recover,
+}
+
+/// A connector whose scheduled check this process has claimed.
+#[derive(Debug, Clone)]
+pub struct DueCheck {
+    pub id: ConnectorId,
+    pub tenant_id: TenantId,
 }

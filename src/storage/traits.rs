@@ -14,10 +14,10 @@
 
 use super::error::StoreResult;
 use super::rows::{
-    AuditRow, AuditWrite, Bootstrap, CatalogRow, CatalogWrite, ConnectorFilter, ConnectorInsert,
-    ConnectorRow, ConnectorUpdate, LoginLimit, LoginUser, MemberWrite, MigrationState, NewTokenRow,
-    PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow, SessionRow,
-    SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
+    AuditRow, AuditWrite, Bootstrap, CatalogRow, CatalogWrite, CheckRecord, ConnectorFilter,
+    ConnectorInsert, ConnectorRow, ConnectorUpdate, DueCheck, LoginLimit, LoginUser, MemberWrite,
+    MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter,
+    SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
 };
 use crate::domain::identity::{Principal, Role, Tenant, User};
 use crate::domain::ids::{ConnectorId, TenantId};
@@ -249,6 +249,44 @@ pub trait ConnectorStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// Connection check results and the schedule of re-checks.
+#[async_trait]
+pub trait CheckStore: Send + Sync {
+    /// Stores a check's answer on a connector of `tenant_id`, with the
+    /// check's audit event, and applies `record.transition` if the
+    /// connector is still in the status it starts from (version + 1, with
+    /// `status_audit`), in one transaction. Returns whether the status
+    /// changed; a missing connector changes nothing.
+    async fn connector_record_check(
+        &self,
+        tenant_id: &TenantId,
+        record: &CheckRecord,
+        audit: &AuditWrite,
+        status_audit: &AuditWrite,
+    ) -> StoreResult<bool>;
+    /// Sets when the next scheduled check of a connector of `tenant_id` is
+    /// due (after an activation that skipped its check).
+    async fn connector_defer_check(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Not tenant-scoped (the scheduler serves every tenant): claims up to
+    /// `limit` connectors whose scheduled check is due at `now` (active
+    /// ones, and those a failed check moved to `error`), moving each one's
+    /// due time to `next_at` plus a random part of `jitter_secs`. A
+    /// connector claimed by one process is not claimed by another until
+    /// its new due time (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+    async fn checks_claim_due(
+        &self,
+        now: DateTime<Utc>,
+        next_at: DateTime<Utc>,
+        jitter_secs: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<DueCheck>>;
+}
+
 /// A tenant's audit events. Every method filters by `tenant_id`.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -300,6 +338,7 @@ pub trait Store:
     + IdentityStore
     + SessionStore
     + ConnectorStore
+    + CheckStore
     + AuditStore
     + KeyStore
     + 'static
@@ -312,6 +351,7 @@ impl<T> Store for T where
         + IdentityStore
         + SessionStore
         + ConnectorStore
+        + CheckStore
         + AuditStore
         + KeyStore
         + 'static

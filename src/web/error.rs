@@ -225,6 +225,12 @@ impl From<ConnectorError> for AppError {
             ConnectorError::SecretsUnreadable => {
                 AppError::new(StatusCode::CONFLICT, "secrets_unreadable", message)
             }
+            ConnectorError::CheckFailed { .. } => {
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "check_failed", message)
+            }
+            ConnectorError::CheckRateLimited { .. } => {
+                AppError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+            }
             ConnectorError::Contention => AppError::new(StatusCode::CONFLICT, "conflict", message),
             ConnectorError::Service(s) => s.into(),
         }

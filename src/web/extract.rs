@@ -28,6 +28,29 @@ where
     }
 }
 
+/// An optional JSON body: `None` when the request carries no body at all
+/// (no `Content-Type` and no length), otherwise read like [`Json`].
+pub struct MaybeJson<T>(pub Option<T>);
+
+impl<T, S> FromRequest<S> for MaybeJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, TRANSFER_ENCODING};
+        let h = req.headers();
+        let empty_length = h.get(CONTENT_LENGTH).is_none_or(|v| v.as_bytes() == b"0");
+        if !h.contains_key(CONTENT_TYPE) && !h.contains_key(TRANSFER_ENCODING) && empty_length {
+            return Ok(MaybeJson(None));
+        }
+        let Json(v) = Json::<T>::from_request(req, state).await?;
+        Ok(MaybeJson(Some(v)))
+    }
+}
+
 fn json_rejection(r: JsonRejection) -> AppError {
     let status = r.status();
     match r {

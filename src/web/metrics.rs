@@ -138,6 +138,15 @@ impl Metrics {
         }
     }
 
+    /// Adds the connection checks counter (by catalog key and code).
+    pub fn register_checks(&mut self, counts: &crate::service::checks::counts::CheckCounts) {
+        self.registry.register(
+            "connectors_checks",
+            "Connection checks run, by catalog key and outcome code",
+            counts.family(),
+        );
+    }
+
     pub fn observe(&self, method: &Method, route: Route, status: u16, seconds: f64) {
         let labels = Labels {
             method: method_label(method),

@@ -33,6 +33,7 @@ use utoipa::openapi::{Ref, RefOr};
         PayloadTooLarge,
         UnsupportedMediaType,
         ValidationFailed,
+        TooManyRequests,
         UnexpectedError
     )),
     tags(
@@ -136,6 +137,8 @@ error_responses! {
         "payload_too_large", "the request body is too large";
     UnsupportedMediaType => "The body is not `application/json`",
         "unsupported_media_type", "the body must be JSON, sent with Content-Type: application/json";
+    TooManyRequests => "Too many connection checks in the tenant; try again shortly",
+        "rate_limited", "too many connection checks in this tenant; try again in a minute";
     UnexpectedError => "Any other error (405, 500, 503), in the same envelope",
         "unavailable", "the database is unavailable; try again shortly";
 }
@@ -153,7 +156,7 @@ impl<'s> utoipa::ToResponse<'s> for ValidationFailed {
         (
             "ValidationFailed",
             error_response(
-                "Validation failed, or a status change is not allowed; `errors` names each field at its dotted path",
+                "Validation failed, a status change is not allowed, or an activation's connection check failed (`check_failed`); `errors` names each field at its dotted path",
                 example,
             )
             .build()

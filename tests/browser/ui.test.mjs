@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import net from "node:net";
+import http from "node:http";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,8 +45,29 @@ function cleanEnv(extra) {
   return { ...env, ...extra };
 }
 
+// Every connection check the server runs goes to this stand-in on
+// 127.0.0.2, which answers each built-in's check with success; nothing
+// leaves the machine.
+let standinBase = null;
+function providerStandin() {
+  if (standinBase) return Promise.resolve(standinBase);
+  return new Promise((resolve, reject) => {
+    const srv = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ data: { id: "u1", username: "acme_news", name: "Acme" }, name: "Acme", capabilities: { publish_posts: true } }));
+    });
+    srv.listen(0, "127.0.0.2", () => {
+      srv.unref();
+      standinBase = `http://127.0.0.2:${srv.address().port}`;
+      resolve(standinBase);
+    });
+    srv.on("error", reject);
+  });
+}
+
 /** Starts the real binary on a fresh database; returns helpers. */
 async function startServer(kind) {
+  const standin = await providerStandin();
   const dir = mkdtempSync(join(tmpdir(), "connectors-ui-"));
   const port = await freePort();
   const env = {
@@ -53,6 +75,8 @@ async function startServer(kind) {
     CONNECTORS_DATA_DIR: dir,
     CONNECTORS_BOOTSTRAP_PASSWORD: PASSWORD,
     CONNECTORS_LOG_LEVEL: "warn",
+    CONNECTORS_CHECK_ALLOW_NETWORKS: "127.0.0.2/32",
+    CONNECTORS_PROVIDER_URLS: ["wordpress", "medium", "twitter", "linkedin"].map((k) => `${k}=${standin}`).join(","),
   };
   let pgName = null;
   if (kind === "postgres") {

@@ -27,6 +27,8 @@ async fn openapi_document_describes_every_route() {
         ("/connectors", &["post"]),
         ("/connectors/{id}", &["get", "put", "patch", "delete"]),
         ("/connectors/{id}/credentials", &["get"]),
+        ("/connectors/{id}/check", &["post"]),
+        ("/check", &["post"]),
         ("/validate-config", &["post"]),
         ("/publish-targets", &["get"]),
         ("/audit", &["get"]),
@@ -109,7 +111,7 @@ async fn openapi_operations_are_complete_for_generated_clients() {
             }
         }
     }
-    assert_eq!(ids.len(), 12);
+    assert_eq!(ids.len(), 14);
     let p = "/features/connectors/api";
     let created = &doc["paths"][format!("{p}/connectors")]["post"]["responses"]["201"];
     assert!(created["headers"]["ETag"].is_object());
@@ -233,6 +235,9 @@ impl Normalizer {
         let mut v = v.clone();
         if v.get("next_cursor").is_some_and(Value::is_string) {
             v["next_cursor"] = json!("CURSOR");
+        }
+        if v.pointer("/check/duration_ms").is_some() {
+            v["check"]["duration_ms"] = json!(120);
         }
         // Catalog schemas are long: show their top-level shape only.
         shorten_catalog(&mut v);
@@ -440,6 +445,28 @@ async fn api_examples_in_docs_are_current() {
     ];
     for (title, method, path, body) in examples {
         doc.call(&app, &admin, title, method, path, Some(body))
+            .await;
+    }
+
+    doc.md.push_str("## Connection checks\n\n");
+    let check = format!("/connectors/{id}/check");
+    let proposed = json!({"config": {"site_url": "ftp://blog.example.com", "username": "editor"}});
+    let unsaved = json!({"catalog_key": "wordpress", "config": {"site_url": "https://blog.example.com", "username": "editor"}, "auth": {"application_password": "abcd EFGH ijkl MNOP qrst UVWX"}});
+    let examples = [
+        (
+            "Check the stored connector (members too)",
+            check.as_str(),
+            None,
+        ),
+        (
+            "Check a proposed update without saving it",
+            check.as_str(),
+            Some(&proposed),
+        ),
+        ("Check unsaved values", "/check", Some(&unsaved)),
+    ];
+    for (title, path, body) in examples {
+        doc.call(&app, &admin, title, Method::POST, path, body)
             .await;
     }
 

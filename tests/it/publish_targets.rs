@@ -57,23 +57,26 @@ both_databases!(publish_targets_and_audit, |db: TestDb| async move {
         [
             "connector.credentials_read",
             "connector.secrets_changed",
+            "connector.checked",
             "connector.status_changed",
             "connector.created"
         ]
     );
+    assert_eq!(events[2]["changes"]["trigger"], "activation");
+    assert_eq!(events[2]["changes"]["code"], "ok");
     assert_eq!(
         events[1]["changes"]["secrets"],
         json!({"application_password": "changed"})
     );
     assert_eq!(
-        events[2]["changes"]["status"],
+        events[3]["changes"]["status"],
         json!({"from": "inactive", "to": "active"})
     );
     assert_eq!(
-        events[3]["changes"]["secrets"],
+        events[4]["changes"]["secrets"],
         json!({"application_password": "set"})
     );
-    assert_eq!(events[3]["actor_name"], "admin");
+    assert_eq!(events[4]["actor_name"], "admin");
     assert!(!audit.to_string().contains("wxyz") && !audit.to_string().contains("EFGH"));
     let all = app.get_json(&admin, "/audit?limit=2").await;
     assert_eq!(all["items"][0]["action"], "connector.deleted");

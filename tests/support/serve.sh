@@ -7,7 +7,8 @@
 #   member    a token of member@localhost (role member)
 #   reader    a token of broadcaster@localhost (member) with the
 #             credentials:read scope
-# and the functions `connectors ARGS…` (the CLI on that data directory) and
+# Connection checks go to a local stand-in (see below). It also defines
+# the functions `connectors ARGS…` (the CLI on that data directory) and
 # `serve_log` (prints the server's log). Needs CONNECTORS_BIN or a debug
 # build in target/.
 serve_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,6 +19,7 @@ data="$(mktemp -d)"
 serve_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 base="http://127.0.0.1:$serve_port"
 serve_cleanup() {
+  [ -n "${standin_pid:-}" ] && kill "$standin_pid" 2>/dev/null || true
   if [ -n "${serve_pid:-}" ]; then
     kill "$serve_pid" 2>/dev/null || true
     wait "$serve_pid" 2>/dev/null || true
@@ -25,6 +27,30 @@ serve_cleanup() {
   rm -rf "$data"
 }
 trap serve_cleanup EXIT
+
+# Every connection check the service runs (activation, the check
+# endpoints) goes to a stand-in on 127.0.0.2 that answers each built-in's
+# check with success, so nothing leaves the machine; no scheduled checks.
+standin_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.2", 0)); print(s.getsockname()[1]); s.close()')"
+python3 - "$standin_port" >"$data/standin.log" 2>&1 <<'PY' &
+import http.server, json, sys
+BODY = json.dumps({"data": {"id": "u1", "username": "acme_news", "name": "Acme"},
+                   "name": "Acme", "capabilities": {"publish_posts": True}}).encode()
+class Standin(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+    do_GET = do_POST = answer
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.2", int(sys.argv[1])), Standin).serve_forever()
+PY
+standin_pid=$!
+export CONNECTORS_CHECK_INTERVAL=off CONNECTORS_CHECK_ALLOW_NETWORKS=127.0.0.2/32
+export CONNECTORS_PROVIDER_URLS="wordpress=http://127.0.0.2:$standin_port,medium=http://127.0.0.2:$standin_port,twitter=http://127.0.0.2:$standin_port,linkedin=http://127.0.0.2:$standin_port"
 
 connectors() { env -u CONNECTORS_DATABASE_URL -u CONNECTORS_ENCRYPTION_KEYS CONNECTORS_DATA_DIR="$data" "$serve_bin" "$@"; }
 serve_log() { cat "$data/server.log"; }

@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 use template::{Source, Template};
 
 /// The outcome codes of a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckCode {
     Ok,

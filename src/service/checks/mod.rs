@@ -9,8 +9,12 @@
 //! secret or a part of one: every message, identity and warning goes
 //! through the [`redact::Redactor`] of that check's credentials.
 
+pub mod counts;
+pub mod limit;
 pub mod redact;
+pub mod report;
 mod request;
+pub mod schedule;
 
 use crate::config::CheckSettings;
 use crate::domain::check::template::Template;
@@ -53,6 +57,33 @@ pub struct CheckOutcome {
     pub status: Option<u16>,
     pub duration_ms: u64,
     pub checked_at: DateTime<Utc>,
+}
+
+/// Everything the connector operations need to run checks: the one
+/// checker, the counter behind `/metrics`, the manual-check limit and the
+/// re-check interval. Built once at start-up.
+#[derive(Debug)]
+pub struct Checks {
+    pub checker: Checker,
+    pub counts: counts::CheckCounts,
+    pub limit: limit::ManualLimit,
+    pub interval: std::time::Duration,
+    /// Whether this process runs scheduled re-checks.
+    pub scheduled: bool,
+    pub concurrency: usize,
+}
+
+impl Checks {
+    pub fn new(settings: &CheckSettings, counts: counts::CheckCounts) -> Checks {
+        Checks {
+            checker: Checker::new(settings),
+            counts,
+            limit: limit::ManualLimit::new(settings.rate_limit),
+            interval: settings.interval,
+            scheduled: settings.scheduled,
+            concurrency: settings.concurrency.max(1),
+        }
+    }
 }
 
 /// Runs checks; build it once from the settings and share it.

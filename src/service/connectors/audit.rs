@@ -2,6 +2,7 @@
 //! connector, what action, and the names of what changed — secrets as
 //! `set`, `changed` or `cleared`, never their values.
 
+use crate::domain::check::CheckCode;
 use crate::domain::identity::Principal;
 use crate::domain::ids::ConnectorId;
 use crate::domain::status::ConnectorStatus;
@@ -102,6 +103,54 @@ pub(super) fn unreadable(
         connector_id,
         "connector.secrets_unreadable",
         json!({"fields": ["status", "status_message"], "during": during}),
+        now,
+    )
+}
+
+/// A connection check that ran: by `actor`, or by the scheduler (`None`);
+/// of a stored connector, or of unsaved values (no connector). Only the
+/// catalog key, the code and what was checked, never a value.
+pub(super) fn checked(
+    actor: Option<&Principal>,
+    connector_id: Option<&ConnectorId>,
+    catalog_key: &str,
+    code: CheckCode,
+    trigger: &str,
+) -> AuditWrite {
+    AuditWrite {
+        id: Uuid::now_v7().to_string(),
+        connector_id: connector_id.map(ToString::to_string),
+        actor_id: actor.map(|a| a.user_id.clone()),
+        actor_name: actor.map(|a| a.display_name.clone()),
+        action: "connector.checked".to_string(),
+        changes: json!({
+            "fields": [],
+            "catalog_key": catalog_key,
+            "code": code.as_str(),
+            "trigger": trigger,
+        })
+        .to_string(),
+        created_at: crate::domain::time::now(),
+    }
+}
+
+/// A status change a connection check made.
+pub(super) fn moved_by_check(
+    actor: Option<&Principal>,
+    connector_id: &ConnectorId,
+    from: ConnectorStatus,
+    to: ConnectorStatus,
+    now: DateTime<Utc>,
+) -> AuditWrite {
+    event_by(
+        actor,
+        connector_id,
+        "connector.status_changed",
+        json!({
+            "fields": ["status", "status_message"],
+            "status": {"from": from.as_str(), "to": to.as_str()},
+            "by": "check",
+        }),
         now,
     )
 }

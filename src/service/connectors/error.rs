@@ -24,6 +24,13 @@ pub enum ConnectorError {
         "the stored secrets of this connector cannot be decrypted; restore the key or set every secret again"
     )]
     SecretsUnreadable,
+    #[error("{message}")]
+    CheckFailed {
+        code: crate::domain::check::CheckCode,
+        message: String,
+    },
+    #[error("too many connection checks in this tenant; try again in {retry_after} s")]
+    CheckRateLimited { retry_after: u64 },
     #[error("the connector kept changing while it was being updated; try again")]
     Contention,
     #[error(transparent)]

@@ -7,17 +7,20 @@
 //! [`input`].
 
 mod audit;
+mod check;
 mod error;
 mod input;
 mod secrets;
+mod targets;
 
 mod view;
 
 pub use crate::domain::status::ConnectorStatus;
+pub use check::CheckAnswer;
 pub use error::{ConnectorError, ConnectorResult};
 pub use input::{
-    ConnectorPatch, ConnectorReplace, InstallConnector, ListQuery, MAX_TAG_CHARS, MAX_TAGS,
-    StatusMessage, ValidateConfig,
+    CheckDraft, ConnectorPatch, ConnectorReplace, InstallConnector, ListQuery, MAX_TAG_CHARS,
+    MAX_TAGS, StatusMessage, ValidateConfig,
 };
 pub use secrets::{SecretStates, SecretUpdate, SecretUpdates, UNREADABLE, seal_new_secrets};
 pub(crate) use secrets::{mark_unreadable, open_secrets, reseal};
@@ -26,6 +29,8 @@ pub use view::{
 };
 
 use super::catalog::{CatalogCache, CompiledEntry};
+use super::checks::Checks;
+use crate::config::CheckSettings;
 use crate::domain::identity::{Principal, SCOPE_CREDENTIALS_READ, TenantId};
 use crate::domain::ids::ConnectorId;
 use crate::domain::secrets::KeyRing;
@@ -50,6 +55,7 @@ pub struct Connectors {
     pub store: DynStore,
     pub keys: Arc<KeyRing>,
     pub catalog: Arc<CatalogCache>,
+    pub checks: Arc<Checks>,
 }
 
 /// The stored row of a connector just inserted, from the values written.
@@ -74,26 +80,23 @@ fn inserted_row(tenant_id: &TenantId, row: ConnectorInsert, entry: &CompiledEntr
         updated_by: Some(row.actor_id),
         created_by_name: Some(row.actor_name.clone()),
         updated_by_name: Some(row.actor_name),
-    }
-}
-
-fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
+        last_check: None,
     }
 }
 
 impl Connectors {
+    /// With the default check settings (and a counter no one reads).
     pub fn new(store: DynStore, keys: Arc<KeyRing>) -> Connectors {
+        let checks = Checks::new(&CheckSettings::default(), Default::default());
+        Self::with_checks(store, keys, Arc::new(checks))
+    }
+
+    pub fn with_checks(store: DynStore, keys: Arc<KeyRing>, checks: Arc<Checks>) -> Connectors {
         Connectors {
             store,
             keys,
             catalog: Arc::new(CatalogCache::default()),
+            checks,
         }
     }
 
@@ -352,6 +355,7 @@ impl Connectors {
         // Secrets: decrypt only when they change or activation needs them.
         let now = time::now();
         let activating = status == ConnectorStatus::Active;
+        let mut activation_check = None;
         let mut secret_audit = BTreeMap::new();
         let updates = patch.secret_updates(&entry);
         let auth = if !updates.is_empty() || activating {
@@ -383,6 +387,11 @@ impl Connectors {
                         missing,
                     ));
                 }
+                if current != ConnectorStatus::Active {
+                    activation_check = self
+                        .activation_check(&entry, &config, &payload, patch.force)
+                        .await?;
+                }
             }
             if secret_audit.is_empty() {
                 None
@@ -405,7 +414,7 @@ impl Connectors {
         if status_message != row.status_message && !fields.contains(&"status") {
             fields.push("status_message");
         }
-        let audit = audit::updated(
+        let mut audit = audit::updated(
             caller,
             &row.id,
             &fields,
@@ -413,6 +422,10 @@ impl Connectors {
             status_changed.then_some((current, status)),
             now,
         );
+        let forced = activating && status_changed && patch.force;
+        if forced && entry.manifest.check.is_some() {
+            check::mark_forced(&mut audit);
+        }
         let update = ConnectorUpdate {
             id: row.id.clone(),
             expected_version: row.version,
@@ -431,7 +444,16 @@ impl Connectors {
             .connector_update(&caller.tenant_id, &update, &audit)
             .await
         {
-            Ok(UpdateOutcome::Updated(row)) => Ok(Some(self.view(*row, &entry)?)),
+            Ok(UpdateOutcome::Updated(mut row)) => {
+                match &activation_check {
+                    Some(outcome) => self.record_activation(caller, &mut row, outcome).await?,
+                    None if activating && status_changed => {
+                        self.defer_check(&row).await?;
+                    }
+                    None => {}
+                }
+                Ok(Some(self.view(*row, &entry)?))
+            }
             Ok(UpdateOutcome::VersionMismatch) => Ok(None),
             Ok(UpdateOutcome::NotFound) => Err(ConnectorError::NotFound),
             Err(StoreError::Conflict(_)) => Err(ConnectorError::DuplicateName),
@@ -464,59 +486,6 @@ impl Connectors {
     pub async fn validate_config(&self, body: &Value) -> ConnectorResult<ValidateConfig> {
         let entry = self.entry_named(body).await?;
         ValidateConfig::parse(body, entry.as_deref())
-    }
-
-    /// Active connectors whose catalog entry can publish; with `capability`,
-    /// only those whose capabilities have it truthy. A page at a time, in
-    /// id order, like the installed list. The catalog entries that qualify
-    /// are chosen first, so the store filters by them and every page but
-    /// the last is full. Nothing is decrypted: a target's secrets are read
-    /// (and checked) when the broadcaster reads its credentials.
-    pub async fn publish_targets(
-        &self,
-        caller: &Principal,
-        capability: Option<&str>,
-        limit: Option<i64>,
-        cursor: Option<&str>,
-    ) -> ConnectorResult<Page<PublishTarget>> {
-        let mut errors = FieldErrors::new();
-        let limit = check_limit(limit, &mut errors);
-        let after_id = read_cursor(cursor, &mut errors);
-        if !errors.is_empty() {
-            return Err(invalid("the query is not valid", errors));
-        }
-        let catalog = self.catalog.all(self.store.as_ref()).await?;
-        let publishing: Vec<_> = catalog
-            .iter()
-            .filter(|e| e.capabilities.get("publish") == Some(&Value::Bool(true)))
-            .filter(|e| capability.is_none_or(|cap| truthy(e.capabilities.get(cap))))
-            .collect();
-        if publishing.is_empty() {
-            return Ok(Page {
-                items: Vec::new(),
-                next_cursor: None,
-            });
-        }
-        let ids: Vec<String> = publishing.iter().map(|e| e.id.clone()).collect();
-        let mut rows = self
-            .store
-            .publish_targets(&caller.tenant_id, &ids, after_id.as_deref(), limit + 1)
-            .await?;
-        let next_cursor = cut_page(&mut rows, limit, |r| r.id.as_str());
-        let items = rows
-            .into_iter()
-            .map(|row| PublishTarget {
-                capabilities: publishing
-                    .iter()
-                    .find(|e| e.id == row.catalog_id)
-                    .map(|e| e.capabilities.clone())
-                    .unwrap_or(Value::Null),
-                id: row.id,
-                name: row.name,
-                catalog_key: row.catalog_key,
-            })
-            .collect();
-        Ok(Page { items, next_cursor })
     }
 
     /// The decrypted secrets of one connector, for a token with the
@@ -581,21 +550,5 @@ impl Connectors {
             items: rows.into_iter().map(AuditView::from).collect(),
             next_cursor,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn truthiness() {
-        assert!(truthy(Some(&json!(true))));
-        assert!(truthy(Some(&json!(280))));
-        assert!(truthy(Some(&json!(["image"]))));
-        assert!(!truthy(Some(&json!(false))));
-        assert!(!truthy(Some(&json!(0))));
-        assert!(!truthy(Some(&json!([]))));
-        assert!(!truthy(None));
     }
 }

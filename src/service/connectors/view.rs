@@ -56,6 +56,9 @@ pub struct ConnectorView {
     pub created_by_name: Option<String>,
     #[schema(required = true)]
     pub updated_by_name: Option<String>,
+    /// The last connection check: ok, code, message, identity, checked_at
+    #[schema(value_type = Option<crate::service::checks::report::LastCheck>, required = true)]
+    pub last_check: Option<Box<RawValue>>,
 }
 
 /// A connector the content broadcaster can publish to.
@@ -192,7 +195,12 @@ impl Connectors {
                 ConnectorError::from(StoreError::Corrupt(format!("connector {}: {e}", row.id)))
             })
         };
+        let last_check = match row.last_check {
+            Some(text) => Some(raw(text)?),
+            None => None,
+        };
         Ok(ConnectorView {
+            last_check,
             config: raw(row.config)?,
             tags: raw(row.tags)?,
             id: row.id,

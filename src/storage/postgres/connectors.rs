@@ -29,7 +29,7 @@ const CONNECTOR_SELECT: &str =
     "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
     c.status_message, c.config::text, c.secret_states,
     CASE WHEN c.secret_states IS NULL THEN c.auth::text END, c.tags::text, c.version, c.created_at,
-    c.updated_at, c.created_by, c.updated_by, c.created_by_name, c.updated_by_name
+    c.updated_at, c.created_by, c.updated_by, c.created_by_name, c.updated_by_name, c.last_check
     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id";
 
 fn connector_from_row(r: &Row) -> StoreResult<ConnectorRow> {
@@ -53,6 +53,7 @@ fn connector_from_row(r: &Row) -> StoreResult<ConnectorRow> {
         updated_by: col(r, 16)?,
         created_by_name: col(r, 17)?,
         updated_by_name: col(r, 18)?,
+        last_check: col(r, 19)?,
     })
 }
 
@@ -82,7 +83,7 @@ pub fn connector_list_query(tenant_id: &str, f: &ConnectorFilter) -> (String, Ve
     (sql, args)
 }
 
-async fn get_connector<C: GenericClient>(
+pub(super) async fn get_connector<C: GenericClient>(
     c: &C,
     tenant_id: &TenantId,
     id: &ConnectorId,
@@ -241,7 +242,7 @@ impl ConnectorStore for PgStore {
                 "UPDATE connectors SET name = $4, status = $5, status_message = $6, config = $7,
                     auth = COALESCE($8::jsonb, auth), secret_states = COALESCE($14, secret_states),
                     tags = $9, version = version + 1,
-                    updated_at = $10, updated_by = $11, updated_by_name = $12
+                    updated_at = $10, updated_by = $11, updated_by_name = $12, check_error = false
                  WHERE tenant_id = $1 AND id = $2 AND version = $3
                    AND ($13::jsonb IS NULL OR auth = $13::jsonb)",
             )
@@ -327,7 +328,7 @@ impl ConnectorStore for PgStore {
         let tx = c.transaction().await.map_err(map_err)?;
         let n = tx
             .execute(
-                "UPDATE connectors SET status = 'error', status_message = $4,
+                "UPDATE connectors SET status = 'error', status_message = $4, check_error = false,
                     version = version + 1, updated_at = $5
                  WHERE tenant_id = $1 AND id = $2 AND auth = $3::jsonb
                    AND NOT (status = 'error' AND status_message IS NOT DISTINCT FROM $4)",

@@ -18,6 +18,7 @@
 mod audit;
 mod catalog;
 mod change_feed;
+mod checks;
 mod connection;
 pub(super) mod connectors;
 mod identity;

@@ -22,7 +22,7 @@ const CONNECTOR_SELECT: &str =
     "SELECT c.id, c.tenant_id, c.catalog_id, cat.key, cat.updated_at, c.name, c.status,
     c.status_message, c.config, c.secret_states,
     CASE WHEN c.secret_states IS NULL THEN c.auth END, c.tags, c.version, c.created_at, c.updated_at, c.created_by,
-    c.updated_by, c.created_by_name, c.updated_by_name
+    c.updated_by, c.created_by_name, c.updated_by_name, c.last_check
     FROM connectors c JOIN connector_catalog cat ON cat.id = c.catalog_id";
 
 /// A page of a tenant's connectors: the SQL and its parameters, as the
@@ -88,10 +88,11 @@ fn connector_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConnectorRow> {
         updated_by: r.get(16)?,
         created_by_name: r.get(17)?,
         updated_by_name: r.get(18)?,
+        last_check: r.get(19)?,
     })
 }
 
-fn get_connector(
+pub(super) fn get_connector(
     conn: &Connection,
     tenant_id: &TenantId,
     id: &ConnectorId,
@@ -225,7 +226,7 @@ impl ConnectorStore for SqliteStore {
                     "UPDATE connectors SET name = ?4, status = ?5, status_message = ?6, config = ?7,
                         auth = COALESCE(?8, auth), secret_states = COALESCE(?14, secret_states),
                         tags = ?9, version = version + 1, updated_at = ?10,
-                        updated_by = ?11, updated_by_name = ?12
+                        updated_by = ?11, updated_by_name = ?12, check_error = 0
                      WHERE tenant_id = ?1 AND id = ?2 AND version = ?3 AND (?13 IS NULL OR auth = ?13)",
                 )
                 .map_err(map_err)?
@@ -290,7 +291,7 @@ impl ConnectorStore for SqliteStore {
         self.write(move |tx| {
             let n = tx
                 .prepare_cached(
-                    "UPDATE connectors SET status = 'error', status_message = ?4,
+                    "UPDATE connectors SET status = 'error', status_message = ?4, check_error = 0,
                         version = version + 1, updated_at = ?5
                      WHERE tenant_id = ?1 AND id = ?2 AND auth = ?3
                        AND NOT (status = 'error' AND status_message IS ?4)",

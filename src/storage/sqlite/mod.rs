@@ -11,6 +11,7 @@
 
 mod audit;
 mod catalog;
+mod checks;
 pub(super) mod connection;
 pub(super) mod connectors;
 mod identity;

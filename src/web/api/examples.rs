@@ -118,6 +118,30 @@ pub fn validate_body() -> Value {
     json!({"catalog_key": "wordpress", "config": {"site_url": "https://blog.example.com", "username": "editor"}})
 }
 
+pub fn check_body() -> Value {
+    json!({
+        "catalog_key": "wordpress",
+        "config": {"site_url": "https://blog.example.com", "username": "editor"},
+        "auth": {"application_password": "abcd EFGH ijkl MNOP qrst UVWX"}
+    })
+}
+
+pub fn check_answer() -> Value {
+    json!({
+        "valid": true,
+        "errors": {},
+        "check": {
+            "ok": true,
+            "code": "ok",
+            "message": "Connected as editor",
+            "identity": "editor",
+            "warnings": [],
+            "duration_ms": 182,
+            "checked_at": "2026-12-01T08:48:44.224028Z"
+        }
+    })
+}
+
 pub fn credentials() -> Value {
     json!({"application_password": "wxyz WXYZ wxyz WXYZ wxyz WXYZ"})
 }

@@ -9,6 +9,7 @@
 mod audit;
 mod broadcaster;
 mod catalog;
+mod checks;
 mod connectors;
 mod examples;
 
@@ -42,6 +43,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
             connectors::delete_connector
         ))
         .routes(routes!(broadcaster::read_credentials))
+        .routes(routes!(checks::check_connector))
+        .routes(routes!(checks::check_unsaved))
         .routes(routes!(connectors::validate_config))
         .routes(routes!(broadcaster::publish_targets))
         .routes(routes!(audit::list_audit))

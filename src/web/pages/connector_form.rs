@@ -267,7 +267,7 @@ fn form_errors(e: ConnectorError) -> Result<(FieldErrors, Vec<String>), AppError
             FieldErrors::new(),
             vec!["Someone else changed this connector meanwhile. Close the form and open it again to see their changes.".into()],
         )),
-        ConnectorError::SecretsUnreadable | ConnectorError::Contention => Ok((FieldErrors::new(), vec![capitalize_sentence(&e.to_string())])),
+        ConnectorError::SecretsUnreadable | ConnectorError::Contention | ConnectorError::CheckFailed { .. } => Ok((FieldErrors::new(), vec![capitalize_sentence(&e.to_string())])),
         ConnectorError::Service(crate::service::ServiceError::Store(crate::storage::StoreError::InvalidText)) => Ok((
             FieldErrors::new(),
             vec!["Some of the text holds characters that cannot be stored; remove control characters and try again.".into()],

@@ -2,6 +2,7 @@
 //! manifests, against stand-ins on 127.0.0.2 (reached through the
 //! operator's base-URL override and the allow list `127.0.0.2/32`).
 
+mod api;
 mod cases;
 mod standins;
 
@@ -36,6 +37,7 @@ pub fn settings(standin: SocketAddr, timeout: Duration) -> CheckSettings {
             "medium={base},twitter={base},linkedin={base}"
         ))
         .unwrap(),
+        ..CheckSettings::default()
     }
 }
 

@@ -14,6 +14,14 @@ pub fn bare_command(dir: &Path) -> Command {
             cmd.env_remove(k);
         }
     }
+    // The real binary never checks a connection against a provider here:
+    // no scheduled checks, and every built-in's check goes to 127.0.0.1,
+    // which the guard refuses before sending anything.
+    cmd.env("CONNECTORS_CHECK_INTERVAL", "off");
+    cmd.env(
+        "CONNECTORS_PROVIDER_URLS",
+        "wordpress=http://127.0.0.1:9,medium=http://127.0.0.1:9,twitter=http://127.0.0.1:9,linkedin=http://127.0.0.1:9",
+    );
     cmd.current_dir(dir);
     cmd
 }

@@ -68,3 +68,50 @@ pub fn standin_settings() -> OutboundSettings {
 pub fn standin_client() -> OutboundClient {
     OutboundClient::new(standin_settings())
 }
+
+/// A stand-in for every built-in provider at once, answering every check
+/// with success, for the tests that activate connectors without being
+/// about checks. It runs on its own thread for the whole test process, so
+/// it outlives each test's runtime.
+pub fn accepting_standin() -> SocketAddr {
+    static ADDR: std::sync::OnceLock<SocketAddr> = std::sync::OnceLock::new();
+    *ADDR.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("stand-in runtime");
+            rt.block_on(async move {
+                let listener = TcpListener::bind((STANDIN_IP, 0))
+                    .await
+                    .expect("bind 127.0.0.2");
+                tx.send(listener.local_addr().expect("local addr"))
+                    .expect("hand over the address");
+                let app = Router::new().fallback(|| async {
+                    axum::Json(serde_json::json!({
+                        "data": {"id": "u1", "username": "acme_news", "name": "Acme"},
+                        "name": "Acme",
+                        "capabilities": {"publish_posts": true}
+                    }))
+                });
+                let _ = axum::serve(listener, app).await;
+            });
+        });
+        rx.recv().expect("stand-in address")
+    })
+}
+
+/// Check settings that send every built-in's check to
+/// [`accepting_standin`].
+pub fn accepting_check_settings() -> connectors::config::CheckSettings {
+    let base = format!("http://{}", accepting_standin());
+    connectors::config::CheckSettings {
+        allow_networks: AllowList::parse("127.0.0.2/32").expect("allow list"),
+        provider_urls: connectors::domain::provider_urls::ProviderUrls::parse(&format!(
+            "wordpress={base},medium={base},twitter={base},linkedin={base}"
+        ))
+        .expect("provider urls"),
+        ..Default::default()
+    }
+}

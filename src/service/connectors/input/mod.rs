@@ -28,6 +28,9 @@ use zeroize::Zeroize;
 
 mod replace;
 pub use replace::ConnectorReplace;
+mod draft;
+
+pub use draft::CheckDraft;
 
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_CHARS: usize = 64;
@@ -170,6 +173,10 @@ pub struct ConnectorPatch {
     /// not name are cleared.
     #[serde(skip)]
     pub(super) replace: bool,
+    /// With status active: activate even if the connection check fails
+    /// (or without running it); audited
+    #[schema(value_type = Option<bool>)]
+    pub force: bool,
     /// What was wrong with the fields above, reported by [`Self::check`].
     #[serde(skip)]
     problems: FieldErrors,
@@ -202,6 +209,7 @@ impl ConnectorPatch {
                 "status",
                 "status_message",
                 "version",
+                "force",
             ],
             &mut errors,
         );
@@ -236,6 +244,14 @@ impl ConnectorPatch {
             .filter(|c| config_shape_ok(c, &mut errors))
             .cloned();
         let SecretsRead { updates, refused } = SecretsRead::of(body.get("auth"), &mut errors);
+        let force = match body.get("force") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                push(&mut errors, "force", "must be true or false");
+                false
+            }
+        };
         let status = body.get("status").and_then(|v| {
             let s = v.as_str().and_then(ConnectorStatus::parse);
             if s.is_none() {
@@ -261,6 +277,7 @@ impl ConnectorPatch {
             status_message,
             version,
             replace: false,
+            force,
             problems: errors,
             refused_secrets: refused,
         })

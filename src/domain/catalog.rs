@@ -169,6 +169,8 @@ impl Manifest {
                 })?;
             }
         }
+        // Every secret, at any depth, has a name of its own.
+        self.forms().map_err(|issue| fail(src, issue.to_string()))?;
         Ok(())
     }
 

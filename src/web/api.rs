@@ -344,7 +344,7 @@ async fn delete_connector(
     params(("id" = String, Path, description = "Connector id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Secret name to value", body = Object),
+        (status = 200, description = "Secret name to value (`auth_schema`'s); when the config holds secrets of its own, also `config`: the config with them at their places", body = Object),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "The token lacks the credentials:read scope", body = ErrorBody),
         (status = 404, description = "No such connector in this tenant", body = ErrorBody),

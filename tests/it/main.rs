@@ -15,6 +15,7 @@ mod hostile_input;
 mod input_text;
 mod logs;
 mod metrics;
+mod nested_secrets;
 mod properties;
 mod publish_targets;
 mod races;

@@ -221,6 +221,16 @@ pub(super) fn replaces_all(
         && entry.required_secrets.iter().all(|n| sets(n))
 }
 
+/// The names of the secrets a row holds, by its stored states (none when
+/// they cannot be read, or for a row sealed before states were stored,
+/// which predates the config's own secrets).
+pub(super) fn held_names(row: &ConnectorRow) -> Vec<String> {
+    match row.secret_states.as_deref().map(parse_states) {
+        Some(Ok(times)) => times.into_keys().collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Per secret of a catalog entry, whether it is set and when: what the API
 /// shows of a connector's secrets.
 #[derive(Debug, Clone)]

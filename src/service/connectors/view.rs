@@ -34,7 +34,7 @@ pub struct ConnectorView {
     pub status_message: Option<String>,
     #[schema(value_type = Object)]
     pub config: Box<RawValue>,
-    /// Per secret of the catalog entry: `{"set": true, "updated_at": …}` or `{"set": false}`
+    /// Per secret of the catalog entry (`auth_schema`'s by name, the config's own by dotted path such as `config.credentials.client_secret`): `{"set": true, "updated_at": …}` or `{"set": false}`
     #[schema(value_type = Object)]
     pub secrets: SecretStates,
     #[schema(value_type = Vec<String>)]

@@ -36,7 +36,7 @@ fn fields_follow_order_types_and_defaults() {
     });
     let mut errors = FieldErrors::new();
     errors.insert("config.a".into(), vec!["is required".into()]);
-    let items = config_items(&config_model(&schema), None, &errors);
+    let items = config_items(&config_model(&schema), None, &Map::new(), &errors);
     let names: Vec<String> = items
         .iter()
         .filter_map(|i| match i {
@@ -169,7 +169,7 @@ fn add_form(key: &str) -> String {
     let forms = built_in(key);
     let none = FieldErrors::new();
     render_form(
-        config_items(&forms.config, None, &none),
+        config_items(&forms.config, None, &Map::new(), &none),
         secret_fields(&forms.auth, &Map::new(), &none),
     )
 }
@@ -279,7 +279,10 @@ fn nested_objects_render_as_fieldsets_with_values_and_errors() {
     let mut errors = FieldErrors::new();
     errors.insert("config.outer.leaf".into(), vec!["must be at most 9".into()]);
     let values = json!({"outer": {"leaf": 12}});
-    let html = render_form(config_items(&schema, Some(&values), &errors), Vec::new());
+    let html = render_form(
+        config_items(&schema, Some(&values), &Map::new(), &errors),
+        Vec::new(),
+    );
     assert_in(
         &html,
         &[
@@ -338,7 +341,12 @@ fn a_rendered_config_decodes_back_to_itself() {
     ];
     for (key, config) in cases {
         let forms = built_in(key);
-        let items = config_items(&forms.config, Some(&config), &FieldErrors::new());
+        let items = config_items(
+            &forms.config,
+            Some(&config),
+            &Map::new(),
+            &FieldErrors::new(),
+        );
         let decoded = decode_config(&forms.config, &submitted(&items));
         assert_eq!(decoded, config, "{key}");
     }

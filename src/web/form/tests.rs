@@ -362,3 +362,59 @@ fn secrets_decode_by_name_and_empty_inputs_keep_them() {
     ]);
     assert_eq!(decode_auth(&forms.auth, &f), json!({"api_key": "k"}));
 }
+
+#[test]
+fn a_nested_secret_renders_like_one_of_auth_and_a_closed_one_keeps() {
+    let schema = config_model(&json!({
+        "type": "object",
+        "properties": {
+            "credentials": {"type": "object", "oneOf": [
+                {"type": "object", "title": "OAuth", "properties": {
+                    "kind": {"const": "oauth"},
+                    "client_secret": {"type": "string", "title": "Client secret", "airbyte_secret": true}
+                }, "required": ["client_secret"]},
+                {"type": "object", "title": "Token", "properties": {
+                    "kind": {"const": "token"},
+                    "token": {"type": "string", "title": "Token", "writeOnly": true}
+                }}
+            ]}
+        }
+    }));
+    let states = json!({
+        "config.credentials.client_secret": {"set": true, "updated_at": "2026-01-02T03:04:05Z"},
+        "config.credentials.token": {"set": false}
+    });
+    // Values sent back after an error are never shown in a secret's input.
+    let values = json!({"credentials": {"kind": "oauth", "client_secret": "typed-Zq9"}});
+    let items = config_items(
+        &schema,
+        Some(&values),
+        states.as_object().unwrap(),
+        &FieldErrors::new(),
+    );
+    let html = render_form(items.clone(), Vec::new());
+    assert!(!html.contains("typed-Zq9"), "{html}");
+    assert_in(
+        &html,
+        &[
+            r#"<p class="secret-state">Set <span class="muted">(updated 2026-01-02T03:04:05Z)</span>"#,
+            r#"data-reveal="f-config-credentials-client_secret--oauth""#,
+            r#"<input id="f-config-credentials-client_secret--oauth" name="config.credentials.client_secret" type="password" autocomplete="new-password" hidden disabled>"#,
+            r#"name="config.credentials.token" type="password" autocomplete="new-password" disabled>"#,
+        ],
+    );
+    // Posted with the secret left closed, the config leaves it out.
+    let sent = form(&[("config.credentials.kind", "oauth")]);
+    assert_eq!(
+        decode_config(&schema, &sent),
+        json!({"credentials": {"kind": "oauth"}})
+    );
+    let sent = form(&[
+        ("config.credentials.kind", "oauth"),
+        ("config.credentials.client_secret", "new-one"),
+    ]);
+    assert_eq!(
+        decode_config(&schema, &sent),
+        json!({"credentials": {"kind": "oauth", "client_secret": "new-one"}})
+    );
+}

@@ -403,3 +403,122 @@ both_databases!(
         }
     }
 );
+
+/// An install of the warehouse with OAuth and a tunnel password.
+fn warehouse(name: &str, client_secret: &str) -> Value {
+    let mut credentials = oauth("cid");
+    credentials["client_secret"] = json!(client_secret);
+    credentials["refresh_token"] = json!(REFRESH_TOKEN);
+    json!({
+        "catalog_key": "warehouse", "name": name,
+        "config": {"host": "h", "credentials": credentials,
+                   "tunnel": {"method": "password", "user": "u", "password": TUNNEL_PASSWORD}},
+        "auth": {"api_key": API_KEY}
+    })
+}
+
+both_databases!(
+    nested_secrets_are_checked_on_use_repaired_and_rotated_like_auth,
+    |db: TestDb| async move {
+        let dir = db.data_dir().to_path_buf();
+        let file = write_file(&dir, "warehouse.json", &manifest("warehouse"));
+        db.cli(&["catalog", "import", file.to_str().unwrap()])
+            .assert_ok();
+        let old = db.keys.clone();
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let reader = app.reader().await;
+
+        // validate-config refuses a mask at a nested place too, and says
+        // nothing of the value.
+        let mut config = warehouse("V", "********")["config"].clone();
+        config["tunnel"]["password"] = json!("pw-not-shown-Kq2");
+        let res = app
+            .post_json(
+                &admin,
+                "/validate-config",
+                &json!({"catalog_key": "warehouse", "config": config}),
+            )
+            .await;
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            body["errors"]["config.credentials.client_secret"][0]
+                .as_str()
+                .unwrap()
+                .contains("masked"),
+            "{body}"
+        );
+        assert!(!body.to_string().contains("pw-not-shown-Kq2"));
+
+        let a = id_of(&app.create_ok(&admin, &warehouse("A", CLIENT_SECRET)).await);
+        let b = id_of(&app.create_ok(&admin, &warehouse("B", CLIENT_SECRET)).await);
+
+        // A's ciphertext and states copied onto B do not open there: found
+        // on first use, B stays error, A is unaffected.
+        let tenant = app.store.tenant_by_slug("acme").await.unwrap().unwrap();
+        let sealed_a = app
+            .store
+            .connector_sealed(&tenant.id, &a.as_str().into())
+            .await
+            .unwrap()
+            .unwrap();
+        let sealed_b = app
+            .store
+            .connector_sealed(&tenant.id, &b.as_str().into())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            app.store
+                .secret_reseal(
+                    &b.as_str().into(),
+                    &sealed_b.auth,
+                    &sealed_a.auth,
+                    sealed_a.states.as_deref().unwrap()
+                )
+                .await
+                .unwrap()
+        );
+        assert_eq!(app.credentials(&reader, &b).await.status(), 409);
+        let one: Value = app.fetch(&admin, &b).await.json().await.unwrap();
+        assert_eq!(one["status"], "error");
+        assert_eq!(app.credentials(&reader, &a).await.status(), 200);
+
+        // A config update that keeps B's nested secrets needs them: refused
+        // while they do not open.
+        let keep = json!({"config": {"host": "h2", "credentials": oauth("cid"),
+                          "tunnel": {"method": "password", "user": "u"}}});
+        assert_eq!(app.patch(&admin, &b, &keep).await.status(), 409);
+
+        // Setting every secret again, nested ones in place, repairs it.
+        let mut repair = warehouse("B", "cs-repaired-1");
+        repair.as_object_mut().unwrap().remove("catalog_key");
+        repair["status"] = json!("inactive");
+        let res = app.patch(&admin, &b, &repair).await;
+        assert_eq!(res.status(), 200, "{:?}", res.text().await);
+        let creds: Value = app.credentials(&reader, &b).await.json().await.unwrap();
+        assert_eq!(
+            creds["config"]["credentials"]["client_secret"],
+            "cs-repaired-1"
+        );
+
+        // Rotation moves the nested secrets to the new key with the rest.
+        let db = app.into_db().await;
+        let new = connectors::domain::secrets::generate_key_line();
+        let both = format!("{new},{old}");
+        db.cli(&["--encryption-keys", &both, "keys", "rotate"])
+            .assert_ok();
+        let app = TestApp::spawn_with(db, |c| {
+            c.encryption_keys = Some(secrecy::SecretString::from(new.clone()))
+        })
+        .await;
+        let creds: Value = app.credentials(&reader, &a).await.json().await.unwrap();
+        assert_eq!(
+            creds["config"]["credentials"]["client_secret"],
+            CLIENT_SECRET
+        );
+        assert_eq!(creds["config"]["tunnel"]["password"], TUNNEL_PASSWORD);
+        assert_eq!(creds["api_key"], API_KEY);
+        app.stop().await;
+    }
+);

@@ -379,7 +379,19 @@ impl ValidateConfig {
         };
         match entry {
             Some(entry) => {
-                check_config(entry, &config, &mut errors);
+                if entry.config_secrets {
+                    // Checked as an install checks them: no mask, text only.
+                    if config_shape_ok(&config, &mut errors) {
+                        let split = nested::read(entry, &config, &mut errors);
+                        check_config_schema(
+                            entry,
+                            &nested::whole(entry, &split, |_| None),
+                            &mut errors,
+                        );
+                    }
+                } else {
+                    check_config(entry, &config, &mut errors);
+                }
                 if errors.is_empty() {
                     return Ok(ValidateConfig {
                         catalog_key: entry.key.clone(),

@@ -96,6 +96,18 @@ impl Connectors {
             updates.extend(nested::updates(s, &held));
         }
 
+        // Everything but the config's schema is checked before anything is
+        // opened; so is the config's schema when it holds no secrets.
+        let (status, status_message) = patch
+            .check(
+                &entry,
+                current,
+                row.status_message.as_deref(),
+                split.is_none(),
+                found,
+            )
+            .map_err(|errors| invalid("the update is not valid", errors))?;
+
         // Decrypt only when secrets change, activation needs them, or the
         // config's validation needs the secrets it keeps.
         let opened = if !updates.is_empty() || activating || keeps_some {
@@ -112,31 +124,27 @@ impl Connectors {
         } else {
             None
         };
-        if let (Some(s), Some((_, payload))) = (&split, &opened) {
-            // Once opened, the payload says which secrets are held.
-            let names: Vec<String> = payload.v.keys().cloned().collect();
-            updates = patch.auth.clone();
-            updates.extend(nested::updates(s, &names));
-        }
-        // The whole config, its secrets in place, is validated before
-        // anything is sealed.
-        let whole = split.as_ref().map(|s| {
-            nested::whole(&entry, s, |k| {
+        if let Some(s) = &split {
+            if let Some((_, payload)) = &opened {
+                // Once opened, the payload says which secrets are held.
+                let names: Vec<String> = payload.v.keys().cloned().collect();
+                updates = patch.auth.clone();
+                updates.extend(nested::updates(s, &names));
+            }
+            // The whole config, its secrets in place, is validated before
+            // anything is sealed.
+            let whole = nested::whole(&entry, s, |k| {
                 opened
                     .as_ref()
                     .and_then(|(_, p)| p.v.get(k))
                     .map(String::as_str)
-            })
-        });
-        let (status, status_message) = patch
-            .check(
-                &entry,
-                current,
-                row.status_message.as_deref(),
-                whole.as_ref(),
-                found,
-            )
-            .map_err(|errors| invalid("the update is not valid", errors))?;
+            });
+            let mut errors = FieldErrors::new();
+            input::check_config_schema(&entry, &whole, &mut errors);
+            if !errors.is_empty() {
+                return Err(invalid("the update is not valid", errors));
+            }
+        }
 
         let mut fields: Vec<&str> = Vec::new();
         let name = match &patch.name {

@@ -279,16 +279,16 @@ impl ConnectorPatch {
     /// Everything wrong with the patch for a connector of `entry` now in
     /// status `current`, together with what [`parse`](Self::parse) found
     /// and `found` (what the config's own secrets were given): the config's
-    /// schema, which secrets exist and their schemas, the status change and
-    /// its message. `whole` is the config to validate when it is not the
-    /// patch's own (its secrets put back at their places). Returns the
-    /// status and message the connector would end up with.
+    /// schema (unless `with_schema` is false: a config holding secrets is
+    /// validated whole once the secrets it keeps are read), which secrets
+    /// exist and their schemas, the status change and its message. Returns
+    /// the status and message the connector would end up with.
     pub(super) fn check(
         &self,
         entry: &CompiledEntry,
         current: ConnectorStatus,
         current_message: Option<&str>,
-        whole: Option<&Value>,
+        with_schema: bool,
         found: FieldErrors,
     ) -> Result<(ConnectorStatus, Option<String>), FieldErrors> {
         let mut errors = self.problems.clone();
@@ -297,7 +297,7 @@ impl ConnectorPatch {
                 push(&mut errors, k.clone(), m);
             }
         }
-        if let Some(c) = whole.or(self.config.as_ref()) {
+        if let Some(c) = self.config.as_ref().filter(|_| with_schema) {
             check_config_schema(entry, c, &mut errors);
         }
         SecretsRead::check_names(entry, &self.auth, &self.refused_secrets, &mut errors);
@@ -516,7 +516,7 @@ fn config_shape_ok(config: &Value, errors: &mut FieldErrors) -> bool {
     !text::check_json(config, "config", errors)
 }
 
-fn check_config_schema(entry: &CompiledEntry, config: &Value, errors: &mut FieldErrors) {
+pub(super) fn check_config_schema(entry: &CompiledEntry, config: &Value, errors: &mut FieldErrors) {
     let found = validation::validate(
         &entry.config_validator,
         &entry.manifest.default_config_schema,

@@ -236,7 +236,13 @@ impl<'a> Walker<'a> {
             self.ref_stack.push(r.to_string());
             let out = self.node(target, path);
             self.ref_stack.pop();
-            return out;
+            // A secret may be marked beside the reference.
+            let (resolved, mut built) = out?;
+            if marks_secret(obj) && !built.secret {
+                self.secret_shape(obj, &built.kind, path)?;
+                built.secret = true;
+            }
+            return Ok((resolved, built));
         }
         if let Some(t) = obj.get("type") {
             match t {

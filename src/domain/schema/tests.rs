@@ -307,6 +307,18 @@ fn secrets_are_strings_outside_arrays() {
         assert_eq!(err.path, "/default_config_schema/properties/p/items");
         assert!(err.reason.contains("inside an array"), "{}", err.reason);
     }
+    // Marked beside a reference, or on the definition it points at.
+    let m = model(json!({"type": "object",
+        "$defs": {"s": {"type": "string"}, "t": {"type": "string", "writeOnly": true}},
+        "properties": {"a": {"$ref": "#/$defs/s", "airbyte_secret": true}, "b": {"$ref": "#/$defs/t"}}}));
+    assert!(m.root.get("a").unwrap().node.secret);
+    assert!(m.root.get("b").unwrap().node.secret);
+    let err = check(
+        json!({"type": "object", "$defs": {"n": {"type": "integer"}},
+        "properties": {"a": {"$ref": "#/$defs/n", "writeOnly": true}}}),
+    )
+    .unwrap_err();
+    assert_eq!(err.path, "/default_config_schema/properties/a/writeOnly");
     // `false` marks nothing.
     let m = model(with(
         json!({"type": "integer", "writeOnly": false, "airbyte_secret": false}),

@@ -522,3 +522,64 @@ both_databases!(
         app.stop().await;
     }
 );
+
+both_databases!(
+    a_field_marked_secret_later_is_never_shown_and_moves_on_update,
+    |db: TestDb| async move {
+        let dir = db.data_dir().to_path_buf();
+        let schema = |secret: bool| {
+            json!({
+                "key": "legacy", "name": "Legacy", "category": "test", "auth_type": "none",
+                "capabilities": {"publish": false},
+                "default_config_schema": {"type": "object", "properties": {
+                    "db": {"type": "object", "properties": {
+                        "user": {"type": "string"},
+                        "password": {"type": "string", "writeOnly": secret}
+                    }}
+                }},
+                "auth_schema": {"type": "object", "properties": {}}
+            })
+            .to_string()
+        };
+        let file = write_file(&dir, "legacy.json", &schema(false));
+        db.cli(&["catalog", "import", file.to_str().unwrap()])
+            .assert_ok();
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let reader = app.reader().await;
+        let body = json!({"catalog_key": "legacy", "name": "L",
+                          "config": {"db": {"user": "u", "password": PRIVATE_KEY}}});
+        let id = id_of(&app.create_ok(&admin, &body).await);
+
+        // The operator marks the field a secret: the value stored in the
+        // config before is no longer shown, and is not set as a secret.
+        let file = write_file(&dir, "legacy.json", &schema(true));
+        app.db()
+            .cli(&["catalog", "import", file.to_str().unwrap()])
+            .assert_ok();
+        let got: Value = app.fetch(&admin, &id).await.json().await.unwrap();
+        assert_eq!(got["config"], json!({"db": {"user": "u"}}), "{got}");
+        assert_eq!(got["secrets"]["config.db.password"], json!({"set": false}));
+        let list = app.get_json(&admin, "/installed?catalog_key=legacy").await;
+        assert_no_secret("the list", &list.to_string());
+
+        // Sending the config again seals the value and drops it from the
+        // config in clear.
+        let res = app
+            .patch(
+                &admin,
+                &id,
+                &json!({"config": {"db": {"user": "u", "password": TOKEN}}}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["secrets"]["config.db.password"]["set"], true);
+        let creds: Value = app.credentials(&reader, &id).await.json().await.unwrap();
+        assert_eq!(
+            creds["config"],
+            json!({"db": {"user": "u", "password": TOKEN}})
+        );
+        app.stop().await;
+    }
+);

@@ -4,6 +4,7 @@
 use super::secrets::SecretStates;
 use super::{ConnectorError, ConnectorResult, Connectors};
 use crate::domain::ids::{ConnectorId, TenantId};
+use crate::domain::schema::secrets::split;
 use crate::domain::status::ConnectorStatus;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, push};
@@ -176,8 +177,18 @@ impl Connectors {
                 ConnectorError::from(StoreError::Corrupt(format!("connector {}: {e}", row.id)))
             })
         };
+        let config = if entry.config_secrets {
+            // A config stored before its schema marked these secrets may
+            // still hold them; they are never shown.
+            let stored: Value = serde_json::from_str(&row.config).map_err(|e| {
+                ConnectorError::from(StoreError::Corrupt(format!("connector {}: {e}", row.id)))
+            })?;
+            split(&entry.forms.config, &stored).config.to_string()
+        } else {
+            row.config
+        };
         Ok(ConnectorView {
-            config: raw(row.config)?,
+            config: raw(config)?,
             tags: raw(row.tags)?,
             id: row.id,
             tenant_id: row.tenant_id,

@@ -2,14 +2,15 @@
 CARGO ?= cargo
 export CONNECTORS_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-rust test-browser test-api-fuzz browser-deps bench migrate seed-connectors lint fmt
+.PHONY: run test test-rust test-browser test-api-fuzz test-api-clients browser-deps bench migrate seed-connectors lint fmt
 
 ## Serve on the embedded default (SQLite in ./data) at http://127.0.0.1:8080
 run:
 	$(CARGO) run --release
 
-## Every test: unit, integration on SQLite and PostgreSQL, browser, API fuzzing
-test: test-rust test-browser test-api-fuzz
+## Every test: unit, integration on SQLite and PostgreSQL, browser, API fuzzing,
+## the OpenAPI document and the clients generated from it
+test: test-rust test-browser test-api-fuzz test-api-clients
 
 test-rust:
 	$(CARGO) test --workspace --all-targets
@@ -24,6 +25,13 @@ test-browser: browser-deps
 test-api-fuzz:
 	$(CARGO) build
 	bash tests/api-fuzz/run.sh
+
+## /openapi.json through openapi-spec-validator and Redocly (recommended), then
+## Python (openapi-python-client) and TypeScript (openapi-typescript +
+## openapi-fetch, tsc --strict) clients generated from it run the main flows
+test-api-clients:
+	$(CARGO) build
+	bash tests/api-clients/run.sh
 
 browser-deps: tests/browser/node_modules/.package-lock.json
 

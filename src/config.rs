@@ -6,16 +6,21 @@
 //! bootstrap password) are [`SecretString`]s, so a stray `{:?}` prints
 //! `[REDACTED]` instead of them.
 
+use crate::domain::address::AllowList;
+use crate::domain::provider_urls::ProviderUrls;
 use clap::Args;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_CONFIG_FILE: &str = "connectors.toml";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_CHECK_CONNECT_TIMEOUT_SECS: u64 = 5;
+pub const DEFAULT_CHECK_TIMEOUT_SECS: u64 = 15;
 
 /// Settings every command accepts, as flags or `CONNECTORS_*` variables.
 #[derive(Debug, Clone, Default, Args)]
@@ -88,6 +93,46 @@ pub struct ConfigArgs {
         value_name = "BYTES"
     )]
     pub max_body_bytes: Option<usize>,
+    /// Networks connection checks may reach despite the address rules, e.g. "10.0.0.0/8,fd00::/8" [default: none]
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTORS_CHECK_ALLOW_NETWORKS",
+        value_name = "CIDRS"
+    )]
+    pub check_allow_networks: Option<String>,
+    /// Let checks use http:// where the catalog entry allows it for a field [default: true]
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTORS_CHECK_ALLOW_HTTP",
+        value_name = "BOOL"
+    )]
+    pub check_allow_http: Option<bool>,
+    /// Seconds to resolve, connect and finish TLS with a provider [default: 5]
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTORS_CHECK_CONNECT_TIMEOUT",
+        value_name = "SECONDS"
+    )]
+    pub check_connect_timeout: Option<u64>,
+    /// Seconds a whole check request may take, redirects included [default: 15]
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTORS_CHECK_TIMEOUT",
+        value_name = "SECONDS"
+    )]
+    pub check_timeout: Option<u64>,
+    /// Per-catalog-key base URLs, e.g. "medium=https://medium-proxy.internal" [default: none]
+    #[arg(
+        long,
+        global = true,
+        env = "CONNECTORS_PROVIDER_URLS",
+        value_name = "KEY=URL,..."
+    )]
+    pub provider_urls: Option<String>,
 }
 
 /// The optional `connectors.toml`; keys as in the flags, with `_`.
@@ -103,6 +148,11 @@ struct FileConfig {
     cookie_secure: Option<bool>,
     bootstrap_password: Option<String>,
     max_body_bytes: Option<usize>,
+    check_allow_networks: Option<String>,
+    check_allow_http: Option<bool>,
+    check_connect_timeout: Option<u64>,
+    check_timeout: Option<u64>,
+    provider_urls: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +173,29 @@ pub struct Config {
     pub cookie_secure: bool,
     pub bootstrap_password: Option<SecretString>,
     pub max_body_bytes: usize,
+    pub checks: CheckSettings,
+}
+
+/// How connection checks reach providers (the outbound guard's settings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckSettings {
+    pub allow_networks: AllowList,
+    pub allow_http: bool,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub provider_urls: ProviderUrls,
+}
+
+impl Default for CheckSettings {
+    fn default() -> Self {
+        CheckSettings {
+            allow_networks: AllowList::default(),
+            allow_http: true,
+            connect_timeout: Duration::from_secs(DEFAULT_CHECK_CONNECT_TIMEOUT_SECS),
+            timeout: Duration::from_secs(DEFAULT_CHECK_TIMEOUT_SECS),
+            provider_urls: ProviderUrls::default(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +221,7 @@ impl Config {
     }
 
     fn merge(a: ConfigArgs, f: FileConfig) -> Result<Config, ConfigError> {
+        let checks = Self::merge_checks(&a, &f)?;
         let bind_text = a
             .bind
             .or(f.bind)
@@ -204,6 +278,67 @@ impl Config {
             bootstrap_password: non_empty(a.bootstrap_password.or(f.bootstrap_password))
                 .map(SecretString::from),
             max_body_bytes,
+            checks,
+        })
+    }
+
+    fn merge_checks(a: &ConfigArgs, f: &FileConfig) -> Result<CheckSettings, ConfigError> {
+        let allow_text = a
+            .check_allow_networks
+            .clone()
+            .or_else(|| f.check_allow_networks.clone())
+            .unwrap_or_default();
+        let allow_networks = AllowList::parse(&allow_text).map_err(|e| ConfigError::Invalid {
+            name: "CHECK_ALLOW_NETWORKS",
+            reason: e.to_string(),
+        })?;
+        let urls_text = a
+            .provider_urls
+            .clone()
+            .or_else(|| f.provider_urls.clone())
+            .unwrap_or_default();
+        let provider_urls = ProviderUrls::parse(&urls_text).map_err(|e| ConfigError::Invalid {
+            name: "PROVIDER_URLS",
+            reason: e.to_string(),
+        })?;
+        let seconds = |name: &'static str, value: Option<u64>, default: u64| match value {
+            None => Ok(Duration::from_secs(default)),
+            Some(0) => Err(ConfigError::Invalid {
+                name,
+                reason: "must be at least 1 second".into(),
+            }),
+            Some(s) if s > 600 => Err(ConfigError::Invalid {
+                name,
+                reason: format!("{s} seconds is more than the 600 allowed"),
+            }),
+            Some(s) => Ok(Duration::from_secs(s)),
+        };
+        let connect_timeout = seconds(
+            "CHECK_CONNECT_TIMEOUT",
+            a.check_connect_timeout.or(f.check_connect_timeout),
+            DEFAULT_CHECK_CONNECT_TIMEOUT_SECS,
+        )?;
+        let timeout = seconds(
+            "CHECK_TIMEOUT",
+            a.check_timeout.or(f.check_timeout),
+            DEFAULT_CHECK_TIMEOUT_SECS,
+        )?;
+        if connect_timeout > timeout {
+            return Err(ConfigError::Invalid {
+                name: "CHECK_CONNECT_TIMEOUT",
+                reason: format!(
+                    "{} seconds is longer than CHECK_TIMEOUT ({} seconds)",
+                    connect_timeout.as_secs(),
+                    timeout.as_secs()
+                ),
+            });
+        }
+        Ok(CheckSettings {
+            allow_networks,
+            allow_http: a.check_allow_http.or(f.check_allow_http).unwrap_or(true),
+            connect_timeout,
+            timeout,
+            provider_urls,
         })
     }
 }
@@ -277,5 +412,67 @@ mod tests {
             assert!(Config::merge(bad, FileConfig::default()).is_err());
         }
         assert!(toml::from_str::<FileConfig>("unknown = 1").is_err());
+    }
+
+    #[test]
+    fn check_settings_parse_with_defaults_and_clear_errors() {
+        let d = Config::merge(ConfigArgs::default(), FileConfig::default()).unwrap();
+        assert_eq!(d.checks, CheckSettings::default());
+        assert!(d.checks.allow_http);
+        assert_eq!(d.checks.timeout, Duration::from_secs(15));
+
+        let file: FileConfig = toml::from_str(
+            "check_allow_networks = \"10.0.0.0/8\"\ncheck_timeout = 30\nprovider_urls = \"medium=http://127.0.0.2:9000\"",
+        )
+        .unwrap();
+        let args = ConfigArgs {
+            check_allow_networks: Some("127.0.0.2/32".into()),
+            check_allow_http: Some(false),
+            ..Default::default()
+        };
+        let c = Config::merge(args, file).unwrap();
+        assert_eq!(c.checks.allow_networks.to_string(), "127.0.0.2/32");
+        assert!(!c.checks.allow_http);
+        assert_eq!(c.checks.timeout, Duration::from_secs(30));
+        assert_eq!(
+            c.checks.provider_urls.to_string(),
+            "medium=http://127.0.0.2:9000"
+        );
+
+        for (args, needle) in [
+            (
+                ConfigArgs {
+                    check_allow_networks: Some("10.0.0.0/33".into()),
+                    ..Default::default()
+                },
+                "invalid setting CHECK_ALLOW_NETWORKS: '10.0.0.0/33' is not a network",
+            ),
+            (
+                ConfigArgs {
+                    provider_urls: Some("medium".into()),
+                    ..Default::default()
+                },
+                "invalid setting PROVIDER_URLS: 'medium' is not KEY=URL",
+            ),
+            (
+                ConfigArgs {
+                    check_timeout: Some(0),
+                    ..Default::default()
+                },
+                "invalid setting CHECK_TIMEOUT: must be at least 1 second",
+            ),
+            (
+                ConfigArgs {
+                    check_connect_timeout: Some(20),
+                    ..Default::default()
+                },
+                "longer than CHECK_TIMEOUT",
+            ),
+        ] {
+            let err = Config::merge(args, FileConfig::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{needle} not in {err}");
+        }
     }
 }

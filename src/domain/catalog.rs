@@ -6,6 +6,7 @@
 //! canonical JSON document whose key order is the author's (forms render
 //! fields in that order on every database).
 
+use crate::domain::check::{Check, Fields};
 use crate::domain::schema::{
     CatalogForms, SchemaIssue, SchemaRole, check_renderable, secret_schema,
 };
@@ -13,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::path::Path;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How a connector authenticates to its service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthType {
     Oauth,
@@ -49,6 +51,9 @@ pub struct Manifest {
     pub capabilities: Value,
     pub default_config_schema: Value,
     pub auth_schema: Value,
+    /// How to ask the provider whether a connector's values work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
 }
 
 fn empty_object() -> Value {
@@ -156,6 +161,16 @@ impl Manifest {
             compile_schema(schema)
                 .map_err(|e| fail(src, format!("`{field}` is not a valid JSON Schema: {e}")))?;
         }
+        if let Some(check) = &self.check {
+            let config = property_names(&self.default_config_schema);
+            let auth = self.secret_names();
+            check
+                .validate(&Fields {
+                    config: &config,
+                    auth: &auth,
+                })
+                .map_err(|issue| fail(src, issue.to_string()))?;
+        }
         // Each secret is also checked on its own (see `secret_schema`).
         for name in self.secret_names() {
             if let Some(schema) = secret_schema(&self.auth_schema, &name) {
@@ -186,11 +201,7 @@ impl Manifest {
 
     /// The names of the secrets of `auth_schema`, in its own order.
     pub fn secret_names(&self) -> Vec<String> {
-        self.auth_schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default()
+        property_names(&self.auth_schema)
     }
 
     /// The form model of both schemas.
@@ -202,6 +213,14 @@ impl Manifest {
     pub fn can_publish(&self) -> bool {
         self.capabilities.get("publish") == Some(&Value::Bool(true))
     }
+}
+
+fn property_names(schema: &Value) -> Vec<String> {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Compiles a schema under draft 2020-12 with format assertions on and no
@@ -278,6 +297,85 @@ mod tests {
                 .to_string();
             assert!(err.starts_with("x.json: "), "{err}");
             assert!(err.contains(needle), "{needle} not in {err}");
+        }
+    }
+
+    #[test]
+    fn check_blocks_are_validated_at_import_naming_the_pointer() {
+        let with_check = |check: &str| {
+            MINIMAL.replacen(
+                "\"capabilities\"",
+                &format!("\"check\": {check}, \"capabilities\""),
+                1,
+            )
+        };
+        let good = with_check(
+            r#"{"request": {"method": "GET", "url": "https://api.example.com/me?z={{config.z}}"},
+                "auth": {"style": "bearer", "token": "{{auth.token}}"}, "identity": "/name"}"#,
+        );
+        let m = Manifest::parse(&good, Format::Json, "demo.json").unwrap();
+        let check = m.check.as_ref().unwrap();
+        assert_eq!(check.auth.style(), "bearer");
+        assert_eq!(Manifest::from_document(&m.to_document()).unwrap(), m);
+        for (check, needle) in [
+            (
+                r#"{"request": {"method": "GET", "url": "https://api.example.com/{{config.nope}}"},
+                    "auth": {"style": "bearer", "token": "{{auth.token}}"}}"#,
+                "demo.json: /check/request/url: unknown field `config.nope`",
+            ),
+            (
+                r#"{"request": {"method": "GET", "url": "https://api.example.com/?t={{auth.token}}"},
+                    "auth": {"style": "bearer", "token": "{{auth.token}}"}}"#,
+                "demo.json: /check/request/url: secret `auth.token` cannot go here",
+            ),
+            (
+                r#"{"request": {"method": "GET", "url": "https://api.example.com/"},
+                    "auth": {"style": "bearer", "token": "{{auth.tok}}"}}"#,
+                "demo.json: /check/auth/token: unknown field `auth.tok`",
+            ),
+            (
+                r#"{"request": {"method": "GET", "url": "https://api.example.com/"},
+                    "auth": {"style": "kerberos"}}"#,
+                "demo.json: invalid manifest",
+            ),
+        ] {
+            let err = Manifest::parse(&with_check(check), Format::Json, "demo.json")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(needle),
+                "{needle}\n not at the start of {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn built_in_manifests_carry_their_checks() {
+        for (file, style, url) in [
+            (
+                "wordpress.json",
+                "basic",
+                "{{config.site_url}}/wp-json/wp/v2/users/me?context=edit",
+            ),
+            ("medium.json", "bearer", "https://api.medium.com/v1/me"),
+            ("twitter.json", "oauth1", "https://api.x.com/2/users/me"),
+            (
+                "linkedin.json",
+                "bearer",
+                "https://api.linkedin.com/v2/userinfo",
+            ),
+        ] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("catalog")
+                .join(file);
+            let text = std::fs::read_to_string(path).unwrap();
+            let m = Manifest::parse(&text, Format::Json, file).unwrap();
+            let check = m.check.expect(file);
+            assert_eq!(check.auth.style(), style, "{file}");
+            assert_eq!(check.request.url, url, "{file}");
+            assert_eq!(check.request.allow_http, file == "wordpress.json");
+            assert!(check.identity.is_some());
+            assert!(check.rules.iter().any(|r| r.status == 401), "{file}");
         }
     }
 

@@ -4,9 +4,9 @@
 
 use std::fmt;
 
-/// Where a connector stands: new connectors are `Inactive`; `Active` ones
-/// are offered as publish targets; `Error` carries a message saying why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// Where a connector stands: new connectors are inactive; active ones are
+/// offered as publish targets; error carries a message saying why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ConnectorStatus {
     Inactive,

@@ -136,24 +136,25 @@ pub async fn import_files(
 /// A catalog entry as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CatalogEntry {
-    #[schema(format = "uuid")]
+    #[schema(value_type = uuid::Uuid)]
     pub id: String,
     pub key: String,
     pub name: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub category: String,
+    #[schema(required = true)]
     pub icon: Option<String>,
-    /// oauth, api_key, basic or none
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::domain::catalog::AuthType)]
     pub auth_type: &'static str,
     /// `publish: true` for publish targets, and what can be published
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::service::schemas::capabilities)]
     pub capabilities: Value,
     /// JSON Schema of the config
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::service::schemas::json_schema)]
     pub default_config_schema: Value,
     /// JSON Schema of the secrets; every property is a secret
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::service::schemas::json_schema)]
     pub auth_schema: Value,
     #[serde(serialize_with = "crate::service::catalog::ser_time")]
     #[schema(value_type = String, format = DateTime)]

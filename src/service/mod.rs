@@ -3,9 +3,12 @@
 //! values or a [`ServiceError`], so there is one code path per operation.
 
 pub mod catalog;
+pub mod checks;
 pub mod connectors;
 pub mod identity;
 pub mod keys;
+pub mod outbound;
+pub mod schemas;
 pub mod sessions;
 
 use crate::domain::catalog::ManifestError;

@@ -130,7 +130,7 @@ impl FromRequestParts<AppState> for Auth {
         let principal = if let Some(token) = bearer(&parts.headers) {
             authenticate_token(state.store.as_ref(), token)
                 .await?
-                .ok_or_else(AppError::unauthorized)?
+                .ok_or_else(AppError::invalid_token)?
         } else if let Some((principal, session)) = session_from(&parts.headers, state).await? {
             if !is_safe(&parts.method) {
                 check_csrf(&parts.headers, &session, None)?;

@@ -23,7 +23,15 @@ pub struct AppError {
     pub code: &'static str,
     pub message: String,
     pub errors: Option<FieldErrors>,
+    /// The `WWW-Authenticate` challenge a 401 carries (RFC 6750).
+    pub challenge: Option<&'static str>,
 }
+
+/// The challenge of a 401 to a request that sent no usable credentials.
+pub const BEARER_CHALLENGE: &str = "Bearer realm=\"connectors\"";
+/// The challenge of a 401 to a request whose bearer token is unknown,
+/// revoked or expired.
+pub const INVALID_TOKEN_CHALLENGE: &str = "Bearer realm=\"connectors\", error=\"invalid_token\", error_description=\"the token is unknown, revoked or expired\"";
 
 /// The error envelope every error answers with (for the OpenAPI document).
 #[derive(Serialize, utoipa::ToSchema)]
@@ -33,9 +41,10 @@ pub struct ErrorBody {
     /// What went wrong, for people
     pub message: String,
     /// Validation only: dotted field path to messages
-    #[schema(value_type = Option<HashMap<String, Vec<String>>>)]
+    #[schema(value_type = BTreeMap<String, Vec<String>>, nullable = false, required = false)]
     pub errors: Option<FieldErrors>,
     /// Server-side failures only: the id of the request's log line
+    #[schema(value_type = String, nullable = false, required = false)]
     pub request_id: Option<String>,
 }
 
@@ -62,6 +71,7 @@ impl AppError {
             code,
             message: message.into(),
             errors: None,
+            challenge: None,
         }
     }
 
@@ -70,11 +80,26 @@ impl AppError {
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "authentication required: send a valid API token as `Authorization: Bearer TOKEN`",
-        )
+        AppError {
+            challenge: Some(BEARER_CHALLENGE),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "authentication required: send a valid API token as `Authorization: Bearer TOKEN`",
+            )
+        }
+    }
+
+    /// A 401 to a bearer token that does not authenticate anyone.
+    pub fn invalid_token() -> Self {
+        AppError {
+            challenge: Some(INVALID_TOKEN_CHALLENGE),
+            ..Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "the API token is unknown, revoked or expired: send a valid one as `Authorization: Bearer TOKEN`",
+            )
+        }
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -91,6 +116,7 @@ impl AppError {
             code: "validation_failed",
             message: message.into(),
             errors: Some(errors),
+            challenge: None,
         }
     }
 
@@ -124,7 +150,14 @@ impl IntoResponse for AppError {
             errors: self.errors.as_ref(),
             request_id,
         };
-        (self.status, Json(body)).into_response()
+        let mut res = (self.status, Json(body)).into_response();
+        if let Some(challenge) = self.challenge {
+            res.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static(challenge),
+            );
+        }
+        res
     }
 }
 

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod form;
 pub mod htmx;
 pub mod metrics;
+pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod urls;
@@ -47,53 +48,10 @@ pub struct Settings {
     pub cookie_secure: bool,
 }
 
-/// The OpenAPI document: the API's routes carry their own operations.
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    info(
-        title = "connectors",
-        description = "Multi-tenant connectors service: a catalog of connector types and per-tenant installed connectors with validated configs and encrypted secrets."
-    ),
-    modifiers(&SecuritySchemes),
-    tags(
-        (name = "catalog", description = "The global, read-only catalog"),
-        (name = "connectors", description = "The tenant's installed connectors"),
-        (name = "audit", description = "Who changed what")
-    )
-)]
-struct ApiDoc;
-
-struct SecuritySchemes;
-
-impl utoipa::Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{
-            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
-        };
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("An API token from `connectors token create`"))
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                "connectors_session",
-                "The web UI's session cookie; unsafe methods also need the X-CSRF-Token header",
-            ))),
-        );
-    }
-}
-
 /// The API router and its OpenAPI document, built together.
 pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     use utoipa::OpenApi;
-    utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi())
+    utoipa_axum::router::OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(api::PREFIX, api::routes())
         .split_for_parts()
 }

@@ -15,14 +15,20 @@ both_databases!(
         let ok = app.send_get(&admin, "/catalog").await;
         assert_eq!(ok.status(), 200);
 
+        // RFC 6750: every 401 challenges for a bearer token, and says
+        // `invalid_token` when the token sent does not authenticate.
+        let plain = "Bearer realm=\"connectors\"";
+        let invalid = "Bearer realm=\"connectors\", error=\"invalid_token\", error_description=\"the token is unknown, revoked or expired\"";
         let none = app.http.get(&url).send().await.unwrap();
+        assert_eq!(none.headers()["www-authenticate"], plain);
         assert_envelope(none, 401, "unauthorized").await;
-        for bad in [
-            "nope",
-            "cnk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-            "",
+        for (bad, challenge) in [
+            ("nope", invalid),
+            ("cnk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", invalid),
+            ("", plain),
         ] {
             let res = app.http.get(&url).bearer_auth(bad).send().await.unwrap();
+            assert_eq!(res.headers()["www-authenticate"], challenge, "{bad:?}");
             assert_envelope(res, 401, "unauthorized").await;
         }
         let basic = app
@@ -32,6 +38,7 @@ both_databases!(
             .send()
             .await
             .unwrap();
+        assert_eq!(basic.headers()["www-authenticate"], plain);
         assert_envelope(basic, 401, "unauthorized").await;
 
         // Revoke it through the same code path as the CLI.
@@ -44,6 +51,7 @@ both_databases!(
             .await
             .unwrap();
         let revoked = app.send_get(&admin, "/catalog").await;
+        assert_eq!(revoked.headers()["www-authenticate"], invalid);
         assert_envelope(revoked, 401, "unauthorized").await;
         app.stop().await;
     }

@@ -52,9 +52,130 @@ async fn openapi_document_describes_every_route() {
     }
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["csrf"]["name"], "X-CSRF-Token");
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["schemas"]["ConnectorView"].is_object());
+    assert_eq!(doc["servers"][0]["url"], "/");
     app.stop().await;
+}
+
+/// Every operation as a generated client needs it: a unique id, a summary,
+/// a description, an example, the shared error answers, declared headers.
+#[tokio::test]
+async fn openapi_operations_are_complete_for_generated_clients() {
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    let doc: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    app.stop().await;
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let what = format!("{method} {path}");
+            let id = op["operationId"].as_str().unwrap();
+            assert!(
+                ids.insert(id.to_string()),
+                "{what}: operationId {id} repeats"
+            );
+            assert!(op["summary"].is_string(), "{what}: summary");
+            assert!(op["description"].is_string(), "{what}: description");
+            let responses = op["responses"].as_object().unwrap();
+            assert_eq!(
+                responses["401"]["$ref"], "#/components/responses/Unauthorized",
+                "{what}"
+            );
+            assert!(responses.contains_key("default"), "{what}: default");
+            let has_example = responses
+                .values()
+                .chain(op.get("requestBody"))
+                .any(|r| r["content"]["application/json"]["example"].is_object())
+                || op["parameters"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().any(|p| p.get("example").is_some()));
+            assert!(has_example, "{what}: example");
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let ty = &p["schema"]["type"];
+                assert!(
+                    !ty.is_array(),
+                    "{what}: parameter {} is nullable",
+                    p["name"]
+                );
+            }
+        }
+    }
+    assert_eq!(ids.len(), 12);
+    let p = "/features/connectors/api";
+    let created = &doc["paths"][format!("{p}/connectors")]["post"]["responses"]["201"];
+    assert!(created["headers"]["ETag"].is_object());
+    assert!(created["headers"]["Location"].is_object());
+    let one = &doc["paths"][format!("{p}/connectors/{{id}}")];
+    for m in ["get", "put", "patch"] {
+        assert!(
+            one[m]["responses"]["200"]["headers"]["ETag"].is_object(),
+            "{m}"
+        );
+    }
+    assert_eq!(one["put"]["operationId"], "connectors_replace");
+    assert_eq!(one["patch"]["operationId"], "connectors_update");
+    assert_eq!(one["get"]["parameters"][0]["schema"]["format"], "uuid");
+    let creds = &doc["paths"][format!("{p}/connectors/{{id}}/credentials")]["get"];
+    assert_eq!(creds["security"], json!([{"bearer": ["credentials:read"]}]));
+    let unauthorized = &doc["components"]["responses"]["Unauthorized"];
+    assert!(unauthorized["headers"]["WWW-Authenticate"].is_object());
+
+    // Typed models: enums, required fields, typed maps, referenced items.
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["ConnectorStatus"]["enum"],
+        json!(["inactive", "active", "error"])
+    );
+    assert_eq!(
+        schemas["AuthType"]["enum"],
+        json!(["oauth", "api_key", "basic", "none"])
+    );
+    assert!(schemas["AuditAction"]["enum"].as_array().unwrap().len() >= 7);
+    let view = &schemas["ConnectorView"];
+    for f in [
+        "status_message",
+        "created_by",
+        "updated_by",
+        "created_by_name",
+    ] {
+        assert!(
+            view["required"].as_array().unwrap().contains(&json!(f)),
+            "{f} required"
+        );
+    }
+    assert_eq!(view["properties"]["config"]["additionalProperties"], true);
+    assert_eq!(
+        view["properties"]["secrets"]["additionalProperties"]["$ref"],
+        "#/components/schemas/SecretState"
+    );
+    assert_eq!(
+        schemas["ReplaceConnector"]["required"],
+        json!(["name", "config", "tags", "status"])
+    );
+    let update = &schemas["UpdateConnector"]["properties"];
+    assert_eq!(update["name"]["type"], "string", "name is not nullable");
+    assert_eq!(update["config"]["type"], "object", "config is not nullable");
+    for page in [
+        "CatalogPage",
+        "ConnectorPage",
+        "PublishTargetPage",
+        "AuditPage",
+    ] {
+        assert!(
+            schemas[page]["properties"]["items"]["items"]["$ref"].is_string(),
+            "{page} refers to its items"
+        );
+        assert_eq!(schemas[page]["required"], json!(["items", "next_cursor"]));
+    }
 }
 
 /// Replaces ids, times, tokens and cursors with stable placeholders.
@@ -288,14 +409,21 @@ async fn api_examples_in_docs_are_current() {
         doc.call(&app, &admin, title, method, path, body).await;
     }
     let upd = json!({"status": "active", "auth": {"application_password": "wxyz WXYZ wxyz WXYZ wxyz WXYZ"}, "version": 1});
+    let replace = json!({"name": "Company blog", "config": {"site_url": "https://blog.example.com", "username": "editor"}, "tags": ["blog"], "status": "active", "auth": {"application_password": "wxyz WXYZ wxyz WXYZ wxyz WXYZ"}, "version": 2});
     let stale = json!({"name": "Renamed", "version": 1});
     let v = json!({"catalog_key": "wordpress", "config": {"site_url": "https://blog.example.com"}});
     let examples = [
         (
-            "Update: change one secret and activate (PATCH or PUT)",
+            "Update: change one secret and activate (PATCH)",
             Method::PATCH,
             one.as_str(),
             &upd,
+        ),
+        (
+            "Replace: the whole connector; secrets left out are cleared (PUT)",
+            Method::PUT,
+            one.as_str(),
+            &replace,
         ),
         (
             "A stale version is refused",

@@ -44,9 +44,9 @@ both_databases!(lifecycle_success_paths, |db: TestDb| async move {
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert!(list["next_cursor"].is_null());
 
-    // Partial update through PUT and PATCH alike.
+    // A partial update keeps what it does not name.
     let res = app
-        .put_if(&admin, &id, &json!({"name": "Blog"}), "\"1\"")
+        .patch_if(&admin, &id, &json!({"name": "Blog"}), "\"1\"")
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["etag"], "\"2\"");

@@ -16,8 +16,8 @@ mod view;
 pub use crate::domain::status::ConnectorStatus;
 pub use error::{ConnectorError, ConnectorResult};
 pub use input::{
-    ConnectorPatch, InstallConnector, ListQuery, MAX_TAG_CHARS, MAX_TAGS, StatusMessage,
-    ValidateConfig,
+    ConnectorPatch, ConnectorReplace, InstallConnector, ListQuery, MAX_TAG_CHARS, MAX_TAGS,
+    StatusMessage, ValidateConfig,
 };
 pub use secrets::{SecretStates, SecretUpdate, SecretUpdates, UNREADABLE, seal_new_secrets};
 pub(crate) use secrets::{mark_unreadable, open_secrets, reseal};

@@ -4,10 +4,10 @@
 
 use super::error::corrupt;
 use super::input::{self, ConnectorPatch, invalid, nested};
-use super::secrets::{self, apply_secrets};
+use super::secrets::{self, SecretUpdate, apply_secrets};
 use super::{ConnectorError, ConnectorResult, ConnectorStatus, ConnectorView, Connectors, audit};
 use crate::domain::identity::Principal;
-use crate::domain::schema::secrets::merge;
+use crate::domain::schema::secrets::{Split, merge};
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, push};
 use crate::storage::{AuthWrite, ConnectorRow, ConnectorUpdate, StoreError, UpdateOutcome};
@@ -28,9 +28,9 @@ impl Connectors {
             .await
     }
 
-    /// Partial update; see [`ConnectorPatch`] for the rules. `if_match` is
-    /// the version the client last saw (a header); the patch's own
-    /// `version` counts when it is absent.
+    /// Partial update or replacement ([`ConnectorPatch`]). `if_match` (a
+    /// header), else the patch's `version`, is the version last seen: an
+    /// invalid patch answers its errors, a valid one at a stale version 412.
     pub async fn update(
         &self,
         caller: &Principal,
@@ -43,14 +43,7 @@ impl Connectors {
         // unless the client pinned a version.
         for _ in 0..5 {
             let row = self.load(caller, id).await?;
-            if let Some(v) = expected {
-                if v != row.version {
-                    return Err(ConnectorError::VersionMismatch {
-                        current: row.version,
-                    });
-                }
-            }
-            match self.try_update(caller, row, &patch).await? {
+            match self.try_update(caller, row, &patch, expected).await? {
                 Some(view) => return Ok(view),
                 None => {
                     // The version moved, or (with the same version) key
@@ -75,6 +68,7 @@ impl Connectors {
         caller: &Principal,
         row: ConnectorRow,
         patch: &ConnectorPatch,
+        expected: Option<i64>,
     ) -> ConnectorResult<Option<ConnectorView>> {
         let entry = self.entry_for(&row).await?;
         let current = row.status;
@@ -88,12 +82,23 @@ impl Connectors {
             _ => None,
         };
         let held = secrets::held_names(&row);
-        let keeps_some = split
-            .as_ref()
-            .is_some_and(|s| nested::kept(s, &held).next().is_some());
-        let mut updates = patch.auth.clone();
+        // A replacement keeps no config secret it leaves out.
+        let keeps_some = !patch.replace
+            && split
+                .as_ref()
+                .is_some_and(|s| nested::kept(s, &held).next().is_some());
+        let in_config = |s: &Split, held: &[String]| {
+            let mut u = nested::updates(s, held);
+            if patch.replace {
+                for k in nested::kept(s, held) {
+                    u.insert(k.clone(), SecretUpdate::Clear);
+                }
+            }
+            u
+        };
+        let mut updates = patch.secret_updates(&entry).into_owned();
         if let Some(s) = &split {
-            updates.extend(nested::updates(s, &held));
+            updates.extend(in_config(s, &held));
         }
 
         // Everything but the config's schema is checked before anything is
@@ -107,6 +112,11 @@ impl Connectors {
                 found,
             )
             .map_err(|errors| invalid("the update is not valid", errors))?;
+        if expected.is_some_and(|v| v != row.version) {
+            return Err(ConnectorError::VersionMismatch {
+                current: row.version,
+            });
+        }
 
         // Decrypt only when secrets change, activation needs them, or the
         // config's validation needs the secrets it keeps.
@@ -128,8 +138,8 @@ impl Connectors {
             if let Some((_, payload)) = &opened {
                 // Once opened, the payload says which secrets are held.
                 let names: Vec<String> = payload.v.keys().cloned().collect();
-                updates = patch.auth.clone();
-                updates.extend(nested::updates(s, &names));
+                updates = patch.secret_updates(&entry).into_owned();
+                updates.extend(in_config(s, &names));
             }
             // The whole config, its secrets in place, is validated before
             // anything is sealed.

@@ -21,57 +21,72 @@ use uuid::Uuid;
 /// never what they are.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConnectorView {
-    #[schema(value_type = String, format = "uuid")]
+    #[schema(value_type = uuid::Uuid)]
     pub id: ConnectorId,
-    #[schema(value_type = String, format = "uuid")]
+    #[schema(value_type = uuid::Uuid)]
     pub tenant_id: TenantId,
-    #[schema(format = "uuid")]
+    #[schema(value_type = uuid::Uuid)]
     pub catalog_id: String,
     pub catalog_key: String,
     pub name: String,
-    /// inactive, active or error
-    #[schema(value_type = String)]
     pub status: ConnectorStatus,
+    /// Why the connector is in `error`; null otherwise
+    #[schema(required = true)]
     pub status_message: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::service::schemas::config)]
     pub config: Box<RawValue>,
     /// Per secret of the catalog entry (`auth_schema`'s by name, the config's own by dotted path such as `config.credentials.client_secret`): `{"set": true, "updated_at": …}` or `{"set": false}`
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, crate::service::schemas::SecretState>)]
     pub secrets: SecretStates,
     #[schema(value_type = Vec<String>)]
     pub tags: Box<RawValue>,
-    /// Starts at 1, +1 on every change
+    /// Starts at 1, +1 on every change; the `ETag` holds it
+    #[schema(minimum = 1)]
     pub version: i64,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// The user who installed it; null once that user is gone
+    #[schema(value_type = Option<uuid::Uuid>, required = true)]
     pub created_by: Option<String>,
+    /// The user who changed it last; null once that user is gone
+    #[schema(value_type = Option<uuid::Uuid>, required = true)]
     pub updated_by: Option<String>,
+    #[schema(required = true)]
     pub created_by_name: Option<String>,
+    #[schema(required = true)]
     pub updated_by_name: Option<String>,
 }
 
 /// A connector the content broadcaster can publish to.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublishTarget {
+    #[schema(value_type = uuid::Uuid)]
     pub id: String,
     pub name: String,
     pub catalog_key: String,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::service::schemas::capabilities)]
     pub capabilities: Value,
 }
 
+/// One audit event: who did what to which connector, and when.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuditView {
+    #[schema(value_type = uuid::Uuid)]
     pub id: String,
+    /// The connector; null once the event outlives it
+    #[schema(value_type = Option<uuid::Uuid>, required = true)]
     pub connector_id: Option<String>,
+    /// The user; null for an operator command
+    #[schema(value_type = Option<uuid::Uuid>, required = true)]
     pub actor_id: Option<String>,
+    #[schema(required = true)]
     pub actor_name: Option<String>,
-    /// e.g. connector.created, connector.secrets_changed
+    #[schema(value_type = crate::service::schemas::AuditAction)]
     pub action: String,
     /// Names of changed fields; secrets as set, changed or cleared
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::service::schemas::AuditChanges)]
     pub changes: Value,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -85,7 +100,8 @@ impl From<AuditRow> for AuditView {
             actor_id: r.actor_id,
             actor_name: r.actor_name,
             action: r.action,
-            changes: serde_json::from_str(&r.changes).unwrap_or(Value::Null),
+            changes: serde_json::from_str(&r.changes)
+                .unwrap_or_else(|_| serde_json::json!({"fields": []})),
             created_at: time::format(&r.created_at),
         }
     }

@@ -16,6 +16,7 @@ mod cli;
 mod parallel;
 mod requests;
 mod server;
+mod standin;
 
 pub use browser::{
     SignedIn, csrf_at, csrf_of, login_form, no_redirects, session_cookie, sign_in, sign_in_at,
@@ -27,6 +28,7 @@ pub use requests::{APP_PASSWORD, id_of, send_json, twitter, wordpress};
 pub use server::{
     kill, serve_command, start_server, start_server_logging, stderr_lines, terminate, wait_until_up,
 };
+pub use standin::{CountingListener, serve_standin, standin_client, standin_settings};
 
 /// Runs a test body once on SQLite and once on PostgreSQL.
 #[macro_export]
@@ -124,6 +126,7 @@ impl TestDb {
             cookie_secure: false,
             bootstrap_password: Some(SecretString::from("bootstrap-password-1".to_string())),
             max_body_bytes: 64 * 1024,
+            checks: Default::default(),
         }
     }
 

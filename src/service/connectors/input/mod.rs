@@ -28,6 +28,9 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+mod replace;
+pub use replace::ConnectorReplace;
+
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_CHARS: usize = 64;
 
@@ -65,12 +68,13 @@ pub struct InstallConnector {
     /// Validated against the entry's `default_config_schema`, its secrets
     /// (`writeOnly` or `airbyte_secret`, at any depth) included; those are
     /// stored apart, encrypted, and never returned
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::service::schemas::config_or_null, required = false)]
     pub config: Value,
     /// Secret name to value, per the entry's `auth_schema`
-    #[schema(value_type = Option<HashMap<String, String>>)]
+    #[schema(value_type = Option<BTreeMap<String, String>>, required = false)]
     pub auth: SecretUpdates,
-    #[schema(value_type = Option<Vec<String>>)]
+    /// Up to 50 tags of 1-64 characters; duplicates are dropped
+    #[schema(value_type = Option<Vec<String>>, required = false)]
     pub tags: Vec<String>,
     /// The entry `catalog_key` names, which the config and secrets were
     /// checked against.
@@ -158,29 +162,35 @@ impl InstallConnector {
 #[serde(deny_unknown_fields)]
 #[schema(
     as = UpdateConnector,
-    description = "Body of `PUT`/`PATCH /connectors/{id}`; every field is optional."
+    description = "Body of `PATCH /connectors/{id}`: every field is optional, and a field left out stays as it is."
 )]
 pub struct ConnectorPatch {
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
+    /// 1-255 characters, unique in the tenant
+    #[schema(value_type = String, nullable = false, required = false, min_length = 1, max_length = 255)]
     pub name: Option<String>,
     /// Replaces the whole config; validated with its secrets in place. Per
     /// secret place of the branches it chooses: a string replaces the
     /// secret, null clears it, absent keeps it; a branch left drops its secrets
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::service::schemas::config, required = false)]
     pub config: Option<Value>,
     /// Per secret: a string replaces it, null clears it, absent keeps it
-    #[schema(value_type = Option<HashMap<String, Option<String>>>)]
+    #[schema(value_type = Option<BTreeMap<String, Option<String>>>)]
     pub auth: SecretUpdates,
+    /// Replaces the tags; null is no tags
     #[schema(value_type = Option<Vec<String>>)]
     pub tags: Option<Vec<String>>,
-    /// inactive, active or error
-    #[schema(value_type = Option<String>)]
+    /// inactive ↔ active, any → error, error → inactive
+    #[schema(value_type = ConnectorStatus, nullable = false, required = false)]
     pub status: Option<ConnectorStatus>,
-    /// Only with status error
-    #[schema(value_type = Option<String>)]
+    /// Only with status error; null clears it
+    #[schema(value_type = Option<String>, max_length = 1000)]
     pub status_message: Option<StatusMessage>,
-    /// The version last seen (like If-Match)
+    /// The version last seen (like If-Match); a stale one answers 412
     pub version: Option<i64>,
+    /// Whether this is a whole replacement (`PUT`): secrets the body does
+    /// not name are cleared.
+    #[serde(skip)]
+    pub(super) replace: bool,
     /// What was wrong with the fields above, reported by [`Self::check`].
     #[serde(skip)]
     problems: FieldErrors,
@@ -271,6 +281,7 @@ impl ConnectorPatch {
             status,
             status_message,
             version,
+            replace: false,
             problems: errors,
             refused_secrets: refused,
         })
@@ -354,7 +365,7 @@ impl ConnectorPatch {
 #[schema(as = ValidateConfig, description = "Body of `POST /validate-config`.")]
 pub struct ValidateConfig {
     pub catalog_key: String,
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::service::schemas::config_or_null, required = false)]
     pub config: Value,
 }
 

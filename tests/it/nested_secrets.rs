@@ -583,3 +583,53 @@ both_databases!(
         app.stop().await;
     }
 );
+
+both_databases!(
+    a_replacement_keeps_only_the_nested_secrets_it_sends,
+    |db: TestDb| async move {
+        let dir = db.data_dir().to_path_buf();
+        let file = write_file(&dir, "warehouse.json", &manifest("warehouse"));
+        db.cli(&["catalog", "import", file.to_str().unwrap()])
+            .assert_ok();
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let reader = app.reader().await;
+        let id = id_of(&app.create_ok(&admin, &warehouse("R", CLIENT_SECRET)).await);
+
+        // PUT sends the OAuth secrets again and leaves the tunnel password
+        // (and `auth`) out: those are cleared.
+        let mut credentials = oauth("cid");
+        credentials["client_secret"] = json!(CLIENT_SECRET);
+        credentials["refresh_token"] = json!(REFRESH_TOKEN_2);
+        let res = app
+            .put(
+                &admin,
+                &id,
+                &json!({"name": "R", "tags": [], "status": "inactive",
+                        "config": {"host": "h", "credentials": credentials,
+                                   "tunnel": {"method": "password", "user": "u"}}}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(
+            v["secrets"]["config.tunnel.password"],
+            json!({"set": false})
+        );
+        assert_eq!(v["secrets"]["api_key"], json!({"set": false}));
+        assert_eq!(
+            v["secrets"]["config.credentials.client_secret"]["set"],
+            true
+        );
+        let creds: Value = app.credentials(&reader, &id).await.json().await.unwrap();
+        assert_eq!(
+            creds["config"]["credentials"]["refresh_token"],
+            REFRESH_TOKEN_2
+        );
+        assert!(
+            creds["config"]["tunnel"].get("password").is_none(),
+            "{creds}"
+        );
+        app.stop().await;
+    }
+);

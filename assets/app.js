@@ -119,7 +119,8 @@
       var on = branch.getAttribute("data-value") === select.value;
       branch.hidden = !on;
       branch.querySelectorAll("input, select, textarea").forEach(function (el) {
-        el.disabled = !on;
+        // A set secret's input stays closed until "Update secret" opens it.
+        el.disabled = !on || el.hidden;
       });
     });
   });

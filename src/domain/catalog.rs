@@ -162,7 +162,16 @@ impl Manifest {
                 .map_err(|e| fail(src, format!("`{field}` is not a valid JSON Schema: {e}")))?;
         }
         if let Some(check) = &self.check {
-            let config = property_names(&self.default_config_schema);
+            // A config property that is or holds a secret is not a field a
+            // check's template may name: it would reach the URL or a body.
+            let config: Vec<String> = property_names(&self.default_config_schema)
+                .into_iter()
+                .filter(|name| {
+                    !self.default_config_schema["properties"]
+                        .get(name)
+                        .is_some_and(holds_secret)
+                })
+                .collect();
             let auth = self.secret_names();
             check
                 .validate(&Fields {
@@ -184,6 +193,8 @@ impl Manifest {
                 })?;
             }
         }
+        // Every secret, at any depth, has a name of its own.
+        self.forms().map_err(|issue| fail(src, issue.to_string()))?;
         Ok(())
     }
 
@@ -210,6 +221,21 @@ impl Manifest {
     /// Whether connectors of this type can be publish targets.
     pub fn can_publish(&self) -> bool {
         self.capabilities.get("publish") == Some(&Value::Bool(true))
+    }
+}
+
+/// Whether a schema marks a secret anywhere inside it (`writeOnly` or
+/// `airbyte_secret`, at any depth and in any branch).
+fn holds_secret(schema: &Value) -> bool {
+    match schema {
+        Value::Object(o) => {
+            ["writeOnly", "airbyte_secret"]
+                .iter()
+                .any(|k| o.get(*k) == Some(&Value::Bool(true)))
+                || o.values().any(holds_secret)
+        }
+        Value::Array(a) => a.iter().any(holds_secret),
+        _ => false,
     }
 }
 
@@ -343,6 +369,41 @@ mod tests {
             assert!(
                 err.starts_with(needle),
                 "{needle}\n not at the start of {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_check_cannot_name_a_config_property_that_is_or_holds_a_secret() {
+        let manifest = |z: &str| {
+            MINIMAL
+                .replace(r#""z": {"type": "string"}"#, &format!(r#""z": {z}"#))
+                .replacen(
+                    "\"capabilities\"",
+                    r#""check": {"request": {"method": "GET", "url": "https://api.example.com/me?z={{config.z}}"},
+                        "auth": {"style": "bearer", "token": "{{auth.token}}"}}, "capabilities""#,
+                    1,
+                )
+        };
+        assert!(
+            Manifest::parse(
+                &manifest(r#"{"type": "string"}"#),
+                Format::Json,
+                "demo.json"
+            )
+            .is_ok()
+        );
+        for z in [
+            r#"{"type": "string", "writeOnly": true}"#,
+            r#"{"type": "string", "airbyte_secret": true}"#,
+            r#"{"type": "object", "properties": {"key": {"type": "string", "writeOnly": true}}}"#,
+        ] {
+            let err = Manifest::parse(&manifest(z), Format::Json, "demo.json")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("demo.json: /check/request/url: unknown field `config.z`"),
+                "{z}: {err}"
             );
         }
     }

@@ -360,8 +360,11 @@ pub struct CompiledEntry {
     /// Both schemas as forms render and decode them.
     pub forms: std::sync::Arc<CatalogForms>,
     pub config_validator: jsonschema::Validator,
-    /// Secret names in the auth schema's own order.
+    /// Every secret's name: those of the auth schema in its own order, then
+    /// the config's own (`config.credentials.client_secret`) in form order.
     pub secret_names: Vec<String>,
+    /// Whether the config schema holds secrets of its own.
+    pub config_secrets: bool,
     pub required_secrets: Vec<String>,
     /// One validator per secret property, applied to values that are set.
     pub secret_validators: Vec<(String, Value, jsonschema::Validator)>,
@@ -381,9 +384,16 @@ impl CompiledEntry {
         let config_validator =
             crate::domain::catalog::compile_schema(&manifest.default_config_schema)
                 .map_err(corrupt)?;
-        let secret_names = manifest.secret_names();
+        let auth_names = manifest.secret_names();
+        let config_places = crate::domain::schema::secrets::secret_places(&forms.config);
+        let config_secrets = !config_places.is_empty();
+        let secret_names: Vec<String> = auth_names
+            .iter()
+            .cloned()
+            .chain(config_places.into_iter().map(|p| p.key))
+            .collect();
         let mut secret_validators = Vec::new();
-        for name in &secret_names {
+        for name in &auth_names {
             // Each secret is checked on its own, with every reference of
             // the document (`$defs`, `definitions`) still reachable.
             let Some(standalone) =
@@ -409,6 +419,7 @@ impl CompiledEntry {
             key: row.key.clone(),
             updated_at: row.updated_at,
             secret_names,
+            config_secrets,
             required_secrets,
             secret_validators,
             config_validator,

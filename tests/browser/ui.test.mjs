@@ -6,7 +6,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -380,6 +380,141 @@ describe("web UI on SQLite", () => {
     await page.waitForURL(`${server.base}/login`);
     await page.goto(`${server.base}/features/connectors/installed`);
     await page.waitForURL(`${server.base}/login`);
+  });
+});
+
+// A connector type whose secrets sit inside `oneOf` branches of the config.
+const WAREHOUSE = {
+  key: "warehouse",
+  name: "Warehouse",
+  category: "test",
+  auth_type: "oauth",
+  capabilities: { publish: false },
+  default_config_schema: {
+    type: "object",
+    required: ["host", "credentials"],
+    properties: {
+      host: { type: "string", title: "Host" },
+      credentials: {
+        type: "object",
+        title: "Authentication",
+        oneOf: [
+          {
+            type: "object",
+            title: "OAuth",
+            required: ["auth_type", "client_id", "client_secret", "refresh_token"],
+            properties: {
+              auth_type: { const: "oauth" },
+              client_id: { type: "string", title: "Client ID" },
+              client_secret: { type: "string", title: "Client secret", airbyte_secret: true },
+              refresh_token: { type: "string", title: "Refresh token", airbyte_secret: true },
+            },
+          },
+          {
+            type: "object",
+            title: "Personal token",
+            required: ["auth_type", "token"],
+            properties: {
+              auth_type: { const: "token" },
+              token: { type: "string", title: "Token", writeOnly: true },
+            },
+          },
+        ],
+      },
+    },
+  },
+  auth_schema: { type: "object", properties: {} },
+};
+
+describe("secrets inside the config (SQLite)", () => {
+  let server;
+  let browser;
+  let page;
+  let reader;
+  let id;
+
+  before(async () => {
+    server = await startServer("sqlite");
+    const dir = mkdtempSync(join(tmpdir(), "connectors-manifest-"));
+    const file = join(dir, "warehouse.json");
+    writeFileSync(file, JSON.stringify(WAREHOUSE));
+    server.cli(["catalog", "import", file]);
+    rmSync(dir, { recursive: true, force: true });
+    reader = server.cli(["token", "create", "--tenant", "default", "--email", "admin@localhost", "--scope", "credentials:read"]);
+    browser = await launch();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+    await signIn(page, server.base, "admin@localhost", PASSWORD);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function credentials() {
+    const r = await fetch(`${server.base}/features/connectors/api/connectors/${id}/credentials`, {
+      headers: { authorization: `Bearer ${reader}` },
+    });
+    assert.equal(r.status, 200);
+    return r.json();
+  }
+
+  async function configure() {
+    await page.goto(`${server.base}/features/connectors/installed`);
+    await page.locator(`.installed-card[data-id="${id}"]`).getByRole("button", { name: /Configure/ }).click();
+    await page.locator("dialog#modal").waitFor({ state: "visible" });
+  }
+
+  test("add with OAuth, then update one nested secret while the other is kept", async () => {
+    await page.locator('.catalog-card[data-key="warehouse"]').getByRole("button", { name: /Add/ }).click();
+    await page.locator("dialog#modal").waitFor({ state: "visible" });
+    await page.locator('[name="name"]').fill("Data warehouse");
+    await page.locator('[name="config.host"]').fill("db.example");
+    await page.locator('[name="config.credentials.client_id"]').fill("cid-1");
+    const secret = page.locator('[name="config.credentials.client_secret"]');
+    assert.equal(await secret.getAttribute("type"), "password");
+    await secret.fill("client-secret-one");
+    await page.locator('[name="config.credentials.refresh_token"]').fill("refresh-token-one");
+    await page.getByRole("button", { name: "Add connector" }).click();
+    await expectToast(page, "Added “Data warehouse”.");
+    await page.goto(`${server.base}/features/connectors/installed`);
+    const card = page.locator(".installed-card", { hasText: "Data warehouse" });
+    await card.waitFor();
+    id = await card.getAttribute("data-id");
+
+    await configure();
+    assert.ok(await secret.isHidden(), "a set nested secret is not an input until asked");
+    const field = page.locator(".field", { has: secret });
+    assert.match(await field.locator(".secret-state").textContent(), /Set/);
+    await axeCheck(page, "edit form with nested secrets");
+    await page.locator(`[data-reveal="${await secret.getAttribute("id")}"]`).click();
+    await secret.fill("client-secret-two");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expectToast(page, "Saved");
+    const creds = await credentials();
+    assert.equal(creds.config.credentials.client_secret, "client-secret-two");
+    assert.equal(creds.config.credentials.refresh_token, "refresh-token-one");
+    assert.equal(creds.config.credentials.client_id, "cid-1");
+  });
+
+  test("switching the auth method drops the secrets of the method left", async () => {
+    await configure();
+    const token = page.locator('[name="config.credentials.token"]');
+    assert.ok(await token.isHidden(), "the token branch is not shown");
+    await page.locator('[name="config.credentials.auth_type"]').selectOption("token");
+    await token.waitFor({ state: "visible" });
+    assert.ok(await page.locator('[name="config.credentials.client_secret"]').isHidden());
+    await token.fill("personal-token-one");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expectToast(page, "Saved");
+    const creds = await credentials();
+    assert.deepEqual(creds.config.credentials, { auth_type: "token", token: "personal-token-one" });
+    const view = await (await fetch(`${server.base}/features/connectors/api/connectors/${id}`, {
+      headers: { authorization: `Bearer ${reader}` },
+    })).json();
+    assert.equal(view.secrets["config.credentials.client_secret"].set, false);
+    assert.equal(view.secrets["config.credentials.token"].set, true);
+    assert.ok(!JSON.stringify(view).includes("personal-token-one"));
   });
 });
 

@@ -17,6 +17,7 @@ mod hostile_input;
 mod input_text;
 mod logs;
 mod metrics;
+mod nested_secrets;
 mod outbound_guard;
 mod outbound_tls;
 mod properties;

@@ -20,6 +20,7 @@ const ANNOTATIONS: &[&str] = &[
     "examples",
     "readOnly",
     "writeOnly",
+    "airbyte_secret",
     "deprecated",
     "order",
     "patternDescription",
@@ -235,7 +236,13 @@ impl<'a> Walker<'a> {
             self.ref_stack.push(r.to_string());
             let out = self.node(target, path);
             self.ref_stack.pop();
-            return out;
+            // A secret may be marked beside the reference.
+            let (resolved, mut built) = out?;
+            if marks_secret(obj) && !built.secret {
+                self.secret_shape(obj, &built.kind, path)?;
+                built.secret = true;
+            }
+            return Ok((resolved, built));
         }
         if let Some(t) = obj.get("type") {
             match t {
@@ -335,6 +342,13 @@ impl<'a> Walker<'a> {
                     "only arrays of strings can be rendered (arrays of objects or arrays are not supported)",
                 ));
             }
+            if contains_secret(&item) {
+                return Err(issue(
+                    secret_keyword(resolved.as_object()),
+                    self.at(&items_path),
+                    "a secret cannot sit inside an array: secrets are stored apart from the config, one per place",
+                ));
+            }
             items_node = Some(item);
         } else if obj.contains_key("items") {
             return Err(issue(
@@ -370,13 +384,17 @@ impl<'a> Walker<'a> {
             },
             (None, _) => Kind::Untyped,
         };
+        let secret = marks_secret(obj);
+        if secret {
+            self.secret_shape(obj, &kind, path)?;
+        }
         Ok((
             node,
             Node {
                 title: text(obj.get("title")),
                 description: text(obj.get("description")),
                 default: obj.get("default").cloned(),
-                secret: obj.get("writeOnly") == Some(&Value::Bool(true)),
+                secret,
                 constant: obj.get("const").cloned(),
                 options: obj.get("enum").and_then(Value::as_array).cloned(),
                 kind,
@@ -434,6 +452,66 @@ impl<'a> Walker<'a> {
             })
             .collect();
         Ok((disc, branches))
+    }
+}
+
+/// Whether a schema object marks a secret: `writeOnly: true` (JSON
+/// Schema's own keyword) or Airbyte's `airbyte_secret: true`.
+fn marks_secret(obj: &Map<String, Value>) -> bool {
+    ["writeOnly", "airbyte_secret"]
+        .iter()
+        .any(|k| obj.get(*k) == Some(&Value::Bool(true)))
+}
+
+/// The keyword that marks a schema object as a secret, for messages.
+fn secret_keyword(obj: Option<&Map<String, Value>>) -> &'static str {
+    match obj {
+        Some(o) if o.get("airbyte_secret") == Some(&Value::Bool(true)) => "airbyte_secret",
+        _ => "writeOnly",
+    }
+}
+
+/// Whether a node is a secret or holds one anywhere below it.
+fn contains_secret(node: &Node) -> bool {
+    let in_object = |o: &ObjectSchema| o.properties.iter().any(|p| contains_secret(&p.node));
+    node.secret
+        || match &node.kind {
+            Kind::Object(o) => in_object(o),
+            Kind::OneOf(c) => {
+                c.object.as_ref().is_some_and(in_object)
+                    || c.branches.iter().any(|b| in_object(&b.object))
+            }
+            Kind::Array(item) => contains_secret(item),
+            _ => false,
+        }
+}
+
+impl Walker<'_> {
+    /// Where a secret may sit in a config: a string with a value of its
+    /// own, stored apart from the config and sealed like `auth`.
+    fn secret_shape(
+        &self,
+        obj: &Map<String, Value>,
+        kind: &Kind,
+        path: &str,
+    ) -> Result<(), SchemaIssue> {
+        let keyword = secret_keyword(Some(obj));
+        let at = self.at(&format!("{path}/{keyword}"));
+        if !matches!(kind, Kind::String(_)) {
+            return Err(issue(
+                keyword,
+                at,
+                "a secret must be `\"type\": \"string\"`",
+            ));
+        }
+        if obj.contains_key("const") {
+            return Err(issue(
+                keyword,
+                at,
+                "a secret cannot have a fixed value (`const`)",
+            ));
+        }
+        Ok(())
     }
 }
 

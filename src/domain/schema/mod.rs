@@ -9,10 +9,13 @@
 //! `pattern`, `enum`), integers and numbers (with limits), booleans, arrays
 //! of strings, `oneOf` of objects told apart by a `const` property, and
 //! `$ref`s inside the document (`#/$defs/…`, `#/definitions/…`). Annotations
-//! it does not use (`examples`, `$comment`, `x-…`) are ignored.
+//! it does not use (`examples`, `$comment`, `x-…`) are ignored. A property
+//! marked `writeOnly: true` or `airbyte_secret: true` is a secret wherever
+//! it sits ([`secrets`]); it must be a string, outside any array.
 
 mod build;
 pub mod model;
+pub mod secrets;
 
 pub use model::{CatalogForms, FormSchema};
 use serde_json::{Map, Value};

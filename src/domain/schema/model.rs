@@ -7,7 +7,7 @@
 //! `order`, read where the property is written, then as written), `oneOf`
 //! branches are objects with their discriminating `const`.
 
-use super::{SchemaIssue, SchemaRole, build};
+use super::{SchemaIssue, SchemaRole, build, secrets};
 use serde_json::{Number, Value};
 
 /// One schema of a catalog entry (`default_config_schema` or
@@ -36,11 +36,22 @@ pub struct CatalogForms {
 }
 
 impl CatalogForms {
+    /// Builds both models, and checks that every secret (of either
+    /// schema) has a name of its own.
     pub fn build(config_schema: &Value, auth_schema: &Value) -> Result<CatalogForms, SchemaIssue> {
-        Ok(CatalogForms {
+        let forms = CatalogForms {
             config: FormSchema::build(config_schema, "/default_config_schema", SchemaRole::Config)?,
             auth: FormSchema::build(auth_schema, "/auth_schema", SchemaRole::Secrets)?,
-        })
+        };
+        let auth_names: Vec<String> = forms
+            .auth
+            .root
+            .properties
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        secrets::check_places(&forms.config, &auth_names, "/default_config_schema")?;
+        Ok(forms)
     }
 }
 
@@ -65,7 +76,8 @@ pub struct Node {
     pub title: Option<String>,
     pub description: Option<String>,
     pub default: Option<Value>,
-    /// `writeOnly: true`, or any property of `auth_schema`.
+    /// `writeOnly: true` or `airbyte_secret: true` (always a string), or
+    /// any property of `auth_schema`.
     pub secret: bool,
     /// `const`: a fixed value, sent without an input.
     pub constant: Option<Value>,

@@ -141,7 +141,7 @@ fn the_model_keeps_form_order_required_and_annotations() {
                   "minLength": 1, "maxLength": 9},
             "a": {"type": "integer", "minimum": 1, "maximum": 5, "order": 2},
             "b": {"type": "number", "minimum": 0.5, "order": 1},
-            "flag": {"type": "boolean", "writeOnly": true},
+            "flag": {"type": "string", "airbyte_secret": true},
             "tags": {"type": "array", "items": {"type": "string"}},
             "pick": {"enum": ["x", "y"]},
             "fixed": {"const": 3}
@@ -181,7 +181,7 @@ fn the_model_keeps_form_order_required_and_annotations() {
         model::Kind::Number(_)
     ));
     let flag = &m.root.get("flag").unwrap().node;
-    assert!(flag.secret && flag.kind == model::Kind::Boolean);
+    assert!(flag.secret && matches!(flag.kind, model::Kind::String(_)));
     let model::Kind::Array(item) = &m.root.get("tags").unwrap().node.kind else {
         panic!()
     };
@@ -272,4 +272,56 @@ fn the_refusal_is_the_builders_error() {
         (err.keyword.as_str(), err.reason.as_str()),
         ("$ref", "recursive schemas cannot be rendered as a form")
     );
+}
+
+#[test]
+fn secrets_are_strings_outside_arrays() {
+    let with = |prop: Value| json!({"type": "object", "properties": {"p": prop}});
+    for keyword in ["writeOnly", "airbyte_secret"] {
+        let nested = with(json!({"type": "object", "properties": {
+            "s": {"type": "string", keyword: true}}}));
+        let m = model(nested);
+        let inner = m.root.get("p").unwrap().node.as_object().unwrap();
+        assert!(inner.get("s").unwrap().node.secret, "{keyword}");
+        for (bad, reason) in [
+            (json!({"type": "boolean", keyword: true}), "must be"),
+            (
+                json!({"type": "object", keyword: true, "properties": {}}),
+                "must be",
+            ),
+            (
+                json!({"type": "string", "const": "x", keyword: true}),
+                "fixed value",
+            ),
+        ] {
+            let err = check(with(bad.clone())).unwrap_err();
+            assert_eq!(err.keyword, keyword, "{bad}");
+            assert_eq!(
+                err.path,
+                format!("/default_config_schema/properties/p/{keyword}")
+            );
+            assert!(err.reason.contains(reason), "{}", err.reason);
+        }
+        let in_array = with(json!({"type": "array", "items": {"type": "string", keyword: true}}));
+        let err = check(in_array).unwrap_err();
+        assert_eq!(err.path, "/default_config_schema/properties/p/items");
+        assert!(err.reason.contains("inside an array"), "{}", err.reason);
+    }
+    // Marked beside a reference, or on the definition it points at.
+    let m = model(json!({"type": "object",
+        "$defs": {"s": {"type": "string"}, "t": {"type": "string", "writeOnly": true}},
+        "properties": {"a": {"$ref": "#/$defs/s", "airbyte_secret": true}, "b": {"$ref": "#/$defs/t"}}}));
+    assert!(m.root.get("a").unwrap().node.secret);
+    assert!(m.root.get("b").unwrap().node.secret);
+    let err = check(
+        json!({"type": "object", "$defs": {"n": {"type": "integer"}},
+        "properties": {"a": {"$ref": "#/$defs/n", "writeOnly": true}}}),
+    )
+    .unwrap_err();
+    assert_eq!(err.path, "/default_config_schema/properties/a/writeOnly");
+    // `false` marks nothing.
+    let m = model(with(
+        json!({"type": "integer", "writeOnly": false, "airbyte_secret": false}),
+    ));
+    assert!(!m.root.get("p").unwrap().node.secret);
 }

@@ -7,11 +7,12 @@
 //! which connector, the code; never a value) and counted by catalog key
 //! and code.
 
-use super::input::{CheckDraft, check_config};
+use super::input::{CheckDraft, check_config, nested};
 use super::secrets::{SecretPayload, apply_secrets, open_secrets};
 use super::{ConnectorError, ConnectorPatch, ConnectorResult, Connectors, audit, mark_unreadable};
 use crate::domain::check::CheckCode;
 use crate::domain::identity::Principal;
+use crate::domain::schema::secrets::merge;
 use crate::domain::status::ConnectorStatus;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, push};
@@ -52,6 +53,17 @@ fn answer_of(e: ConnectorError) -> ConnectorResult<CheckAnswer> {
         ConnectorError::Validation { errors, .. } => Ok(CheckAnswer::invalid(errors)),
         other => Err(other),
     }
+}
+
+/// The config with the secrets it holds put back at their places.
+fn whole_config(entry: &CompiledEntry, config: &Value, payload: &SecretPayload) -> Value {
+    let mut whole = config.clone();
+    if entry.config_secrets {
+        merge(&entry.forms.config, &mut whole, |k| {
+            payload.v.get(k).map(String::as_str)
+        });
+    }
+    whole
 }
 
 fn secret_map(payload: &SecretPayload) -> BTreeMap<String, SecretString> {
@@ -99,6 +111,7 @@ impl Connectors {
         payload: &SecretPayload,
     ) -> CheckOutcome {
         let empty = Map::new();
+        let config = &whole_config(entry, config, payload);
         let secrets = secret_map(payload);
         let outcome = self
             .checks
@@ -153,10 +166,28 @@ impl Connectors {
         let (config, updates) = match &patch {
             None => (stored_config, Default::default()),
             Some(p) => {
-                if let Err(found) = p.check(&entry, row.status, row.status_message.as_deref()) {
-                    errors = found;
+                // The config's own secrets, as an update would read them.
+                let mut found = FieldErrors::new();
+                let split = match &p.config {
+                    Some(c) if entry.config_secrets => Some(nested::read(&entry, c, &mut found)),
+                    _ => None,
+                };
+                // A config holding secrets is validated whole below, once
+                // the secrets it keeps are read.
+                let with_schema = split.is_none();
+                let status_message = row.status_message.as_deref();
+                if let Err(e) = p.check(&entry, row.status, status_message, with_schema, found) {
+                    errors = e;
                 }
-                (p.config.clone().unwrap_or(stored_config), p.auth.clone())
+                let mut updates = p.secret_updates(&entry).into_owned();
+                let config = match split {
+                    Some(s) => {
+                        updates.extend(nested::updates(&s, &super::secrets::held_names(&row)));
+                        s.config
+                    }
+                    None => p.config.clone().unwrap_or(stored_config),
+                };
+                (config, updates)
             }
         };
         if !errors.is_empty() {
@@ -167,6 +198,7 @@ impl Connectors {
             .open_for_use(caller, &row.id, "check", replaces_all)
             .await?;
         apply_secrets(&mut payload, updates, &time::format(&time::now()));
+        let config = whole_config(&entry, &config, &payload);
         let errors = static_errors(&entry, &config, &payload);
         if !errors.is_empty() {
             return Ok(CheckAnswer::invalid(errors));

@@ -12,7 +12,7 @@ mod error;
 mod input;
 mod secrets;
 mod targets;
-
+mod update;
 mod view;
 
 pub use crate::domain::status::ConnectorStatus;
@@ -33,18 +33,15 @@ use super::checks::Checks;
 use crate::config::CheckSettings;
 use crate::domain::identity::{Principal, SCOPE_CREDENTIALS_READ, TenantId};
 use crate::domain::ids::ConnectorId;
+use crate::domain::schema::secrets::merge;
 use crate::domain::secrets::KeyRing;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, push};
-use crate::storage::{
-    AuthWrite, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, DynStore,
-    StoreError, UpdateOutcome,
-};
+use crate::storage::{ConnectorFilter, ConnectorInsert, ConnectorRow, DynStore, StoreError};
 use error::corrupt;
 use input::invalid;
 use secrets::{SecretPayload, apply_secrets};
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use uuid::Uuid;
 use view::{check_limit, cut_page, read_cursor};
@@ -253,214 +250,6 @@ impl Connectors {
         Ok(Page { items, next_cursor })
     }
 
-    /// [`ConnectorPatch::parse`], then [`update`](Self::update): for callers
-    /// holding the API's JSON body (the web forms).
-    pub async fn update_json(
-        &self,
-        caller: &Principal,
-        id: &str,
-        body: &Value,
-        if_match: Option<i64>,
-    ) -> ConnectorResult<ConnectorView> {
-        self.update(caller, id, ConnectorPatch::parse(body)?, if_match)
-            .await
-    }
-
-    /// Partial update or replacement ([`ConnectorPatch`]). `if_match` (a
-    /// header), else the patch's `version`, is the version last seen: an
-    /// invalid patch answers its errors, a valid one at a stale version 412.
-    pub async fn update(
-        &self,
-        caller: &Principal,
-        id: &str,
-        patch: ConnectorPatch,
-        if_match: Option<i64>,
-    ) -> ConnectorResult<ConnectorView> {
-        let expected = if_match.or(patch.version);
-        // Retry the read-modify-write when someone else wrote in between,
-        // unless the client pinned a version.
-        for _ in 0..5 {
-            let row = self.load(caller, id).await?;
-            match self.try_update(caller, row, &patch, expected).await? {
-                Some(view) => return Ok(view),
-                None => {
-                    // The version moved, or (with the same version) key
-                    // rotation replaced the envelope the new secrets were
-                    // derived from: only the first is the client's conflict.
-                    if let Some(v) = expected {
-                        let current = self.load(caller, id).await?.version;
-                        if current != v {
-                            return Err(ConnectorError::VersionMismatch { current });
-                        }
-                    }
-                    continue;
-                }
-            }
-        }
-        Err(ConnectorError::Contention)
-    }
-
-    /// One attempt: `None` when the version moved under us.
-    async fn try_update(
-        &self,
-        caller: &Principal,
-        row: ConnectorRow,
-        patch: &ConnectorPatch,
-        expected: Option<i64>,
-    ) -> ConnectorResult<Option<ConnectorView>> {
-        let entry = self.entry_for(&row).await?;
-        let current = row.status;
-        let (status, status_message) = patch
-            .check(&entry, current, row.status_message.as_deref())
-            .map_err(|errors| invalid("the update is not valid", errors))?;
-        if expected.is_some_and(|v| v != row.version) {
-            return Err(ConnectorError::VersionMismatch {
-                current: row.version,
-            });
-        }
-
-        let mut fields: Vec<&str> = Vec::new();
-        let name = match &patch.name {
-            None => row.name.clone(),
-            Some(n) => {
-                if *n != row.name {
-                    fields.push("name");
-                }
-                n.clone()
-            }
-        };
-        let tags = match &patch.tags {
-            None => row.tags.clone(),
-            Some(t) => {
-                let t = serde_json::to_string(t).unwrap_or_else(|_| "[]".into());
-                let old: Value = serde_json::from_str(&row.tags).unwrap_or(Value::Null);
-                let new: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
-                if old != new {
-                    fields.push("tags");
-                }
-                t
-            }
-        };
-        let old_config: Value = serde_json::from_str(&row.config).map_err(|e| corrupt(&row, e))?;
-        let config = match &patch.config {
-            None => old_config,
-            Some(c) => {
-                if *c != old_config {
-                    fields.push("config");
-                }
-                c.clone()
-            }
-        };
-
-        // Secrets: decrypt only when they change or activation needs them.
-        let now = time::now();
-        let activating = status == ConnectorStatus::Active;
-        let mut activation_check = None;
-        let mut secret_audit = BTreeMap::new();
-        let updates = patch.secret_updates(&entry);
-        let auth = if !updates.is_empty() || activating {
-            let during = if activating && updates.is_empty() {
-                "activation"
-            } else {
-                "secret update"
-            };
-            let replaces_all = secrets::replaces_all(&row, &entry, &updates);
-            let (sealed, mut payload) = self
-                .open_for_use(caller, &row.id, during, replaces_all)
-                .await?;
-            secret_audit = apply_secrets(&mut payload, updates.into_owned(), &time::format(&now));
-            if activating {
-                let mut missing = FieldErrors::new();
-                input::check_config(&entry, &config, &mut missing);
-                for r in &entry.required_secrets {
-                    if !payload.v.contains_key(r) {
-                        push(
-                            &mut missing,
-                            format!("auth.{r}"),
-                            "is required to activate the connector",
-                        );
-                    }
-                }
-                if !missing.is_empty() {
-                    return Err(invalid(
-                        "the connector cannot be active until its config is valid and its required secrets are set",
-                        missing,
-                    ));
-                }
-                if current != ConnectorStatus::Active {
-                    activation_check = self
-                        .activation_check(&entry, &config, &payload, patch.force)
-                        .await?;
-                }
-            }
-            if secret_audit.is_empty() {
-                None
-            } else {
-                let (new_auth, states) = self.seal(&row.tenant_id, &row.id, &payload)?;
-                Some(AuthWrite {
-                    expected: sealed.auth,
-                    sealed: new_auth,
-                    states,
-                })
-            }
-        } else {
-            None
-        };
-
-        let status_changed = status != current;
-        if status_changed {
-            fields.push("status");
-        }
-        if status_message != row.status_message && !fields.contains(&"status") {
-            fields.push("status_message");
-        }
-        let mut audit = audit::updated(
-            caller,
-            &row.id,
-            &fields,
-            &secret_audit,
-            status_changed.then_some((current, status)),
-            now,
-        );
-        let forced = activating && status_changed && patch.force;
-        if forced && entry.manifest.check.is_some() {
-            check::mark_forced(&mut audit);
-        }
-        let update = ConnectorUpdate {
-            id: row.id.clone(),
-            expected_version: row.version,
-            name,
-            status,
-            status_message,
-            config: config.to_string(),
-            auth,
-            tags,
-            actor_id: caller.user_id.clone(),
-            actor_name: caller.display_name.clone(),
-            now,
-        };
-        match self
-            .store
-            .connector_update(&caller.tenant_id, &update, &audit)
-            .await
-        {
-            Ok(UpdateOutcome::Updated(mut row)) => {
-                match &activation_check {
-                    Some(outcome) => self.record_activation(caller, &mut row, outcome).await?,
-                    None if activating && status_changed => {
-                        self.defer_check(&row).await?;
-                    }
-                    None => {}
-                }
-                Ok(Some(self.view(*row, &entry)?))
-            }
-            Ok(UpdateOutcome::VersionMismatch) => Ok(None),
-            Ok(UpdateOutcome::NotFound) => Err(ConnectorError::NotFound),
-            Err(StoreError::Conflict(_)) => Err(ConnectorError::DuplicateName),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// Deletes a connector; returns its name (for the page's message).
     pub async fn delete(&self, caller: &Principal, id: &str) -> ConnectorResult<String> {
         let row = self.load(caller, id).await?;
@@ -489,7 +278,9 @@ impl Connectors {
     }
 
     /// The decrypted secrets of one connector, for a token with the
-    /// `credentials:read` scope. Audited.
+    /// `credentials:read` scope: `auth`'s by name and, when the config
+    /// holds secrets of its own, `config` with them back at their places.
+    /// Audited.
     pub async fn credentials(
         &self,
         caller: &Principal,
@@ -511,11 +302,22 @@ impl Connectors {
             time::now(),
         );
         self.store.audit_insert(&caller.tenant_id, &audit).await?;
-        Ok(payload
+        let entry = self.entry_for(&row).await?;
+        let mut out: Map<String, Value> = payload
             .v
             .iter()
+            .filter(|(k, _)| !entry.config_secrets || !k.starts_with("config."))
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect())
+            .collect();
+        if entry.config_secrets {
+            let mut config: Value =
+                serde_json::from_str(&row.config).map_err(|e| corrupt(&row, e))?;
+            merge(&entry.forms.config, &mut config, |k| {
+                payload.v.get(k).map(String::as_str)
+            });
+            out.insert("config".into(), config);
+        }
+        Ok(out)
     }
 
     pub async fn audit(

@@ -203,22 +203,41 @@ pub(crate) async fn mark_unreadable(
 }
 
 /// Whether `updates` sets a new value for every secret the row holds (by
-/// its stored states; every one of the entry's secrets when those cannot
-/// be read) and every required one: an update that needs nothing of the
-/// stored secrets, so it can repair a row whose secrets no longer open.
+/// its stored states; every one of `auth_schema`'s when those cannot be
+/// read) and every required one: an update that needs nothing of the
+/// stored secrets, so it can repair a row whose secrets no longer open. A
+/// config secret whose `oneOf` branch the update leaves (cleared) needs
+/// nothing either.
 pub(super) fn replaces_all(
     row: &ConnectorRow,
     entry: &CompiledEntry,
     updates: &SecretUpdates,
 ) -> bool {
     let sets = |name: &str| matches!(updates.get(name), Some(SecretUpdate::Set(_)));
+    let in_config = |name: &str| entry.config_secrets && name.starts_with("config.");
+    let decided = |name: &str| sets(name) || (in_config(name) && updates.contains_key(name));
     let held: Vec<String> = match row.secret_states.as_deref().map(parse_states) {
         Some(Ok(times)) => times.into_keys().collect(),
-        _ => entry.secret_names.clone(),
+        _ => entry
+            .secret_names
+            .iter()
+            .filter(|n| !in_config(n))
+            .cloned()
+            .collect(),
     };
     !updates.is_empty()
-        && held.iter().all(|n| sets(n))
+        && held.iter().all(|n| decided(n))
         && entry.required_secrets.iter().all(|n| sets(n))
+}
+
+/// The names of the secrets a row holds, by its stored states (none when
+/// they cannot be read, or for a row sealed before states were stored,
+/// which predates the config's own secrets).
+pub(super) fn held_names(row: &ConnectorRow) -> Vec<String> {
+    match row.secret_states.as_deref().map(parse_states) {
+        Some(Ok(times)) => times.into_keys().collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Per secret of a catalog entry, whether it is set and when: what the API

@@ -4,6 +4,7 @@
 use super::secrets::SecretStates;
 use super::{ConnectorError, ConnectorResult, Connectors};
 use crate::domain::ids::{ConnectorId, TenantId};
+use crate::domain::schema::secrets::split;
 use crate::domain::status::ConnectorStatus;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, push};
@@ -34,7 +35,7 @@ pub struct ConnectorView {
     pub status_message: Option<String>,
     #[schema(schema_with = crate::service::schemas::config)]
     pub config: Box<RawValue>,
-    /// Per secret of the catalog entry: `{"set": true, "updated_at": …}` or `{"set": false}`
+    /// Per secret of the catalog entry (`auth_schema`'s by name, the config's own by dotted path such as `config.credentials.client_secret`): `{"set": true, "updated_at": …}` or `{"set": false}`
     #[schema(value_type = BTreeMap<String, crate::service::schemas::SecretState>)]
     pub secrets: SecretStates,
     #[schema(value_type = Vec<String>)]
@@ -195,13 +196,23 @@ impl Connectors {
                 ConnectorError::from(StoreError::Corrupt(format!("connector {}: {e}", row.id)))
             })
         };
+        let config = if entry.config_secrets {
+            // A config stored before its schema marked these secrets may
+            // still hold them; they are never shown.
+            let stored: Value = serde_json::from_str(&row.config).map_err(|e| {
+                ConnectorError::from(StoreError::Corrupt(format!("connector {}: {e}", row.id)))
+            })?;
+            split(&entry.forms.config, &stored).config.to_string()
+        } else {
+            row.config
+        };
         let last_check = match row.last_check {
             Some(text) => Some(raw(text)?),
             None => None,
         };
         Ok(ConnectorView {
             last_check,
-            config: raw(row.config)?,
+            config: raw(config)?,
             tags: raw(row.tags)?,
             id: row.id,
             tenant_id: row.tenant_id,

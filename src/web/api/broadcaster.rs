@@ -70,8 +70,8 @@ pub(super) async fn publish_targets(
     params(("id" = uuid::Uuid, Path, description = "Connector id", example = json!(CONNECTOR_ID))),
     security(("bearer" = ["credentials:read"])),
     responses(
-        (status = 200, description = "Secret name to value; a secret that is not set is left out",
-            body = BTreeMap<String, String>, example = json!(examples::credentials())),
+        (status = 200, description = "Secret name to value (`auth_schema`'s; a secret that is not set is left out); when the config holds secrets of its own, also `config`: the config with them at their places",
+            body = BTreeMap<String, serde_json::Value>, example = json!(examples::credentials())),
         (status = 401, response = crate::web::openapi::Unauthorized),
         (status = 403, response = crate::web::openapi::Forbidden),
         (status = 404, response = crate::web::openapi::NotFound),

@@ -74,7 +74,12 @@ pub fn connector(version: i64, status: &str) -> Value {
         "created_by": USER_ID,
         "updated_by": USER_ID,
         "created_by_name": "admin",
-        "updated_by_name": "admin"
+        "updated_by_name": "admin",
+        "last_check": if status == "active" {
+            json!({"ok": true, "code": "ok", "message": "Connected as editor", "identity": "editor", "checked_at": updated})
+        } else {
+            Value::Null
+        }
     })
 }
 

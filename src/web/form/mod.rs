@@ -182,13 +182,16 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-/// The config part of a form.
+/// The config part of a form. A secret of the config, at any depth, is a
+/// password input like those of `auth`; `secrets` (the connector's secret
+/// states, on edit forms) says which are set.
 pub fn config_items(
     schema: &FormSchema,
     values: Option<&Value>,
+    secrets: &Map<String, Value>,
     errors: &FieldErrors,
 ) -> Vec<Item> {
-    render::config_items(schema, values, errors)
+    render::config_items(schema, values, secrets, errors)
 }
 
 /// The secrets part: every secret a password input, never pre-filled;
@@ -210,7 +213,8 @@ fn first<'f>(form: &'f FormData, name: &str) -> Option<&'f str> {
 
 /// Rebuilds the `config` object from form fields, typed by the schema.
 /// Values that do not parse are kept as text so that validation reports
-/// them against their field.
+/// them against their field. A secret's empty or absent input (an "Update
+/// secret" left closed) is left out, which keeps the secret.
 pub fn decode_config(schema: &FormSchema, form: &FormData) -> Value {
     decode::config(schema, form)
 }

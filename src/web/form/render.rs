@@ -8,6 +8,9 @@ use serde_json::{Map, Value};
 
 struct Builder<'a> {
     errors: &'a FieldErrors,
+    /// The connector's secret states by name (`config.…` for the config's
+    /// own secrets), on edit forms.
+    secrets: &'a Map<String, Value>,
     items: Vec<Item>,
     /// Appended to ids inside a `oneOf` branch (names repeat across branches).
     id_suffix: String,
@@ -16,9 +19,10 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn new(errors: &FieldErrors) -> Builder<'_> {
+    fn new<'a>(errors: &'a FieldErrors, secrets: &'a Map<String, Value>) -> Builder<'a> {
         Builder {
             errors,
+            secrets,
             items: Vec::new(),
             id_suffix: String::new(),
             disabled: false,
@@ -119,12 +123,36 @@ impl Builder<'_> {
                 }
                 // A fixed value needs no input.
                 _ if node.constant.is_some() => {}
+                _ if node.secret => {
+                    let f = self.secret(&name, key, node, prop.required);
+                    self.items.push(Item::Field(Box::new(f)));
+                }
                 _ => {
                     let f = self.field(&name, key, node, prop.required, value);
                     self.items.push(Item::Field(Box::new(f)));
                 }
             }
         }
+    }
+
+    /// A secret's field, wherever it sits: a password input, never
+    /// pre-filled, shown as set (with "Update secret") when its state under
+    /// `name` says so.
+    fn secret(&self, name: &str, key: &str, node: &Node, required: bool) -> Field {
+        let mut f = self.field(name, key, node, required, None);
+        let state = self.secrets.get(name);
+        f.kind = Kind::Secret {
+            set: state
+                .and_then(|s| s.get("set"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            updated_at: state
+                .and_then(|s| s.get("updated_at"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        };
+        f.value = String::new();
+        f
     }
 
     fn choice(
@@ -199,9 +227,10 @@ impl Builder<'_> {
 pub(super) fn config_items(
     schema: &FormSchema,
     values: Option<&Value>,
+    secrets: &Map<String, Value>,
     errors: &FieldErrors,
 ) -> Vec<Item> {
-    let mut b = Builder::new(errors);
+    let mut b = Builder::new(errors, secrets);
     b.object("config", &schema.root, values);
     b.items
 }
@@ -211,28 +240,19 @@ pub(super) fn secret_fields(
     set: &Map<String, Value>,
     errors: &FieldErrors,
 ) -> Vec<Field> {
-    let b = Builder::new(errors);
+    // The states of `auth_schema`'s secrets are named without `auth.`.
+    let states: Map<String, Value> = set
+        .iter()
+        .map(|(k, v)| (format!("auth.{k}"), v.clone()))
+        .collect();
+    let b = Builder::new(errors, &states);
     auth_schema
         .root
         .properties
         .iter()
         .map(|prop| {
             let key = prop.name.as_str();
-            let name = format!("auth.{key}");
-            let mut f = b.field(&name, key, &prop.node, prop.required, None);
-            let state = set.get(key);
-            f.kind = Kind::Secret {
-                set: state
-                    .and_then(|s| s.get("set"))
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                updated_at: state
-                    .and_then(|s| s.get("updated_at"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            };
-            f.value = String::new();
-            f
+            b.secret(&format!("auth.{key}"), key, &prop.node, prop.required)
         })
         .collect()
 }

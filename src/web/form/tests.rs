@@ -36,7 +36,7 @@ fn fields_follow_order_types_and_defaults() {
     });
     let mut errors = FieldErrors::new();
     errors.insert("config.a".into(), vec!["is required".into()]);
-    let items = config_items(&config_model(&schema), None, &errors);
+    let items = config_items(&config_model(&schema), None, &Map::new(), &errors);
     let names: Vec<String> = items
         .iter()
         .filter_map(|i| match i {
@@ -169,7 +169,7 @@ fn add_form(key: &str) -> String {
     let forms = built_in(key);
     let none = FieldErrors::new();
     render_form(
-        config_items(&forms.config, None, &none),
+        config_items(&forms.config, None, &Map::new(), &none),
         secret_fields(&forms.auth, &Map::new(), &none),
     )
 }
@@ -279,7 +279,10 @@ fn nested_objects_render_as_fieldsets_with_values_and_errors() {
     let mut errors = FieldErrors::new();
     errors.insert("config.outer.leaf".into(), vec!["must be at most 9".into()]);
     let values = json!({"outer": {"leaf": 12}});
-    let html = render_form(config_items(&schema, Some(&values), &errors), Vec::new());
+    let html = render_form(
+        config_items(&schema, Some(&values), &Map::new(), &errors),
+        Vec::new(),
+    );
     assert_in(
         &html,
         &[
@@ -338,7 +341,12 @@ fn a_rendered_config_decodes_back_to_itself() {
     ];
     for (key, config) in cases {
         let forms = built_in(key);
-        let items = config_items(&forms.config, Some(&config), &FieldErrors::new());
+        let items = config_items(
+            &forms.config,
+            Some(&config),
+            &Map::new(),
+            &FieldErrors::new(),
+        );
         let decoded = decode_config(&forms.config, &submitted(&items));
         assert_eq!(decoded, config, "{key}");
     }
@@ -353,4 +361,60 @@ fn secrets_decode_by_name_and_empty_inputs_keep_them() {
         ("auth.unknown", "x"),
     ]);
     assert_eq!(decode_auth(&forms.auth, &f), json!({"api_key": "k"}));
+}
+
+#[test]
+fn a_nested_secret_renders_like_one_of_auth_and_a_closed_one_keeps() {
+    let schema = config_model(&json!({
+        "type": "object",
+        "properties": {
+            "credentials": {"type": "object", "oneOf": [
+                {"type": "object", "title": "OAuth", "properties": {
+                    "kind": {"const": "oauth"},
+                    "client_secret": {"type": "string", "title": "Client secret", "airbyte_secret": true}
+                }, "required": ["client_secret"]},
+                {"type": "object", "title": "Token", "properties": {
+                    "kind": {"const": "token"},
+                    "token": {"type": "string", "title": "Token", "writeOnly": true}
+                }}
+            ]}
+        }
+    }));
+    let states = json!({
+        "config.credentials.client_secret": {"set": true, "updated_at": "2026-01-02T03:04:05Z"},
+        "config.credentials.token": {"set": false}
+    });
+    // Values sent back after an error are never shown in a secret's input.
+    let values = json!({"credentials": {"kind": "oauth", "client_secret": "typed-Zq9"}});
+    let items = config_items(
+        &schema,
+        Some(&values),
+        states.as_object().unwrap(),
+        &FieldErrors::new(),
+    );
+    let html = render_form(items.clone(), Vec::new());
+    assert!(!html.contains("typed-Zq9"), "{html}");
+    assert_in(
+        &html,
+        &[
+            r#"<p class="secret-state">Set <span class="muted">(updated 2026-01-02T03:04:05Z)</span>"#,
+            r#"data-reveal="f-config-credentials-client_secret--oauth""#,
+            r#"<input id="f-config-credentials-client_secret--oauth" name="config.credentials.client_secret" type="password" autocomplete="new-password" hidden disabled>"#,
+            r#"name="config.credentials.token" type="password" autocomplete="new-password" disabled>"#,
+        ],
+    );
+    // Posted with the secret left closed, the config leaves it out.
+    let sent = form(&[("config.credentials.kind", "oauth")]);
+    assert_eq!(
+        decode_config(&schema, &sent),
+        json!({"credentials": {"kind": "oauth"}})
+    );
+    let sent = form(&[
+        ("config.credentials.kind", "oauth"),
+        ("config.credentials.client_secret", "new-one"),
+    ]);
+    assert_eq!(
+        decode_config(&schema, &sent),
+        json!({"credentials": {"kind": "oauth", "client_secret": "new-one"}})
+    );
 }

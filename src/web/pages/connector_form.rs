@@ -126,7 +126,7 @@ fn build_form(s: FormState<'_>) -> ConnectorForm {
             }
         }
     }
-    let config = form::config_items(&s.entry.forms.config, s.config, &s.errors);
+    let config = form::config_items(&s.entry.forms.config, s.config, &s.secrets, &s.errors);
     // Errors under an input that is not on the form (a nested path the form
     // does not show) still reach the user.
     let names: Vec<String> = config

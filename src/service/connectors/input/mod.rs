@@ -14,17 +14,19 @@
 //! [`ConnectorPatch::check`] reports it together with the rest, in one
 //! answer.
 
-use super::secrets::{SecretUpdate, SecretUpdates};
+mod auth;
+pub(super) mod nested;
+
+use super::secrets::SecretUpdates;
 use super::{ConnectorError, ConnectorResult};
 use crate::domain::status::ConnectorStatus;
 use crate::domain::text;
-use crate::domain::validation::{self, FieldErrors, looks_like_mask, push};
+use crate::domain::validation::{self, FieldErrors, push};
 use crate::service::catalog::CompiledEntry;
-use secrecy::{ExposeSecret, SecretString};
+use auth::SecretsRead;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use zeroize::Zeroize;
 
 mod replace;
 pub use replace::ConnectorReplace;
@@ -66,6 +68,9 @@ pub struct InstallConnector {
     /// 1-255 characters, unique in the tenant
     #[schema(min_length = 1, max_length = 255)]
     pub name: String,
+    /// Validated against the entry's `default_config_schema`, its secrets
+    /// (`writeOnly` or `airbyte_secret`, at any depth) included; those are
+    /// stored apart, encrypted, and never returned
     #[schema(schema_with = crate::service::schemas::config_or_null, required = false)]
     pub config: Value,
     /// Secret name to value, per the entry's `auth_schema`
@@ -117,15 +122,29 @@ impl InstallConnector {
         }
         let name = parse_name(body.get("name"), &mut errors);
         let tags = parse_tags(body.get("tags"), &mut errors);
-        let config = match body.get("config") {
+        let mut config = match body.get("config") {
             None | Some(Value::Null) => Value::Object(Map::new()),
             Some(c) => c.clone(),
         };
         let mut auth = SecretUpdates::new();
         if let Some(entry) = &entry {
-            check_config(entry, &config, &mut errors);
+            // The config's own secrets: validated in place with the rest of
+            // the config, then stored apart from it, sealed with `auth`.
+            let mut in_config = SecretUpdates::new();
+            if config_shape_ok(&config, &mut errors) {
+                if entry.config_secrets {
+                    let split = nested::read(entry, &config, &mut errors);
+                    let whole = nested::whole(entry, &split, |_| None);
+                    check_config_schema(entry, &whole, &mut errors);
+                    in_config = nested::updates(&split, &[]);
+                    config = split.config;
+                } else {
+                    check_config_schema(entry, &config, &mut errors);
+                }
+            }
             let read = SecretsRead::of(body.get("auth"), &mut errors);
             auth = read.check(entry, &mut errors);
+            auth.extend(in_config);
         }
         match (entry, name) {
             (Some(entry), Some(name)) if errors.is_empty() => Ok(InstallConnector {
@@ -152,7 +171,9 @@ pub struct ConnectorPatch {
     /// 1-255 characters, unique in the tenant
     #[schema(value_type = String, nullable = false, required = false, min_length = 1, max_length = 255)]
     pub name: Option<String>,
-    /// Replaces the whole config; validated against the entry's `default_config_schema`
+    /// Replaces the whole config; validated with its secrets in place. Per
+    /// secret place of the branches it chooses: a string replaces the
+    /// secret, null clears it, absent keeps it; a branch left drops its secrets
     #[schema(schema_with = crate::service::schemas::config, required = false)]
     pub config: Option<Value>,
     /// Per secret: a string replaces it, null clears it, absent keeps it
@@ -284,18 +305,27 @@ impl ConnectorPatch {
     }
 
     /// Everything wrong with the patch for a connector of `entry` now in
-    /// status `current`, together with what [`parse`](Self::parse) found:
-    /// the config's schema, which secrets exist and their schemas, the
-    /// status change and its message. Returns the status and message the
-    /// connector would end up with.
+    /// status `current`, together with what [`parse`](Self::parse) found
+    /// and `found` (what the config's own secrets were given): the config's
+    /// schema (unless `with_schema` is false: a config holding secrets is
+    /// validated whole once the secrets it keeps are read), which secrets
+    /// exist and their schemas, the status change and its message. Returns
+    /// the status and message the connector would end up with.
     pub(super) fn check(
         &self,
         entry: &CompiledEntry,
         current: ConnectorStatus,
         current_message: Option<&str>,
+        with_schema: bool,
+        found: FieldErrors,
     ) -> Result<(ConnectorStatus, Option<String>), FieldErrors> {
         let mut errors = self.problems.clone();
-        if let Some(c) = &self.config {
+        for (k, msgs) in found {
+            for m in msgs {
+                push(&mut errors, k.clone(), m);
+            }
+        }
+        if let Some(c) = self.config.as_ref().filter(|_| with_schema) {
             check_config_schema(entry, c, &mut errors);
         }
         SecretsRead::check_names(entry, &self.auth, &self.refused_secrets, &mut errors);
@@ -377,7 +407,19 @@ impl ValidateConfig {
         };
         match entry {
             Some(entry) => {
-                check_config(entry, &config, &mut errors);
+                if entry.config_secrets {
+                    // Checked as an install checks them: no mask, text only.
+                    if config_shape_ok(&config, &mut errors) {
+                        let split = nested::read(entry, &config, &mut errors);
+                        check_config_schema(
+                            entry,
+                            &nested::whole(entry, &split, |_| None),
+                            &mut errors,
+                        );
+                    }
+                } else {
+                    check_config(entry, &config, &mut errors);
+                }
                 if errors.is_empty() {
                     return Ok(ValidateConfig {
                         catalog_key: entry.key.clone(),
@@ -502,7 +544,7 @@ fn config_shape_ok(config: &Value, errors: &mut FieldErrors) -> bool {
     !text::check_json(config, "config", errors)
 }
 
-fn check_config_schema(entry: &CompiledEntry, config: &Value, errors: &mut FieldErrors) {
+pub(super) fn check_config_schema(entry: &CompiledEntry, config: &Value, errors: &mut FieldErrors) {
     let found = validation::validate(
         &entry.config_validator,
         &entry.manifest.default_config_schema,
@@ -516,99 +558,11 @@ fn check_config_schema(entry: &CompiledEntry, config: &Value, errors: &mut Field
     }
 }
 
-/// A config's shape and, when that is right, its schema.
+/// A config's shape and, when that is right, its schema. The config holds
+/// its secrets in place.
 pub(super) fn check_config(entry: &CompiledEntry, config: &Value, errors: &mut FieldErrors) {
     if config_shape_ok(config, errors) {
         check_config_schema(entry, config, errors);
-    }
-}
-
-/// `auth` as read from a body: each key a string (set) or null (clear);
-/// absent keys keep. Values of the wrong shape are kept by name, so that a
-/// name the entry does not know is reported as such instead.
-struct SecretsRead {
-    updates: SecretUpdates,
-    refused: BTreeMap<String, &'static str>,
-}
-
-const MASKED: &str =
-    "looks like a masked value; send the secret itself, or leave it out to keep the current one";
-
-impl SecretsRead {
-    fn of(v: Option<&Value>, errors: &mut FieldErrors) -> SecretsRead {
-        let mut read = SecretsRead {
-            updates: SecretUpdates::new(),
-            refused: BTreeMap::new(),
-        };
-        let Some(v) = v else {
-            return read;
-        };
-        let Some(map) = v.as_object() else {
-            if !v.is_null() {
-                push(errors, "auth", "must be an object of secrets");
-            }
-            return read;
-        };
-        for (name, value) in map {
-            let refused = match value {
-                Value::Null => {
-                    read.updates.insert(name.clone(), SecretUpdate::Clear);
-                    continue;
-                }
-                Value::String(s) if !text::is_free_text(s) => text::FREE_TEXT_MESSAGE,
-                Value::String(s) if looks_like_mask(s) => MASKED,
-                Value::String(s) => {
-                    let secret = SecretString::from(s.as_str());
-                    read.updates.insert(name.clone(), SecretUpdate::Set(secret));
-                    continue;
-                }
-                _ => "must be text, or null to clear it",
-            };
-            read.refused.insert(name.clone(), refused);
-        }
-        read
-    }
-
-    /// Checks the secrets read against the entry.
-    fn check(self, entry: &CompiledEntry, errors: &mut FieldErrors) -> SecretUpdates {
-        Self::check_names(entry, &self.updates, &self.refused, errors);
-        self.updates
-    }
-
-    /// Reports, per secret named, a name the entry does not have, a value
-    /// of the wrong shape, or a value its schema refuses.
-    fn check_names(
-        entry: &CompiledEntry,
-        updates: &SecretUpdates,
-        refused: &BTreeMap<String, &'static str>,
-        errors: &mut FieldErrors,
-    ) {
-        let names = updates.keys().chain(refused.keys());
-        for name in names {
-            let field = format!("auth.{name}");
-            let Some((_, schema, validator)) =
-                entry.secret_validators.iter().find(|(n, _, _)| n == name)
-            else {
-                push(errors, field, "is not a secret of this connector");
-                continue;
-            };
-            if let Some(message) = refused.get(name) {
-                push(errors, field, *message);
-                continue;
-            }
-            if let Some(SecretUpdate::Set(s)) = updates.get(name) {
-                let mut value = Value::String(s.expose_secret().to_string());
-                let found = validation::validate(validator, schema, &value, &field);
-                if let Value::String(v) = &mut value {
-                    v.zeroize();
-                }
-                for (k, msgs) in found {
-                    for m in msgs {
-                        push(errors, k.clone(), m);
-                    }
-                }
-            }
-        }
     }
 }
 

@@ -43,7 +43,9 @@ impl ConnectorPatch {
     }
 
     /// The secret changes this makes to a connector of `entry`: those the
-    /// body names and, for a replacement, a clear of every other secret.
+    /// body names and, for a replacement, a clear of every other secret of
+    /// `auth_schema` (the config's own are cleared when the replacing config
+    /// leaves them out).
     pub(in crate::service::connectors) fn secret_updates(
         &self,
         entry: &CompiledEntry,
@@ -52,7 +54,9 @@ impl ConnectorPatch {
             return Cow::Borrowed(&self.auth);
         }
         let mut all = self.auth.clone();
-        for name in &entry.secret_names {
+        // The config's own secrets follow the config (see `nested`).
+        let in_config = |n: &str| entry.config_secrets && n.starts_with("config.");
+        for name in entry.secret_names.iter().filter(|n| !in_config(n)) {
             all.entry(name.clone()).or_insert(SecretUpdate::Clear);
         }
         Cow::Owned(all)

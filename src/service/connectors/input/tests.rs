@@ -1,6 +1,9 @@
 //! The typed commands read from JSON bodies: every field error at its path.
 
+use super::auth::MASKED;
 use super::*;
+use crate::service::connectors::secrets::SecretUpdate;
+use secrecy::ExposeSecret;
 use serde_json::json;
 
 fn field_errors(e: ConnectorError) -> FieldErrors {

@@ -62,25 +62,7 @@ pub struct SecretState {
     pub updated_at: Option<String>,
 }
 
-/// What an audit event records.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub enum AuditAction {
-    #[schema(rename = "connector.created")]
-    Created,
-    #[schema(rename = "connector.updated")]
-    Updated,
-    #[schema(rename = "connector.status_changed")]
-    StatusChanged,
-    #[schema(rename = "connector.secrets_changed")]
-    SecretsChanged,
-    #[schema(rename = "connector.secrets_unreadable")]
-    SecretsUnreadable,
-    #[schema(rename = "connector.credentials_read")]
-    CredentialsRead,
-    #[schema(rename = "connector.deleted")]
-    Deleted,
-}
+pub use crate::service::connectors::AuditAction;
 
 /// What happened to one secret in a change.
 #[derive(utoipa::ToSchema)]
@@ -123,4 +105,16 @@ pub struct AuditChanges {
     /// On `connector.secrets_unreadable`: what found the secrets unreadable
     #[schema(value_type = String, nullable = false, required = false)]
     pub during: Option<String>,
+    /// On `connector.checked`: the check's outcome code
+    #[schema(value_type = crate::domain::check::CheckCode, nullable = false, required = false)]
+    pub code: Option<String>,
+    /// On `connector.checked`: manual, proposed, unsaved, activation or scheduled
+    #[schema(value_type = String, nullable = false, required = false)]
+    pub trigger: Option<String>,
+    /// On a status change a connection check made: `check`
+    #[schema(value_type = String, nullable = false, required = false)]
+    pub by: Option<String>,
+    /// On an activation that skipped its connection check (`force`)
+    #[schema(value_type = bool, nullable = false, required = false)]
+    pub forced: Option<bool>,
 }

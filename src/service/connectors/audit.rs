@@ -12,13 +12,61 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// What an audit event records. The document's enum and the stored text
+/// both come from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+pub enum AuditAction {
+    #[schema(rename = "connector.created")]
+    Created,
+    #[schema(rename = "connector.updated")]
+    Updated,
+    #[schema(rename = "connector.status_changed")]
+    StatusChanged,
+    #[schema(rename = "connector.secrets_changed")]
+    SecretsChanged,
+    #[schema(rename = "connector.secrets_unreadable")]
+    SecretsUnreadable,
+    #[schema(rename = "connector.credentials_read")]
+    CredentialsRead,
+    #[schema(rename = "connector.checked")]
+    Checked,
+    #[schema(rename = "connector.deleted")]
+    Deleted,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 8] = [
+        AuditAction::Created,
+        AuditAction::Updated,
+        AuditAction::StatusChanged,
+        AuditAction::SecretsChanged,
+        AuditAction::SecretsUnreadable,
+        AuditAction::CredentialsRead,
+        AuditAction::Checked,
+        AuditAction::Deleted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Created => "connector.created",
+            AuditAction::Updated => "connector.updated",
+            AuditAction::StatusChanged => "connector.status_changed",
+            AuditAction::SecretsChanged => "connector.secrets_changed",
+            AuditAction::SecretsUnreadable => "connector.secrets_unreadable",
+            AuditAction::CredentialsRead => "connector.credentials_read",
+            AuditAction::Checked => "connector.checked",
+            AuditAction::Deleted => "connector.deleted",
+        }
+    }
+}
+
 /// Secret name → `set`, `changed` or `cleared`.
 pub(super) type SecretAudit = BTreeMap<String, &'static str>;
 
 pub(super) fn event(
     caller: &Principal,
     connector_id: &ConnectorId,
-    action: &str,
+    action: AuditAction,
     changes: Value,
     now: DateTime<Utc>,
 ) -> AuditWrite {
@@ -29,7 +77,7 @@ pub(super) fn event(
 fn event_by(
     actor: Option<&Principal>,
     connector_id: &ConnectorId,
-    action: &str,
+    action: AuditAction,
     changes: Value,
     now: DateTime<Utc>,
 ) -> AuditWrite {
@@ -38,7 +86,7 @@ fn event_by(
         connector_id: Some(connector_id.to_string()),
         actor_id: actor.map(|a| a.user_id.clone()),
         actor_name: actor.map(|a| a.display_name.clone()),
-        action: action.to_string(),
+        action: action.as_str().to_string(),
         changes: changes.to_string(),
         created_at: now,
     }
@@ -59,7 +107,7 @@ pub(super) fn created(
     event(
         caller,
         connector_id,
-        "connector.created",
+        AuditAction::Created,
         json!({"fields": fields, "secrets": secrets, "catalog_key": catalog_key}),
         now,
     )
@@ -78,9 +126,9 @@ pub(super) fn updated(
     now: DateTime<Utc>,
 ) -> AuditWrite {
     let action = match (fields, secrets.is_empty()) {
-        (["status"] | ["status", "status_message"], true) => "connector.status_changed",
-        ([], false) => "connector.secrets_changed",
-        _ => "connector.updated",
+        (["status"] | ["status", "status_message"], true) => AuditAction::StatusChanged,
+        ([], false) => AuditAction::SecretsChanged,
+        _ => AuditAction::Updated,
     };
     let mut changes = json!({"fields": fields, "secrets": secrets});
     if let Some((from, to)) = status {
@@ -101,7 +149,7 @@ pub(super) fn unreadable(
     event_by(
         actor,
         connector_id,
-        "connector.secrets_unreadable",
+        AuditAction::SecretsUnreadable,
         json!({"fields": ["status", "status_message"], "during": during}),
         now,
     )
@@ -122,7 +170,7 @@ pub(super) fn checked(
         connector_id: connector_id.map(ToString::to_string),
         actor_id: actor.map(|a| a.user_id.clone()),
         actor_name: actor.map(|a| a.display_name.clone()),
-        action: "connector.checked".to_string(),
+        action: AuditAction::Checked.as_str().to_string(),
         changes: json!({
             "fields": [],
             "catalog_key": catalog_key,
@@ -145,7 +193,7 @@ pub(super) fn moved_by_check(
     event_by(
         actor,
         connector_id,
-        "connector.status_changed",
+        AuditAction::StatusChanged,
         json!({
             "fields": ["status", "status_message"],
             "status": {"from": from.as_str(), "to": to.as_str()},
@@ -153,4 +201,23 @@ pub(super) fn moved_by_check(
         }),
         now,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditAction;
+    use utoipa::PartialSchema;
+
+    #[test]
+    fn the_documented_actions_are_the_stored_ones() {
+        let schema = serde_json::to_value(AuditAction::schema()).unwrap();
+        let documented: Vec<&str> = schema["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let stored: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(documented, stored);
+    }
 }

@@ -16,6 +16,7 @@ mod update;
 mod view;
 
 pub use crate::domain::status::ConnectorStatus;
+pub use audit::AuditAction;
 pub use check::CheckAnswer;
 pub use error::{ConnectorError, ConnectorResult};
 pub use input::{
@@ -256,7 +257,7 @@ impl Connectors {
         let audit = audit::event(
             caller,
             &row.id,
-            "connector.deleted",
+            audit::AuditAction::Deleted,
             json!({"fields": [], "catalog_key": row.catalog_key}),
             time::now(),
         );
@@ -297,7 +298,7 @@ impl Connectors {
         let audit = audit::event(
             caller,
             &row.id,
-            "connector.credentials_read",
+            audit::AuditAction::CredentialsRead,
             json!({"fields": [], "secrets_read": names}),
             time::now(),
         );

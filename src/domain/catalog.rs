@@ -49,6 +49,13 @@ pub struct Manifest {
     pub capabilities: Value,
     pub default_config_schema: Value,
     pub auth_schema: Value,
+    /// Where the connector's documentation is (an Airbyte spec's
+    /// `documentationUrl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation_url: Option<String>,
+    /// An Airbyte spec's `advancedAuth`, kept as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced_auth: Option<Value>,
 }
 
 fn empty_object() -> Value {
@@ -63,10 +70,24 @@ pub struct ManifestError {
     pub message: String,
 }
 
-fn fail(source_name: &str, message: impl Into<String>) -> ManifestError {
+pub(crate) fn fail(source_name: &str, message: impl Into<String>) -> ManifestError {
     ManifestError {
         source_name: source_name.to_string(),
         message: message.into(),
+    }
+}
+
+/// A JSON or YAML document as a JSON value.
+pub fn read_document(
+    text: &str,
+    format: Format,
+    source_name: &str,
+) -> Result<Value, ManifestError> {
+    match format {
+        Format::Json => serde_json::from_str(text)
+            .map_err(|e| fail(source_name, format!("not valid JSON: {e}"))),
+        Format::Yaml => serde_norway::from_str(text)
+            .map_err(|e| fail(source_name, format!("not valid YAML: {e}"))),
     }
 }
 
@@ -97,12 +118,11 @@ impl Manifest {
     /// Parses and fully checks a manifest. `source_name` prefixes every
     /// error message.
     pub fn parse(text: &str, format: Format, source_name: &str) -> Result<Manifest, ManifestError> {
-        let doc: Value = match format {
-            Format::Json => serde_json::from_str(text)
-                .map_err(|e| fail(source_name, format!("not valid JSON: {e}")))?,
-            Format::Yaml => serde_norway::from_str(text)
-                .map_err(|e| fail(source_name, format!("not valid YAML: {e}")))?,
-        };
+        Manifest::from_value(read_document(text, format, source_name)?, source_name)
+    }
+
+    /// Checks a manifest already read as a JSON value.
+    pub fn from_value(doc: Value, source_name: &str) -> Result<Manifest, ManifestError> {
         if !doc.is_object() {
             return Err(fail(source_name, "a manifest must be an object"));
         }
@@ -136,6 +156,14 @@ impl Manifest {
         }
         if self.icon.as_ref().is_some_and(|i| i.chars().count() > 100) {
             return Err(fail(src, "`icon` must be at most 100 characters"));
+        }
+        if self.documentation_url.as_ref().is_some_and(|u| {
+            u.chars().count() > 2048 || !(u.starts_with("https://") || u.starts_with("http://"))
+        }) {
+            return Err(fail(
+                src,
+                "`documentation_url` must be an http(s) URL of at most 2048 characters",
+            ));
         }
         let Some(caps) = self.capabilities.as_object() else {
             return Err(fail(src, "`capabilities` must be an object"));
@@ -194,6 +222,20 @@ impl Manifest {
     /// The form model of both schemas.
     pub fn forms(&self) -> Result<CatalogForms, SchemaIssue> {
         CatalogForms::build(&self.default_config_schema, &self.auth_schema)
+    }
+
+    /// The keywords of both schemas that forms do not know and ignore
+    /// (annotations), each with its JSON pointer.
+    pub fn warnings(&self) -> Vec<SchemaIssue> {
+        match self.forms() {
+            Ok(forms) => forms
+                .config
+                .warnings
+                .into_iter()
+                .chain(forms.auth.warnings)
+                .collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Whether connectors of this type can be publish targets.

@@ -4,6 +4,7 @@
 //! Each submodule owns its own error type (`thiserror`); the web edge maps
 //! them to HTTP statuses in one place (`web::error`).
 
+pub mod airbyte;
 pub mod catalog;
 pub mod identity;
 pub mod ids;

@@ -6,6 +6,7 @@ mod support;
 
 mod api_catalog;
 mod api_docs;
+mod catalog_schemas;
 mod cli;
 mod connectors_crud;
 mod connectors_secrets;

@@ -3,93 +3,51 @@
 //! check and the model cannot disagree. `$ref`s are followed here, and only
 //! here, inside the document.
 
-use super::model::{Branch, FormSchema, Kind, Limits, Node, ObjectSchema, Property, StringRules};
-use super::{SchemaIssue, SchemaRole, discriminator, escape, issue, schema_type};
+use super::keywords::{ANNOTATIONS, SUPPORTED, TYPES, UNRENDERABLE};
+use super::model::{
+    Branch, Display, FormSchema, Group, Kind, Limits, Node, ObjectSchema, Property, StringRules,
+};
+use super::{
+    SchemaIssue, SchemaRole, branch_tag, discriminator, escape, issue, nested_secret_supported,
+    schema_type,
+};
 use serde_json::{Map, Value};
-
-/// Keywords that carry no structure: allowed anywhere and ignored by forms
-/// unless they use them (`title`, `description`, `default`, `order`…).
-const ANNOTATIONS: &[&str] = &[
-    "$schema",
-    "$id",
-    "$comment",
-    "$anchor",
-    "title",
-    "description",
-    "default",
-    "examples",
-    "readOnly",
-    "writeOnly",
-    "deprecated",
-    "order",
-    "patternDescription",
-];
-
-/// Structural keywords that a form cannot render.
-const UNRENDERABLE: &[&str] = &[
-    "allOf",
-    "anyOf",
-    "not",
-    "if",
-    "then",
-    "else",
-    "patternProperties",
-    "dependentSchemas",
-    "dependentRequired",
-    "dependencies",
-    "propertyNames",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "prefixItems",
-    "additionalItems",
-    "contains",
-    "minContains",
-    "maxContains",
-    "minProperties",
-    "maxProperties",
-    "$dynamicRef",
-    "$dynamicAnchor",
-    "$recursiveRef",
-    "$recursiveAnchor",
-    "contentEncoding",
-    "contentMediaType",
-    "contentSchema",
-];
-
-/// Validation keywords a form renders or the server enforces.
-const SUPPORTED: &[&str] = &[
-    "type",
-    "properties",
-    "required",
-    "additionalProperties",
-    "enum",
-    "const",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "format",
-    "items",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-    "oneOf",
-    "$ref",
-    "$defs",
-    "definitions",
-];
-
-const SCALAR_TYPES: &[&str] = &["string", "integer", "number", "boolean"];
 
 struct Walker<'a> {
     root: &'a Value,
     /// JSON pointer prefix of the schema inside the manifest.
     base: &'a str,
+    role: SchemaRole,
     ref_stack: Vec<String>,
+    /// Unknown keywords met outside `$ref` targets (a target is reported
+    /// where it is written), each once.
+    warnings: Vec<SchemaIssue>,
+}
+
+/// The keyword that makes a property a secret (`writeOnly: true`,
+/// `airbyte_secret: true`), if any.
+fn secret_keyword(obj: &Map<String, Value>) -> Option<&'static str> {
+    ["writeOnly", "airbyte_secret"]
+        .into_iter()
+        .find(|k| obj.get(*k) == Some(&Value::Bool(true)))
+}
+
+fn flag(obj: &Map<String, Value>, key: &str) -> bool {
+    obj.get(key) == Some(&Value::Bool(true))
+}
+
+/// The first of `examples` as text (an `example` written as one value
+/// too).
+fn example(obj: &Map<String, Value>) -> Option<String> {
+    let v = match obj.get("examples") {
+        Some(Value::Array(list)) => list.first(),
+        other => other,
+    }?;
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
+        _ => None,
+    }
 }
 
 fn unescape(token: &str) -> String {
@@ -125,7 +83,9 @@ pub(super) fn form_schema(
     let mut w = Walker {
         root: schema,
         base,
+        role,
         ref_stack: Vec::new(),
+        warnings: Vec::new(),
     };
     let (top, node) = w.node(schema, "")?;
     let Some(mut root) = node.into_object() else {
@@ -154,7 +114,36 @@ pub(super) fn form_schema(
             p.node.secret = true;
         }
     }
-    Ok(FormSchema { root })
+    let groups = groups(top, base)?;
+    Ok(FormSchema {
+        root,
+        groups,
+        warnings: w.warnings,
+    })
+}
+
+/// The top-level `groups`: a list of `{"id": …, "title": …}`.
+fn groups(top: &Value, base: &str) -> Result<Vec<Group>, SchemaIssue> {
+    let Some(list) = top.get("groups") else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        issue(
+            "groups",
+            format!("{base}/groups"),
+            "must list objects with a string `id` (and an optional `title`)",
+        )
+    };
+    let list = list.as_array().ok_or_else(bad)?;
+    list.iter()
+        .map(|g| {
+            let id = g.get("id").and_then(Value::as_str).ok_or_else(bad)?;
+            Ok(Group {
+                id: id.to_string(),
+                title: text(g.get("title")),
+            })
+        })
+        .collect()
 }
 
 impl<'a> Walker<'a> {
@@ -192,12 +181,36 @@ impl<'a> Walker<'a> {
             if k.starts_with("x-") || ANNOTATIONS.contains(&k) || SUPPORTED.contains(&k) {
                 continue;
             }
-            let reason = if UNRENDERABLE.contains(&k) {
-                "this keyword cannot be rendered as a form"
-            } else {
-                "unknown keyword (vendor extensions must start with `x-`)"
-            };
-            return Err(issue(k, self.at(&format!("{path}/{}", escape(k))), reason));
+            let at = self.at(&format!("{path}/{}", escape(k)));
+            if UNRENDERABLE.contains(&k) {
+                return Err(issue(k, at, "this keyword cannot be rendered as a form"));
+            }
+            self.warn(k, at, "unknown keyword, ignored");
+        }
+        if let Some(k) = secret_keyword(obj) {
+            if self.role == SchemaRole::Config && !nested_secret_supported() {
+                return Err(issue(
+                    k,
+                    self.at(&format!("{path}/{k}")),
+                    "a secret inside `default_config_schema` would be stored with the config; \
+                     move this property into `auth_schema`",
+                ));
+            }
+        }
+        for k in [
+            "writeOnly",
+            "airbyte_secret",
+            "airbyte_hidden",
+            "always_show",
+            "multiline",
+        ] {
+            if obj.get(k).is_some_and(|v| !v.is_boolean()) {
+                return Err(issue(
+                    k,
+                    self.at(&format!("{path}/{k}")),
+                    "must be true or false",
+                ));
+            }
         }
         if let Some(defs) = obj.get("$defs").or_else(|| obj.get("definitions")) {
             let defs_key = if obj.contains_key("$defs") {
@@ -238,21 +251,22 @@ impl<'a> Walker<'a> {
             return out;
         }
         if let Some(t) = obj.get("type") {
-            match t {
-                Value::String(s)
-                    if SCALAR_TYPES.contains(&s.as_str()) || s == "object" || s == "array" => {}
-                Value::String(_) => {
+            let at = || self.at(&format!("{path}/type"));
+            match (t, schema_type(obj)) {
+                (Value::String(_) | Value::Array(_), Some(s)) if TYPES.contains(&s) => {}
+                (Value::String(_), _) => {
                     return Err(issue(
                         "type",
-                        self.at(&format!("{path}/type")),
+                        at(),
                         "only object, string, integer, number, boolean and array can be rendered",
                     ));
                 }
                 _ => {
                     return Err(issue(
                         "type",
-                        self.at(&format!("{path}/type")),
-                        "a list of types cannot be rendered; use a single type",
+                        at(),
+                        "a list of types can be rendered only as one type and `null` \
+                         (`[\"string\", \"null\"]`, an optional field)",
                     ));
                 }
             }
@@ -314,28 +328,11 @@ impl<'a> Walker<'a> {
         }
         let mut items_node = None;
         if ty == Some("array") {
-            let Some(items) = obj.get("items") else {
-                return Err(issue(
-                    "items",
-                    self.at(path),
-                    "an array needs `items` describing its strings",
-                ));
-            };
-            let items_path = format!("{path}/items");
-            let (resolved, item) = self.node(items, &items_path)?;
-            let item_ty = resolved.as_object().and_then(schema_type);
-            let string_enum = resolved
-                .get("enum")
-                .and_then(Value::as_array)
-                .is_some_and(|e| e.iter().all(Value::is_string));
-            if !(item_ty == Some("string") || (item_ty.is_none() && string_enum)) {
-                return Err(issue(
-                    "items",
-                    self.at(&items_path),
-                    "only arrays of strings can be rendered (arrays of objects or arrays are not supported)",
-                ));
-            }
-            items_node = Some(item);
+            items_node = Some(match obj.get("items") {
+                Some(items) => self.items(items, &format!("{path}/items"))?,
+                // Any item is valid: the form offers strings.
+                None => Node::plain(Kind::String(StringRules::default())),
+            });
         } else if obj.contains_key("items") {
             return Err(issue(
                 "items",
@@ -349,6 +346,7 @@ impl<'a> Walker<'a> {
         };
         let kind = match (one_of, ty) {
             (Some((discriminator, branches)), _) => Kind::OneOf(super::model::OneOf {
+                display: self.display(obj, path),
                 discriminator,
                 branches,
                 object: (ty == Some("object")).then_some(object),
@@ -357,9 +355,11 @@ impl<'a> Walker<'a> {
             (None, Some("string")) => Kind::String(StringRules {
                 format: text(obj.get("format")),
                 pattern: text(obj.get("pattern")),
-                pattern_description: text(obj.get("patternDescription")),
+                pattern_description: text(obj.get("patternDescription"))
+                    .or_else(|| text(obj.get("pattern_descriptor"))),
                 min_length: obj.get("minLength").and_then(Value::as_u64),
                 max_length: obj.get("maxLength").and_then(Value::as_u64),
+                multiline: flag(obj, "multiline"),
             }),
             (None, Some("integer")) => Kind::Integer(limits(obj)),
             (None, Some("number")) => Kind::Number(limits(obj)),
@@ -376,12 +376,65 @@ impl<'a> Walker<'a> {
                 title: text(obj.get("title")),
                 description: text(obj.get("description")),
                 default: obj.get("default").cloned(),
-                secret: obj.get("writeOnly") == Some(&Value::Bool(true)),
-                constant: obj.get("const").cloned(),
+                secret: secret_keyword(obj).is_some(),
+                hidden: flag(obj, "airbyte_hidden"),
+                group: text(obj.get("group")),
+                always_show: flag(obj, "always_show"),
+                example: example(obj),
+                constant: branch_tag(node).cloned(),
                 options: obj.get("enum").and_then(Value::as_array).cloned(),
                 kind,
             },
         ))
+    }
+
+    fn warn(&mut self, keyword: &str, path: String, reason: &str) {
+        if !self.ref_stack.is_empty()
+            || self
+                .warnings
+                .iter()
+                .any(|w| w.keyword == keyword && w.path == path)
+        {
+            return;
+        }
+        self.warnings.push(issue(keyword, path, reason));
+    }
+
+    /// `display_type`: `dropdown` (the default) or `radio`; any other
+    /// value is ignored with a warning.
+    fn display(&mut self, obj: &Map<String, Value>, path: &str) -> Display {
+        match obj.get("display_type") {
+            None => Display::Dropdown,
+            Some(Value::String(s)) if s == "dropdown" => Display::Dropdown,
+            Some(Value::String(s)) if s == "radio" => Display::Radio,
+            Some(_) => {
+                let at = self.at(&format!("{path}/display_type"));
+                self.warn(
+                    "display_type",
+                    at,
+                    "only `dropdown` or `radio` is known; shown as a dropdown",
+                );
+                Display::Dropdown
+            }
+        }
+    }
+
+    /// The `items` of an array: strings (or a string `enum`).
+    fn items(&mut self, items: &'a Value, items_path: &str) -> Result<Node, SchemaIssue> {
+        let (resolved, item) = self.node(items, items_path)?;
+        let item_ty = resolved.as_object().and_then(schema_type);
+        let string_enum = resolved
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|e| e.iter().all(Value::is_string));
+        if !(item_ty == Some("string") || (item_ty.is_none() && string_enum)) {
+            return Err(issue(
+                "items",
+                self.at(items_path),
+                "only arrays of strings can be rendered (arrays of objects or arrays are not supported)",
+            ));
+        }
+        Ok(item)
     }
 
     /// `oneOf` must list object schemas that share a property holding a
@@ -395,7 +448,8 @@ impl<'a> Walker<'a> {
             issue(
                 "oneOf",
                 w.at(path),
-                "`oneOf` must list object schemas told apart by a property with a distinct `const` in each",
+                "`oneOf` must list object schemas told apart by a property with a distinct `const` \
+                 (or single-value `enum`) in each",
             )
         };
         let Some(branches) = one_of.as_array() else {
@@ -426,7 +480,7 @@ impl<'a> Walker<'a> {
                 value: o
                     .get("properties")
                     .and_then(|p| p.get(&disc))
-                    .and_then(|p| p.get("const"))
+                    .and_then(branch_tag)
                     .cloned()
                     .unwrap_or(Value::Null),
                 title: text(o.get("title")),

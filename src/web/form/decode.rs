@@ -61,6 +61,8 @@ fn object(schema: &ObjectSchema, prefix: &str, form: &FormData) -> Option<Value>
                 .filter(|t| !t.is_empty())
                 .map(|t| Value::String(t.to_string())),
         };
+        // A hidden property not sent keeps its default.
+        let value = value.or_else(|| node.hidden.then(|| node.default.clone()).flatten());
         if let Some(v) = value {
             out.insert(key.clone(), v);
         }

@@ -13,9 +13,12 @@
 //! [`decode`] the bodies.
 
 mod decode;
+mod markdown;
 mod render;
 #[cfg(test)]
 mod tests;
+
+pub use markdown::{description_html, text_html};
 
 use crate::domain::schema::FormSchema;
 use crate::domain::validation::FieldErrors;
@@ -36,6 +39,12 @@ pub enum Kind {
     },
     /// One string per line.
     List,
+    /// A multi-line string (`multiline: true`).
+    TextArea,
+    /// A `oneOf` choice shown as radio buttons (`display_type: radio`).
+    Radio {
+        options: Vec<(String, String)>,
+    },
     /// A secret: a password input, never pre-filled.
     Secret {
         set: bool,
@@ -50,7 +59,10 @@ pub struct Field {
     /// HTML id derived from the name.
     pub id: String,
     pub label: String,
+    /// Safe HTML: a description rendered and sanitised.
     pub help: Option<String>,
+    /// From `examples`: shown in an empty input.
+    pub placeholder: Option<String>,
     pub kind: Kind,
     pub value: String,
     pub checked: bool,
@@ -71,9 +83,15 @@ impl Field {
     }
     pub fn options(&self) -> &[(String, String)] {
         match &self.kind {
-            Kind::Select { options } => options,
+            Kind::Select { options } | Kind::Radio { options } => options,
             _ => &[],
         }
+    }
+    pub fn is_radio(&self) -> bool {
+        matches!(self.kind, Kind::Radio { .. })
+    }
+    pub fn is_textarea(&self) -> bool {
+        self.kind == Kind::TextArea
     }
     pub fn input_type(&self) -> &'static str {
         match self.kind {
@@ -133,6 +151,7 @@ impl Field {
 pub enum Item {
     FieldsetStart {
         legend: String,
+        /// Safe HTML, like [`Field::help`].
         help: Option<String>,
     },
     FieldsetEnd,
@@ -148,6 +167,19 @@ pub enum Item {
     },
     BranchEnd,
     ChoiceEnd,
+    /// A property with `airbyte_hidden`: not shown, its value (or default)
+    /// sent back as it is.
+    Hidden {
+        name: String,
+        value: String,
+        disabled: bool,
+    },
+    /// The optional fields of an object, collapsed under a disclosure;
+    /// `open` when one of them has an error.
+    OptionalStart {
+        open: bool,
+    },
+    OptionalEnd,
 }
 
 fn html_id(name: &str) -> String {

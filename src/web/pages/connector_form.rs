@@ -87,7 +87,7 @@ fn basic_field(
         id: format!("f-{name}"),
         name: name.to_string(),
         label: label.to_string(),
-        help: Some(help.to_string()).filter(|h| !h.is_empty()),
+        help: Some(form::text_html(help)).filter(|h| !h.is_empty()),
         kind: form::Kind::Text,
         value: value.to_string(),
         checked: false,
@@ -97,6 +97,7 @@ fn basic_field(
         minlength: None,
         maxlength: Some(255),
         pattern_help: None,
+        placeholder: None,
         errors: errors.get(name).cloned().unwrap_or_default(),
         disabled: false,
     }

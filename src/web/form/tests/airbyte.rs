@@ -1,0 +1,157 @@
+//! Airbyte's UI keywords in forms: groups, hidden fields, optional fields
+//! under a disclosure, text areas, placeholders, radio choices and
+//! Markdown descriptions.
+
+use super::*;
+
+fn airbyte_schema() -> Value {
+    json!({
+        "type": "object",
+        "groups": [{"id": "conn", "title": "Connection"}, {"id": "adv", "title": "Advanced"}],
+        "required": ["host", "auth"],
+        "properties": {
+            "tuning": {"type": "integer", "group": "adv"},
+            "host": {"type": "string", "group": "conn", "examples": ["db.example.com"],
+                     "description": "See <a href=\"https://example.com/docs\">the docs</a>"},
+            "port": {"type": "integer", "group": "conn", "always_show": true, "default": 5432},
+            "query": {"type": "string", "multiline": true, "group": "conn"},
+            "marker": {"type": "string", "airbyte_hidden": true, "default": "kept"},
+            "free": {"type": "string"},
+            "auth": {"type": "object", "display_type": "radio", "oneOf": [
+                {"type": "object", "title": "Key", "properties": {"method": {"type": "string", "enum": ["key"]}, "key_id": {"type": "string"}}, "required": ["key_id"]},
+                {"type": "object", "title": "None", "properties": {"method": {"type": "string", "enum": ["none"]}}}
+            ]}
+        }
+    })
+}
+
+fn names_and_marks(items: &[Item]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| match i {
+            Item::Field(f) => f.name.clone(),
+            Item::FieldsetStart { legend, .. } => format!("[{legend}"),
+            Item::FieldsetEnd => "]".into(),
+            Item::OptionalStart { open } => format!("<optional open={open}"),
+            Item::OptionalEnd => ">".into(),
+            Item::Hidden { name, value, .. } => format!("hidden {name}={value}"),
+            Item::ChoiceStart { field } => format!("choice {}", field.name),
+            Item::BranchStart { value, .. } => format!("branch {value}"),
+            Item::BranchEnd => "/branch".into(),
+            Item::ChoiceEnd => "/choice".into(),
+        })
+        .collect()
+}
+
+#[test]
+fn groups_in_order_with_optional_fields_under_a_disclosure() {
+    let items = config_items(&config_model(&airbyte_schema()), None, &FieldErrors::new());
+    assert_eq!(
+        names_and_marks(&items),
+        [
+            "hidden config.marker=kept",
+            "choice config.auth.method",
+            "branch key",
+            "config.auth.key_id",
+            "/branch",
+            "branch none",
+            "/branch",
+            "/choice",
+            "<optional open=false",
+            "config.free",
+            ">",
+            "[Connection",
+            "config.host",
+            "config.port",
+            "<optional open=false",
+            "config.query",
+            ">",
+            "]",
+            "[Advanced",
+            "<optional open=false",
+            "config.tuning",
+            ">",
+            "]",
+        ]
+    );
+    let field = |name: &str| {
+        items
+            .iter()
+            .find_map(|i| match i {
+                Item::Field(f) | Item::ChoiceStart { field: f } if f.name == name => Some(f),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert!(field("config.query").is_textarea());
+    assert_eq!(
+        field("config.host").placeholder.as_deref(),
+        Some("db.example.com")
+    );
+    assert_eq!(
+        field("config.host").help.as_deref(),
+        Some(
+            r#"<p>See <a href="https://example.com/docs" target="_blank" rel="noopener noreferrer">the docs</a></p>"#
+        )
+    );
+    let auth = field("config.auth.method");
+    assert!(auth.is_radio());
+    assert_eq!(
+        auth.options(),
+        [
+            ("key".to_string(), "Key".to_string()),
+            ("none".to_string(), "None".to_string())
+        ]
+    );
+}
+
+#[test]
+fn an_error_opens_the_optional_fields() {
+    let mut errors = FieldErrors::new();
+    errors.insert("config.free".into(), vec!["is not valid".into()]);
+    let items = config_items(&config_model(&airbyte_schema()), None, &errors);
+    assert!(
+        names_and_marks(&items)
+            .iter()
+            .any(|m| m == "<optional open=true")
+    );
+}
+
+#[test]
+fn hidden_fields_keep_their_default_and_enum_branches_decode() {
+    let schema = config_model(&airbyte_schema());
+    let v = decode_config(
+        &schema,
+        &form(&[
+            ("config.host", "db"),
+            ("config.auth.method", "key"),
+            ("config.auth.key_id", "k1"),
+        ]),
+    );
+    assert_eq!(
+        v,
+        json!({"host": "db", "marker": "kept", "auth": {"key_id": "k1", "method": "key"}})
+    );
+    let sent = decode_config(&schema, &form(&[("config.marker", "other")]));
+    assert_eq!(sent["marker"], "other");
+}
+
+#[test]
+fn the_whole_form_renders_radios_text_areas_and_the_disclosure() {
+    let schema = config_model(&airbyte_schema());
+    let html = render_form(config_items(&schema, None, &FieldErrors::new()), Vec::new());
+    assert_in(
+        &html,
+        &[
+            r#"<input type="hidden" name="config.marker" value="kept">"#,
+            r#"<details class="optional"><summary>Optional fields</summary>"#,
+            r#"<fieldset class="nested"><legend>Connection</legend>"#,
+            r#"<input type="radio" id="f-config-auth-method-1" name="config.auth.method" value="key" checked>"#,
+            r#"<label for="f-config-auth-method-2">None</label>"#,
+            r#"<textarea id="f-config-query" name="config.query" rows="4">"#,
+            r#"placeholder="db.example.com""#,
+            r#"target="_blank" rel="noopener noreferrer">the docs</a>"#,
+        ],
+    );
+    assert!(!html.contains("style="));
+}

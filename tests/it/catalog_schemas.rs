@@ -1,0 +1,174 @@
+//! Real-world schema vocabulary at import and in the forms: unknown
+//! keywords are warnings, structural ones and secrets inside the config
+//! are refused with their pointer, and Airbyte's UI keywords shape the
+//! form (groups, hidden fields, optional fields, text areas, radio
+//! choices, placeholders, Markdown descriptions).
+
+use crate::both_databases;
+use crate::support::*;
+use connectors::domain::identity::Role;
+use serde_json::{Value, json};
+
+fn manifest(key: &str, config: Value) -> String {
+    json!({
+        "key": key, "name": "Warehouse", "category": "test", "auth_type": "api_key",
+        "default_config_schema": config,
+        "auth_schema": {"type": "object", "properties": {
+            "api_key": {"type": "string", "airbyte_secret": true, "title": "API key"}
+        }, "required": ["api_key"]}
+    })
+    .to_string()
+}
+
+fn airbyte_config() -> Value {
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "groups": [{"id": "conn", "title": "Connection"}],
+        "required": ["host", "auth"],
+        "properties": {
+            "host": {"type": "string", "group": "conn", "examples": ["db.example.com"], "order": 0,
+                     "description": "Read *the* [guide](https://example.com/guide) or <a href=\"javascript:alert(1)\" onclick=\"x()\">this</a>"},
+            "query": {"type": "string", "multiline": true, "group": "conn", "tittle": "typo"},
+            "marker": {"type": "string", "airbyte_hidden": true, "default": "kept"},
+            "note": {"type": ["string", "null"], "example": "x"},
+            "auth": {"type": "object", "display_type": "radio", "oneOf": [
+                {"type": "object", "title": "Key", "required": ["key_id"], "properties": {
+                    "method": {"type": "string", "enum": ["key"]}, "key_id": {"type": "string"}}},
+                {"type": "object", "title": "Anonymous", "properties": {
+                    "method": {"type": "string", "enum": ["anonymous"]}}}
+            ]}
+        }
+    })
+}
+
+both_databases!(
+    unknown_keywords_are_warnings_and_structural_ones_refusals,
+    |db: TestDb| async move {
+        db.cli(&["migrate"]).assert_ok();
+        let dir = db.data_dir().to_path_buf();
+        let path = write_file(
+            &dir,
+            "warehouse.json",
+            &manifest("warehouse", airbyte_config()),
+        );
+        let out = db.cli(&["catalog", "import", path.to_str().unwrap()]);
+        out.assert_ok();
+        assert!(out.stdout_text().contains("created    warehouse"));
+        let shown = path.display().to_string();
+        let stderr = out.stderr_text();
+        let warnings: Vec<String> = stderr
+            .lines()
+            .filter(|l| l.starts_with("warning: "))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                format!(
+                    "warning: {shown}: keyword `tittle` at /default_config_schema/properties/query/tittle: unknown keyword, ignored"
+                ),
+                format!(
+                    "warning: {shown}: keyword `example` at /default_config_schema/properties/note/example: unknown keyword, ignored"
+                ),
+            ]
+        );
+
+        let refused = [
+            (
+                json!({"type": "object", "properties": {"a": {"anyOf": [{"type": "string"}]}}}),
+                "keyword `anyOf` at /default_config_schema/properties/a/anyOf",
+            ),
+            (
+                json!({"type": "object", "properties": {"a": {"type": ["string", "integer"]}}}),
+                "keyword `type` at /default_config_schema/properties/a/type",
+            ),
+            (
+                json!({"type": "object", "properties": {"tunnel": {"type": "object", "oneOf": [
+                    {"type": "object", "properties": {"m": {"const": "pw"},
+                        "password": {"type": "string", "airbyte_secret": true}}}
+                ]}}}),
+                "keyword `airbyte_secret` at /default_config_schema/properties/tunnel/oneOf/0/properties/password/airbyte_secret",
+            ),
+            (
+                json!({"type": "object", "properties": {"k": {"type": "string", "writeOnly": true}}}),
+                "keyword `writeOnly` at /default_config_schema/properties/k/writeOnly",
+            ),
+        ];
+        for (config, needle) in refused {
+            let bad = write_file(&dir, "bad.json", &manifest("bad", config));
+            let out = db.cli(&["catalog", "import", bad.to_str().unwrap()]);
+            out.assert_one_line_error(needle);
+            out.assert_one_line_error("bad.json");
+        }
+        let keys = db.cli(&["catalog", "list"]).assert_ok().stdout_text();
+        assert!(!keys.contains("bad\t"), "{keys}");
+    }
+);
+
+both_databases!(airbyte_keywords_shape_the_form, |db: TestDb| async move {
+    db.cli(&["migrate"]).assert_ok();
+    let path = write_file(
+        db.data_dir(),
+        "warehouse.json",
+        &manifest("warehouse", airbyte_config()),
+    );
+    db.cli(&["catalog", "import", path.to_str().unwrap()])
+        .assert_ok();
+    let app = TestApp::spawn(db).await;
+    let gil = app
+        .signed_in_user("acme", "gil@acme.test", Role::Admin, "gil password 12345")
+        .await;
+    let res = gil
+        .get(&app, "/features/connectors/forms/new/warehouse")
+        .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    for needle in [
+        r#"<input type="hidden" name="config.marker" value="kept">"#,
+        r#"<fieldset class="nested"><legend>Connection</legend>"#,
+        r#"placeholder="db.example.com""#,
+        r#"<textarea id="f-config-query" name="config.query" rows="4">"#,
+        r#"<details class="optional"><summary>Optional fields</summary>"#,
+        r#"name="config.note""#,
+        r#"<input type="radio" id="f-config-auth-method-1" name="config.auth.method" value="key" checked>"#,
+        r#"name="config.auth.key_id""#,
+        r#"<em>the</em>"#,
+        r#"<a href="https://example.com/guide" target="_blank" rel="noopener noreferrer">guide</a>"#,
+    ] {
+        assert!(html.contains(needle), "{needle} not in {html}");
+    }
+    for absent in ["javascript:", "onclick", "<a href=\"javascript"] {
+        assert!(!html.contains(absent), "{absent} in {html}");
+    }
+
+    // The form posts back with the hidden default and the chosen branch.
+    let res = gil
+        .post_htmx(
+            &app,
+            "/features/connectors/forms/new/warehouse",
+            &[],
+            &[
+                ("name", "Main warehouse"),
+                ("tags", ""),
+                ("config.host", "db.internal"),
+                ("config.marker", "kept"),
+                ("config.auth.method", "anonymous"),
+                ("auth.api_key", "a-key-of-some-length"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key("hx-trigger"));
+    let list: Value = gil
+        .get(&app, "/features/connectors/api/installed")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let config = &list["items"][0]["config"];
+    assert_eq!(
+        config,
+        &json!({"host": "db.internal", "marker": "kept", "auth": {"method": "anonymous"}})
+    );
+});

@@ -245,14 +245,41 @@ impl Manifest {
 }
 
 /// Compiles a schema under draft 2020-12 with format assertions on and no
-/// remote reference resolution.
+/// remote reference resolution. An `examples` written as one value
+/// instead of a list (an annotation, which no validation reads) counts as
+/// a list of that value.
 pub fn compile_schema(schema: &Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::meta::validate(schema).map_err(|e| e.to_string())?;
+    let mut schema = schema.clone();
+    examples_as_lists(&mut schema);
+    jsonschema::meta::validate(&schema).map_err(|e| e.to_string())?;
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
-        .build(schema)
+        .build(&schema)
         .map_err(|e| e.to_string())
+}
+
+/// Wraps every single-value `examples` in a list, at the schema places a
+/// renderable schema has (`properties`, `items`, `oneOf`, `$defs`,
+/// `definitions`), never inside values (`const`, `enum`, `default`).
+fn examples_as_lists(node: &mut Value) {
+    let Some(obj) = node.as_object_mut() else {
+        return;
+    };
+    if let Some(e) = obj.get_mut("examples").filter(|e| !e.is_array()) {
+        *e = Value::Array(vec![e.take()]);
+    }
+    for key in ["properties", "$defs", "definitions"] {
+        if let Some(map) = obj.get_mut(key).and_then(Value::as_object_mut) {
+            map.values_mut().for_each(examples_as_lists);
+        }
+    }
+    if let Some(items) = obj.get_mut("items") {
+        examples_as_lists(items);
+    }
+    if let Some(list) = obj.get_mut("oneOf").and_then(Value::as_array_mut) {
+        list.iter_mut().for_each(examples_as_lists);
+    }
 }
 
 #[cfg(test)]
@@ -319,6 +346,18 @@ mod tests {
             assert!(err.starts_with("x.json: "), "{err}");
             assert!(err.contains(needle), "{needle} not in {err}");
         }
+    }
+
+    #[test]
+    fn a_single_value_examples_counts_as_a_list() {
+        let text = MINIMAL.replace(
+            r#""z": {"type": "string"}"#,
+            r#""z": {"type": "string", "examples": 5, "properties": {}}, "c": {"const": {"examples": 1}}"#,
+        );
+        let m = Manifest::parse(&text, Format::Json, "demo.json").unwrap();
+        let v = compile_schema(&m.default_config_schema).unwrap();
+        assert!(v.is_valid(&serde_json::json!({"c": {"examples": 1}})));
+        assert!(!v.is_valid(&serde_json::json!({"c": {"examples": [1]}})));
     }
 
     #[test]

@@ -98,6 +98,12 @@ pub async fn seed(store: &dyn Store) -> ServiceResult<UpsertReport> {
     upsert_all(store, &builtin_manifests()?).await
 }
 
+fn one_spec() -> ServiceError {
+    ServiceError::Invalid(
+        "catalog fields (--key, --name, --category, --icon, --auth-type, --fields) describe one connector: give them with exactly one Airbyte spec file".into(),
+    )
+}
+
 /// Reads, checks and upserts manifest files. Every file is checked before
 /// anything is written, so one bad file writes nothing. A file may also
 /// be an Airbyte spec, made a manifest with `fields` (which name one
@@ -127,6 +133,9 @@ pub async fn import_files(
         let doc = read_document(&text, format, &shown)?;
         let m = if airbyte::is_spec(&doc) {
             specs += 1;
+            if specs > 1 && !fields.is_empty() {
+                return Err(one_spec());
+            }
             airbyte::manifest(&doc, fields, &shown)?
         } else {
             Manifest::from_value(doc, &shown)?
@@ -146,10 +155,8 @@ pub async fn import_files(
         warnings.extend(m.warnings().iter().map(|w| format!("{shown}: {w}")));
         manifests.push(m);
     }
-    if !fields.is_empty() && specs != 1 {
-        return Err(ServiceError::Invalid(
-            "catalog fields (--key, --name, --category, --icon, --auth-type, --fields) describe one connector: give them with exactly one Airbyte spec file".into(),
-        ));
+    if !fields.is_empty() && specs == 0 {
+        return Err(one_spec());
     }
     let mut report = upsert_all(store, &manifests).await?;
     report.warnings = warnings;

@@ -172,3 +172,133 @@ both_databases!(airbyte_keywords_shape_the_form, |db: TestDb| async move {
         &json!({"host": "db.internal", "marker": "kept", "auth": {"method": "anonymous"}})
     );
 });
+
+const SPEC_JSON: &str = r#"{
+  "documentationUrl": "https://docs.example.com/shop",
+  "connectionSpecification": {
+    "title": "Shop Spec",
+    "type": "object",
+    "required": ["shop", "api_token"],
+    "properties": {
+      "shop": {"type": "string", "title": "Shop", "order": 0},
+      "api_token": {"type": "string", "airbyte_secret": true, "title": "API token"},
+      "start": {"type": "string", "example": "2024-01-01"}
+    }
+  }
+}"#;
+
+const DECLARATIVE_YAML: &str = "version: 0.50.0
+type: DeclarativeSource
+spec:
+  type: Spec
+  documentation_url: https://docs.example.com/board
+  connection_specification:
+    title: Board
+    type: object
+    required: [board_id]
+    properties:
+      board_id: {type: string, pattern: '^[0-9]+$', pattern_descriptor: digits only}
+";
+
+both_databases!(
+    catalog_import_reads_airbyte_spec_files,
+    |db: TestDb| async move {
+        db.cli(&["migrate"]).assert_ok();
+        let dir = db.data_dir().to_path_buf();
+        let spec = write_file(&dir, "spec.json", SPEC_JSON);
+        let out = db.cli(&[
+            "catalog",
+            "import",
+            spec.to_str().unwrap(),
+            "--key",
+            "shop",
+            "--category",
+            "source",
+            "--icon",
+            "shop",
+        ]);
+        out.assert_ok();
+        assert!(out.stdout_text().contains("created    shop"));
+        assert!(
+            out.stderr_text()
+                .contains("keyword `example` at /default_config_schema/properties/start/example"),
+            "{}",
+            out.stderr_text()
+        );
+        let yaml = write_file(&dir, "manifest.yaml", DECLARATIVE_YAML);
+        let side = write_file(
+            &dir,
+            "board.yaml",
+            "key: board\nname: Boards\ncategory: source\nauth_type: none\n",
+        );
+        db.cli(&[
+            "catalog",
+            "import",
+            yaml.to_str().unwrap(),
+            "--fields",
+            side.to_str().unwrap(),
+            "--name",
+            "Board (from the command line)",
+        ])
+        .assert_ok();
+        let lines = db.cli(&["catalog", "list"]).assert_ok().stdout_text();
+        assert!(
+            lines.contains("shop\tsource\tapi_key\tShop Spec"),
+            "{lines}"
+        );
+        assert!(
+            lines.contains("board\tsource\tnone\tBoard (from the command line)"),
+            "{lines}"
+        );
+        let store = db.open_store().await;
+        let row = store.catalog_get("shop").await.unwrap().unwrap();
+        let doc: Value = serde_json::from_str(&row.document).unwrap();
+        assert_eq!(doc["documentation_url"], "https://docs.example.com/shop");
+        assert_eq!(doc["auth_schema"]["required"], json!(["api_token"]));
+        assert!(
+            doc["default_config_schema"]["properties"]
+                .get("api_token")
+                .is_none()
+        );
+
+        // Refusals: a spec without its key, fields for two specs, fields for a
+        // plain manifest, a side file with an unknown field.
+        db.cli(&[
+            "catalog",
+            "import",
+            spec.to_str().unwrap(),
+            "--category",
+            "source",
+        ])
+        .assert_one_line_error("--key");
+        let plain = write_file(
+            &dir,
+            "plain.json",
+            &manifest("plain", json!({"type": "object"})),
+        );
+        db.cli(&[
+            "catalog",
+            "import",
+            spec.to_str().unwrap(),
+            yaml.to_str().unwrap(),
+            "--key",
+            "two",
+            "--category",
+            "source",
+        ])
+        .assert_one_line_error("exactly one Airbyte spec file");
+        db.cli(&["catalog", "import", plain.to_str().unwrap(), "--key", "x"])
+            .assert_one_line_error("exactly one Airbyte spec file");
+        let bad_side = write_file(&dir, "bad.yaml", "key: k\ncolour: red\n");
+        db.cli(&[
+            "catalog",
+            "import",
+            spec.to_str().unwrap(),
+            "--fields",
+            bad_side.to_str().unwrap(),
+        ])
+        .assert_one_line_error("invalid catalog fields");
+        let lines_after = db.cli(&["catalog", "list"]).assert_ok().stdout_text();
+        assert_eq!(lines_after, lines);
+    }
+);

@@ -19,6 +19,7 @@ mod metrics;
 mod properties;
 mod publish_targets;
 mod races;
+mod realworld;
 mod secret_states;
 mod secrets_at_rest;
 mod security_headers;

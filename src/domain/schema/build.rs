@@ -419,7 +419,8 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// The `items` of an array: strings (or a string `enum`).
+    /// The `items` of an array: strings (or a string `enum`), integers or
+    /// numbers.
     fn items(&mut self, items: &'a Value, items_path: &str) -> Result<Node, SchemaIssue> {
         let (resolved, item) = self.node(items, items_path)?;
         let item_ty = resolved.as_object().and_then(schema_type);
@@ -427,11 +428,12 @@ impl<'a> Walker<'a> {
             .get("enum")
             .and_then(Value::as_array)
             .is_some_and(|e| e.iter().all(Value::is_string));
-        if !(item_ty == Some("string") || (item_ty.is_none() && string_enum)) {
+        let scalar = matches!(item_ty, Some("string" | "integer" | "number"));
+        if !(scalar || (item_ty.is_none() && string_enum)) {
             return Err(issue(
                 "items",
                 self.at(items_path),
-                "only arrays of strings can be rendered (arrays of objects or arrays are not supported)",
+                "only arrays of strings or numbers can be rendered (arrays of objects or arrays are not supported)",
             ));
         }
         Ok(item)

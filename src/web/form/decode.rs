@@ -34,29 +34,21 @@ fn object(schema: &ObjectSchema, prefix: &str, form: &FormData) -> Option<Value>
             Kind::Boolean => Some(Value::Bool(
                 first(form, &name).is_some_and(|v| v == "true" || v == "on"),
             )),
-            Kind::Array(_) => first(form, &name).map(|t| {
+            Kind::Array(item) => first(form, &name).map(|t| {
                 Value::Array(
                     t.lines()
                         .map(str::trim)
                         .filter(|l| !l.is_empty())
-                        .map(|l| Value::String(l.to_string()))
+                        .map(|l| match item.kind {
+                            Kind::Integer(_) | Kind::Number(_) => number(&item.kind, l),
+                            _ => Value::String(l.to_string()),
+                        })
                         .collect(),
                 )
             }),
             Kind::Integer(_) | Kind::Number(_) => first(form, &name)
                 .filter(|t| !t.trim().is_empty())
-                .map(|t| {
-                    let t = t.trim();
-                    let parsed = if matches!(node.kind, Kind::Integer(_)) {
-                        t.parse::<i64>().ok().map(Value::from)
-                    } else {
-                        t.parse::<f64>()
-                            .ok()
-                            .and_then(serde_json::Number::from_f64)
-                            .map(Value::Number)
-                    };
-                    parsed.unwrap_or_else(|| Value::String(t.to_string()))
-                }),
+                .map(|t| number(&node.kind, t.trim())),
             Kind::String(_) | Kind::Untyped => first(form, &name)
                 .filter(|t| !t.is_empty())
                 .map(|t| Value::String(t.to_string())),
@@ -72,6 +64,20 @@ fn object(schema: &ObjectSchema, prefix: &str, form: &FormData) -> Option<Value>
     } else {
         Some(Value::Object(out))
     }
+}
+
+/// A number typed as text, kept as text when it does not parse (so that
+/// validation reports it against its field).
+fn number(kind: &Kind, t: &str) -> Value {
+    let parsed = if matches!(kind, Kind::Integer(_)) {
+        t.parse::<i64>().ok().map(Value::from)
+    } else {
+        t.parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+    };
+    parsed.unwrap_or_else(|| Value::String(t.to_string()))
 }
 
 /// The chosen branch (named by the discriminator's field), with its

@@ -155,3 +155,13 @@ fn the_whole_form_renders_radios_text_areas_and_the_disclosure() {
     );
     assert!(!html.contains("style="));
 }
+
+#[test]
+fn arrays_of_integers_decode_line_by_line() {
+    let schema = config_model(&json!({
+        "type": "object",
+        "properties": {"ids": {"type": "array", "items": {"type": "integer"}}}
+    }));
+    let v = decode_config(&schema, &form(&[("config.ids", "12\n\n 7 \nseven")]));
+    assert_eq!(v, json!({"ids": [12, 7, "seven"]}));
+}

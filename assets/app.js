@@ -120,7 +120,7 @@
     choice.querySelectorAll(":scope > .branch").forEach(function (branch) {
       var on = branch.getAttribute("data-value") === select.value;
       branch.hidden = !on;
-      branch.querySelectorAll("input, select, textarea").forEach(function (el) {
+      branch.querySelectorAll("input, select, textarea, button[name=_row]").forEach(function (el) {
         el.disabled = !on;
       });
     });

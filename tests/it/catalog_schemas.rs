@@ -302,3 +302,128 @@ both_databases!(
         assert_eq!(lines_after, lines);
     }
 );
+
+fn reports_config() -> Value {
+    json!({
+        "type": "object",
+        "required": ["reports"],
+        "properties": {
+            "reports": {"type": "array", "title": "Reports", "minItems": 1, "maxItems": 2, "items": {
+                "type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string", "title": "Name", "minLength": 2},
+                               "days": {"type": "integer", "minimum": 1}}
+            }}
+        }
+    })
+}
+
+both_databases!(
+    arrays_of_objects_are_rows_added_and_removed_on_the_server,
+    |db: TestDb| async move {
+        db.cli(&["migrate"]).assert_ok();
+        let path = write_file(
+            db.data_dir(),
+            "reports.json",
+            &manifest("reports", reports_config()),
+        );
+        db.cli(&["catalog", "import", path.to_str().unwrap()])
+            .assert_ok();
+        let app = TestApp::spawn(db).await;
+        let hal = app
+            .signed_in_user("acme", "hal@acme.test", Role::Admin, "hal password 12345")
+            .await;
+        let url = "/features/connectors/forms/new/reports";
+        let html = gil_page(&hal, &app, url).await;
+        assert!(html.contains(r#"name="config.reports.0.name""#), "{html}");
+        assert!(!html.contains(r#"name="config.reports.1.name""#));
+        assert!(html.contains(r#"value="add:config.reports""#));
+        assert!(!html.contains(r#"value="remove:config.reports.0""#));
+
+        // "Add": the form comes back with a second row, typed values kept,
+        // nothing saved, and no more "Add" at maxItems.
+        let base = [
+            ("name", "Reports"),
+            ("tags", ""),
+            ("config.reports.0.name", "daily"),
+            ("config.reports.0.days", "1"),
+            ("auth.api_key", "a-key-of-some-length"),
+        ];
+        let mut add = base.to_vec();
+        add.push(("_row", "add:config.reports"));
+        let res = hal.post_htmx(&app, url, &[], &add).await;
+        assert_eq!(res.status(), 200);
+        assert!(!res.headers().contains_key("hx-trigger"));
+        let html = res.text().await.unwrap();
+        for needle in [
+            r#"name="config.reports.0.name" type="text" value="daily""#,
+            r#"name="config.reports.1.name""#,
+            r#"value="remove:config.reports.1""#,
+        ] {
+            assert!(html.contains(needle), "{needle} not in {html}");
+        }
+        assert!(!html.contains(r#"value="add:config.reports""#));
+        assert!(!html.contains("a-key-of-some-length"));
+        let list: Value = hal
+            .get(&app, "/features/connectors/api/installed")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["items"].as_array().unwrap().len(), 0);
+
+        // "Remove" takes the row out and renumbers the rest.
+        let mut remove = base.to_vec();
+        remove.extend([
+            ("config.reports.1.name", "weekly"),
+            ("_row", "remove:config.reports.0"),
+        ]);
+        let html = hal
+            .post_htmx(&app, url, &[], &remove)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(r#"name="config.reports.0.name" type="text" value="weekly""#),
+            "{html}"
+        );
+        assert!(!html.contains(r#"name="config.reports.1.name""#));
+
+        // Saving validates each row on the server, errors by the row's name.
+        let mut bad = base.to_vec();
+        bad.extend([("config.reports.1.name", "x")]);
+        let html = hal
+            .post_htmx(&app, url, &[], &bad)
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(r#"id="f-config-reports-1-name-error""#),
+            "{html}"
+        );
+        let mut good = base.to_vec();
+        good.extend([
+            ("config.reports.1.name", "weekly"),
+            ("config.reports.1.days", "7"),
+        ]);
+        let res = hal.post_htmx(&app, url, &[], &good).await;
+        assert!(res.headers().contains_key("hx-trigger"));
+        let list: Value = hal
+            .get(&app, "/features/connectors/api/installed")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            list["items"][0]["config"],
+            json!({"reports": [{"name": "daily", "days": 1}, {"name": "weekly", "days": 7}]})
+        );
+    }
+);
+
+async fn gil_page(who: &SignedIn, app: &TestApp, url: &str) -> String {
+    let res = who.get(app, url).await;
+    assert_eq!(res.status(), 200);
+    res.text().await.unwrap()
+}

@@ -5,7 +5,8 @@
 
 use super::keywords::{ANNOTATIONS, SUPPORTED, TYPES, UNRENDERABLE};
 use super::model::{
-    Branch, Display, FormSchema, Group, Kind, Limits, Node, ObjectSchema, Property, StringRules,
+    Branch, Display, FormSchema, Group, Kind, Limits, Node, ObjectSchema, Property, Rows,
+    StringRules,
 };
 use super::{
     SchemaIssue, SchemaRole, branch_tag, discriminator, escape, issue, nested_secret_supported,
@@ -326,12 +327,12 @@ impl<'a> Walker<'a> {
             };
             object = in_form_order(built, &required);
         }
-        let mut items_node = None;
+        let mut array_kind = None;
         if ty == Some("array") {
-            items_node = Some(match obj.get("items") {
-                Some(items) => self.items(items, &format!("{path}/items"))?,
+            array_kind = Some(match obj.get("items") {
+                Some(items) => self.items(items, &format!("{path}/items"), obj)?,
                 // Any item is valid: the form offers strings.
-                None => Node::plain(Kind::String(StringRules::default())),
+                None => Kind::Array(Box::new(Node::plain(Kind::String(StringRules::default())))),
             });
         } else if obj.contains_key("items") {
             return Err(issue(
@@ -364,10 +365,7 @@ impl<'a> Walker<'a> {
             (None, Some("integer")) => Kind::Integer(limits(obj)),
             (None, Some("number")) => Kind::Number(limits(obj)),
             (None, Some("boolean")) => Kind::Boolean,
-            (None, Some("array")) => match items_node {
-                Some(item) => Kind::Array(Box::new(item)),
-                None => Kind::Untyped,
-            },
+            (None, Some("array")) => array_kind.unwrap_or(Kind::Untyped),
             (None, _) => Kind::Untyped,
         };
         Ok((
@@ -420,23 +418,35 @@ impl<'a> Walker<'a> {
     }
 
     /// The `items` of an array: strings (or a string `enum`), integers or
-    /// numbers.
-    fn items(&mut self, items: &'a Value, items_path: &str) -> Result<Node, SchemaIssue> {
+    /// numbers (one per line), or objects (rows).
+    fn items(
+        &mut self,
+        items: &'a Value,
+        items_path: &str,
+        array: &Map<String, Value>,
+    ) -> Result<Kind, SchemaIssue> {
         let (resolved, item) = self.node(items, items_path)?;
         let item_ty = resolved.as_object().and_then(schema_type);
         let string_enum = resolved
             .get("enum")
             .and_then(Value::as_array)
             .is_some_and(|e| e.iter().all(Value::is_string));
+        if let Kind::Object(object) = item.kind {
+            return Ok(Kind::Rows(Rows {
+                item: object,
+                min_items: array.get("minItems").and_then(Value::as_u64),
+                max_items: array.get("maxItems").and_then(Value::as_u64),
+            }));
+        }
         let scalar = matches!(item_ty, Some("string" | "integer" | "number"));
         if !(scalar || (item_ty.is_none() && string_enum)) {
             return Err(issue(
                 "items",
                 self.at(items_path),
-                "only arrays of strings or numbers can be rendered (arrays of objects or arrays are not supported)",
+                "only arrays of strings, numbers or objects without a `oneOf` can be rendered",
             ));
         }
-        Ok(item)
+        Ok(Kind::Array(Box::new(item)))
     }
 
     /// `oneOf` must list object schemas that share a property holding a

@@ -105,8 +105,10 @@ pub enum Kind {
     Integer(Limits),
     Number(Limits),
     Boolean,
-    /// An array of strings; the node describes each item.
+    /// An array of strings or numbers; the node describes each item.
     Array(Box<Node>),
+    /// An array of objects: a repeatable fieldset, one row per item.
+    Rows(Rows),
     /// An `enum` or `const` without a `type`.
     Untyped,
 }
@@ -122,6 +124,14 @@ pub struct StringRules {
     pub multiline: bool,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
+}
+
+/// The rows of an array of objects, with its `minItems`/`maxItems`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rows {
+    pub item: ObjectSchema,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -60,7 +60,7 @@ fn refuses_structural_keywords_naming_keyword_and_path() {
             "/default_config_schema/properties/a/$ref",
         ),
         (
-            json!({"type": "object", "properties": {"l": {"type": "array", "items": {"type": "object", "properties": {}}}}}),
+            json!({"type": "object", "properties": {"l": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}}}}),
             "items",
             "/default_config_schema/properties/l/items",
         ),
@@ -430,4 +430,27 @@ fn auth_schema_accepts_airbyte_secret() {
         json!({"type": "object", "properties": {"k": {"type": "string", "airbyte_secret": true}}});
     let m = FormSchema::build(&auth, "/auth_schema", SchemaRole::Secrets).unwrap();
     assert!(m.root.get("k").unwrap().node.secret);
+}
+
+#[test]
+fn arrays_of_objects_are_rows_with_their_limits() {
+    let m = model(json!({
+        "type": "object",
+        "properties": {
+            "reports": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
+                "type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string"}, "days": {"type": "integer"}}
+            }}
+        }
+    }));
+    let model::Kind::Rows(rows) = &m.root.get("reports").unwrap().node.kind else {
+        panic!()
+    };
+    assert_eq!((rows.min_items, rows.max_items), (Some(1), Some(3)));
+    assert_eq!(names(&rows.item), ["name", "days"]);
+    assert!(rows.item.get("name").unwrap().required);
+    let choice = json!({"type": "object", "properties": {"l": {"type": "array", "items": {
+        "type": "object", "oneOf": [{"type": "object", "properties": {"k": {"const": "a"}}}]}}}});
+    let err = check(choice).unwrap_err();
+    assert_eq!(err.path, "/default_config_schema/properties/l/items");
 }

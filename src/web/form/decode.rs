@@ -31,6 +31,16 @@ fn object(schema: &ObjectSchema, prefix: &str, form: &FormData) -> Option<Value>
             Kind::OneOf(choice) => one_of(choice, &name, form),
             _ if node.constant.is_some() => node.constant.clone(),
             Kind::Object(inner) => object(inner, &name, form),
+            Kind::Rows(rows) => {
+                let items: Vec<Value> = row_indices(&name, form)
+                    .into_iter()
+                    .map(|i| {
+                        object(&rows.item, &format!("{name}.{i}"), form)
+                            .unwrap_or_else(|| Value::Object(Map::new()))
+                    })
+                    .collect();
+                (!items.is_empty()).then_some(Value::Array(items))
+            }
             Kind::Boolean => Some(Value::Bool(
                 first(form, &name).is_some_and(|v| v == "true" || v == "on"),
             )),
@@ -64,6 +74,19 @@ fn object(schema: &ObjectSchema, prefix: &str, form: &FormData) -> Option<Value>
     } else {
         Some(Value::Object(out))
     }
+}
+
+/// The row indices sent under `name` (`name.0.…`, `name.1.…`), in order.
+fn row_indices(name: &str, form: &FormData) -> Vec<usize> {
+    let prefix = format!("{name}.");
+    let mut found: Vec<usize> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix(&prefix))
+        .filter_map(|rest| rest.split('.').next()?.parse::<usize>().ok())
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
 }
 
 /// A number typed as text, kept as text when it does not parse (so that

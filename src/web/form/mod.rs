@@ -180,6 +180,89 @@ pub enum Item {
         open: bool,
     },
     OptionalEnd,
+    /// An array of objects: a fieldset of rows, its own errors
+    /// (`minItems`…) at the top.
+    RowsStart {
+        id: String,
+        legend: String,
+        help: Option<String>,
+        errors: Vec<String>,
+    },
+    /// One row, named by its index (`config.reports.0.…`).
+    RowStart {
+        legend: String,
+    },
+    /// The end of a row, with its "Remove" action (`remove:PATH.INDEX`)
+    /// unless the array is at its `minItems`.
+    RowEnd {
+        remove: Option<String>,
+        label: String,
+        disabled: bool,
+    },
+    /// The end of the rows, with the "Add" action (`add:PATH`) unless the
+    /// array is at its `maxItems`.
+    RowsEnd {
+        add: Option<String>,
+        label: String,
+        disabled: bool,
+    },
+}
+
+/// The form field a row's "Add" or "Remove" button sends.
+pub const ROW_ACTION: &str = "_row";
+
+/// Applies a row action (`add:config.reports`, `remove:config.reports.1`)
+/// to a decoded config: adds an empty row at the end, or removes one.
+/// `false` when the action names no array of the config.
+pub fn apply_row_action(config: &mut Value, action: &str) -> bool {
+    let (verb, path) = match action.split_once(':') {
+        Some((v @ ("add" | "remove"), p)) => (v, p),
+        _ => return false,
+    };
+    let Some(rest) = path.strip_prefix("config.") else {
+        return false;
+    };
+    let mut segments: Vec<&str> = rest.split('.').collect();
+    let index = if verb == "remove" {
+        match segments.pop().and_then(|i| i.parse::<usize>().ok()) {
+            Some(i) => Some(i),
+            None => return false,
+        }
+    } else {
+        None
+    };
+    let mut node = config;
+    for seg in segments {
+        let next = match node {
+            Value::Object(map) => map
+                .entry(seg.to_string())
+                .or_insert_with(|| Value::Object(Map::new())),
+            Value::Array(list) => match seg.parse::<usize>().ok().and_then(|i| list.get_mut(i)) {
+                Some(v) => v,
+                None => return false,
+            },
+            _ => return false,
+        };
+        node = next;
+    }
+    if !node.is_array() {
+        if node.as_object().is_some_and(Map::is_empty) && index.is_none() {
+            *node = Value::Array(Vec::new());
+        } else {
+            return false;
+        }
+    }
+    let Value::Array(list) = node else {
+        return false;
+    };
+    match index {
+        None => list.push(Value::Object(Map::new())),
+        Some(i) if i < list.len() => {
+            list.remove(i);
+        }
+        Some(_) => return false,
+    }
+    true
 }
 
 fn html_id(name: &str) -> String {

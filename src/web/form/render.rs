@@ -155,6 +155,7 @@ impl Builder<'_> {
         }
         match &node.kind {
             model::Kind::OneOf(choice) => self.choice(&name, key, node, choice, value),
+            model::Kind::Rows(rows) => self.rows(&name, (key, prop.required), node, rows, value),
             model::Kind::Object(inner) => {
                 self.items.push(Item::FieldsetStart {
                     legend: node.title.clone().unwrap_or_else(|| humanize(key)),
@@ -170,6 +171,57 @@ impl Builder<'_> {
                 self.items.push(Item::Field(Box::new(f)));
             }
         }
+    }
+
+    /// An array of objects: one fieldset per row, with "Remove" per row
+    /// and "Add" after the last, as `minItems`/`maxItems` allow. An
+    /// optional array starts with no row (absent is valid).
+    fn rows(
+        &mut self,
+        name: &str,
+        (key, required): (&str, bool),
+        node: &Node,
+        rows: &model::Rows,
+        value: Option<&Value>,
+    ) {
+        let label = node.title.clone().unwrap_or_else(|| humanize(key));
+        let values: Vec<&Value> = value
+            .or(node.default.as_ref())
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        let min = if required {
+            usize::try_from(rows.min_items.unwrap_or(0)).unwrap_or(usize::MAX)
+        } else {
+            0
+        };
+        let count = values.len().max(min);
+        let can_add = rows
+            .max_items
+            .is_none_or(|m| u64::try_from(count).is_ok_and(|c| c < m));
+        let can_remove = count > min;
+        self.items.push(Item::RowsStart {
+            id: format!("{}{}", html_id(name), self.id_suffix),
+            legend: label.clone(),
+            help: node.description.as_deref().map(description_html),
+            errors: self.errors_for(name),
+        });
+        for i in 0..count {
+            self.items.push(Item::RowStart {
+                legend: format!("{label} {}", i + 1),
+            });
+            self.object(&format!("{name}.{i}"), &rows.item, values.get(i).copied());
+            self.items.push(Item::RowEnd {
+                remove: can_remove.then(|| format!("remove:{name}.{i}")),
+                label: format!("Remove {label} {}", i + 1),
+                disabled: self.disabled,
+            });
+        }
+        self.items.push(Item::RowsEnd {
+            add: can_add.then(|| format!("add:{name}")),
+            label: format!("Add to {label}"),
+            disabled: self.disabled,
+        });
     }
 
     fn choice(

@@ -30,12 +30,19 @@ struct Submission {
     body: Value,
     /// The version the form was opened at (edit forms).
     version: Option<i64>,
+    /// A row's "Add" or "Remove": the form is shown again with the rows
+    /// changed, nothing is saved.
+    row_action: Option<String>,
 }
 
 impl Submission {
     fn decode(entry: &CatalogEntry, data: FormData) -> Submission {
         let first = |k: &str| data.get(k).and_then(|v| v.first()).cloned();
-        let config = form::decode_config(&entry.forms.config, &data);
+        let mut config = form::decode_config(&entry.forms.config, &data);
+        let row_action = first(form::ROW_ACTION);
+        if let Some(action) = &row_action {
+            form::apply_row_action(&mut config, action);
+        }
         let name = first("name").unwrap_or_default();
         let body = json!({
             "name": name,
@@ -46,6 +53,7 @@ impl Submission {
         Submission {
             tags_text: first("tags").unwrap_or_default(),
             version: first("version").and_then(|v| v.parse::<i64>().ok()),
+            row_action,
             name,
             config,
             body,
@@ -231,8 +239,23 @@ pub(super) async fn create_submit(
         tags_text,
         config,
         mut body,
+        row_action,
         ..
     } = Submission::decode(&entry, form_data(pairs));
+    if row_action.is_some() {
+        return Ok(render(&build_form(FormState {
+            entry: &entry,
+            name: &name,
+            tags: &tags_text,
+            config: Some(&config),
+            secrets: serde_json::Map::new(),
+            errors: FieldErrors::new(),
+            general: Vec::new(),
+            version: None,
+            action: urls::form_new(&key),
+            editing: false,
+        })));
+    }
     body["catalog_key"] = Value::String(key.clone());
     match state.connectors.install_json(&user.principal, &body).await {
         Ok(view) => Ok(saved(&format!("Added “{}”.", view.name))),
@@ -322,7 +345,22 @@ pub(super) async fn edit_submit(
         config,
         body,
         version,
+        row_action,
     } = Submission::decode(&entry, form_data(pairs));
+    if row_action.is_some() {
+        return Ok(render(&build_form(FormState {
+            entry: &entry,
+            name: &name,
+            tags: &tags_text,
+            config: Some(&config),
+            secrets: current.secrets.as_map().clone(),
+            errors: FieldErrors::new(),
+            general: Vec::new(),
+            version,
+            action: urls::form_edit(&id),
+            editing: true,
+        })));
+    }
     match state
         .connectors
         .update_json(&user.principal, &id, &body, version)

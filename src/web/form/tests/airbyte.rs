@@ -39,6 +39,10 @@ fn names_and_marks(items: &[Item]) -> Vec<String> {
             Item::BranchStart { value, .. } => format!("branch {value}"),
             Item::BranchEnd => "/branch".into(),
             Item::ChoiceEnd => "/choice".into(),
+            Item::RowsStart { .. }
+            | Item::RowStart { .. }
+            | Item::RowEnd { .. }
+            | Item::RowsEnd { .. } => names_and_marks_rows(std::slice::from_ref(i)).remove(0),
         })
         .collect()
 }
@@ -164,4 +168,114 @@ fn arrays_of_integers_decode_line_by_line() {
     }));
     let v = decode_config(&schema, &form(&[("config.ids", "12\n\n 7 \nseven")]));
     assert_eq!(v, json!({"ids": [12, 7, "seven"]}));
+}
+
+fn reports_schema() -> FormSchema {
+    config_model(&json!({
+        "type": "object",
+        "required": ["reports"],
+        "properties": {
+            "reports": {"type": "array", "title": "Reports", "minItems": 1, "maxItems": 2, "items": {
+                "type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string"}, "days": {"type": "integer"}}
+            }}
+        }
+    }))
+}
+
+#[test]
+fn rows_are_named_by_index_with_add_and_remove_within_the_limits() {
+    let schema = reports_schema();
+    let one = config_items(&schema, None, &FieldErrors::new());
+    let marks = names_and_marks_rows(&one);
+    // No value: the one row `minItems` asks for, no "Remove", an "Add".
+    assert_eq!(
+        marks,
+        [
+            "rows",
+            "row Reports 1",
+            "config.reports.0.name",
+            "<optional open=false",
+            "config.reports.0.days",
+            ">",
+            "end row None",
+            "end rows Some(\"add:config.reports\")",
+        ]
+    );
+    let values = json!({"reports": [{"name": "a"}, {"name": "b", "days": 3}]});
+    let two = config_items(&schema, Some(&values), &FieldErrors::new());
+    let marks = names_and_marks_rows(&two);
+    assert!(marks.contains(&"end row Some(\"remove:config.reports.1\")".to_string()));
+    assert_eq!(marks.last().unwrap(), "end rows None");
+    let html = render_form(two, Vec::new());
+    assert_in(
+        &html,
+        &[
+            r#"<fieldset class="nested rows" id="f-config-reports"><legend>Reports</legend>"#,
+            r#"<fieldset class="row"><legend>Reports 2</legend>"#,
+            r#"name="config.reports.1.days" type="number" value="3""#,
+            r#"<button type="submit" class="secondary small" name="_row" value="remove:config.reports.0" formnovalidate>Remove Reports 1</button>"#,
+        ],
+    );
+}
+
+fn names_and_marks_rows(items: &[Item]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| match i {
+            Item::RowsStart { .. } => "rows".to_string(),
+            Item::RowStart { legend } => format!("row {legend}"),
+            Item::RowEnd { remove, .. } => format!("end row {remove:?}"),
+            Item::RowsEnd { add, .. } => format!("end rows {add:?}"),
+            other => names_and_marks(std::slice::from_ref(other)).remove(0),
+        })
+        .collect()
+}
+
+#[test]
+fn rows_decode_in_index_order_and_row_actions_add_and_remove() {
+    let schema = reports_schema();
+    let f = form(&[
+        ("config.reports.1.name", "second"),
+        ("config.reports.0.name", "first"),
+        ("config.reports.0.days", "4"),
+        ("config.reports.10.name", "eleventh"),
+    ]);
+    let mut v = decode_config(&schema, &f);
+    assert_eq!(
+        v,
+        json!({"reports": [{"name": "first", "days": 4}, {"name": "second"}, {"name": "eleventh"}]})
+    );
+    assert!(apply_row_action(&mut v, "remove:config.reports.1"));
+    assert!(apply_row_action(&mut v, "add:config.reports"));
+    assert_eq!(
+        v,
+        json!({"reports": [{"name": "first", "days": 4}, {"name": "eleventh"}, {}]})
+    );
+    let mut empty = json!({});
+    assert!(apply_row_action(&mut empty, "add:config.reports"));
+    assert_eq!(empty, json!({"reports": [{}]}));
+    // An optional array starts with no row.
+    let optional = config_model(
+        &json!({"type": "object", "properties": {"l": {"type": "array", "minItems": 1,
+        "items": {"type": "object", "properties": {"a": {"type": "string"}}}}}}),
+    );
+    let marks = names_and_marks(&config_items(&optional, None, &FieldErrors::new()));
+    assert_eq!(
+        marks,
+        [
+            "<optional open=false",
+            "rows",
+            "end rows Some(\"add:config.l\")",
+            ">"
+        ]
+    );
+    for bad in [
+        "remove:config.reports.9",
+        "drop:config.reports",
+        "add:auth.x",
+        "remove:config.reports",
+    ] {
+        assert!(!apply_row_action(&mut v, bad), "{bad}");
+    }
 }

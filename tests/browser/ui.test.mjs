@@ -474,10 +474,12 @@ describe("forms of imported specs on SQLite", () => {
     await page.getByRole("button", { name: "Add to Reports" }).focus();
     await page.keyboard.press("Enter");
     await page.locator('[name="config.reports.1.name"]').waitFor();
+    await page.waitForFunction(() => document.activeElement?.name === "config.reports.1.name");
     assert.equal(await page.locator('[name="config.reports.0.name"]').inputValue(), "daily");
     await axeCheck(page, "form with rows");
     await page.getByRole("button", { name: "Remove Reports 1" }).click();
     await page.waitForFunction(() => !document.querySelector('[name="config.reports.1.name"]'));
+    await page.waitForFunction(() => document.activeElement?.name === "config.reports.0.name");
     assert.equal(await page.locator('[name="config.reports.0.name"]').inputValue(), "");
     assert.equal(await page.evaluate(() => window.__marker), "same page", "no reload");
 

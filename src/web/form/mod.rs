@@ -75,6 +75,8 @@ pub struct Field {
     pub errors: Vec<String>,
     /// Inputs of a `oneOf` branch that is not chosen: hidden and not sent.
     pub disabled: bool,
+    /// Focused when the form is shown again (after a row action).
+    pub autofocus: bool,
 }
 
 impl Field {
@@ -205,7 +207,64 @@ pub enum Item {
         add: Option<String>,
         label: String,
         disabled: bool,
+        /// Focused when the form is shown again (the last row removed).
+        focus: bool,
     },
+}
+
+/// Where the focus goes when a form comes back after a row action: the
+/// first field of the row added, or of the row that took the removed
+/// one's place (or the one before it), or "Add" when no row is left.
+pub fn focus_after_row_action(items: &mut [Item], action: &str) {
+    let (array, removed) = match action.split_once(':') {
+        Some(("add", p)) => (p.to_string(), None),
+        Some(("remove", p)) => match p.rsplit_once('.') {
+            Some((a, i)) => (a.to_string(), i.parse::<usize>().ok()),
+            None => return,
+        },
+        _ => return,
+    };
+    let prefix = format!("{array}.");
+    let row_of = |name: &str| -> Option<usize> {
+        name.strip_prefix(&prefix)?.split('.').next()?.parse().ok()
+    };
+    let rows: Vec<usize> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Field(f) => row_of(&f.name),
+            _ => None,
+        })
+        .collect();
+    let last = rows.iter().max().copied();
+    let target = match (removed, last) {
+        (None, last) => last,
+        (Some(i), Some(last)) => Some(i.min(last)),
+        (Some(_), None) => None,
+    };
+    let Some(target) = target else {
+        let add = format!("add:{array}");
+        for item in items.iter_mut() {
+            if let Item::RowsEnd {
+                add: Some(a),
+                focus,
+                ..
+            } = item
+            {
+                if *a == add {
+                    *focus = true;
+                }
+            }
+        }
+        return;
+    };
+    for item in items.iter_mut() {
+        if let Item::Field(f) = item {
+            if row_of(&f.name) == Some(target) && !f.disabled {
+                f.autofocus = true;
+                return;
+            }
+        }
+    }
 }
 
 /// The form field a row's "Add" or "Remove" button sends.

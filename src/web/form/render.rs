@@ -102,6 +102,7 @@ impl Builder<'_> {
                 .and_then(|s| s.pattern_description.as_deref())
                 .map(capitalize),
             errors: self.errors_for(name),
+            autofocus: false,
         }
     }
 
@@ -221,6 +222,7 @@ impl Builder<'_> {
             add: can_add.then(|| format!("add:{name}")),
             label: format!("Add to {label}"),
             disabled: self.disabled,
+            focus: false,
         });
     }
 
@@ -275,6 +277,7 @@ impl Builder<'_> {
             pattern_help: None,
             errors: self.errors_for(&disc_name),
             disabled: self.disabled,
+            autofocus: false,
         };
         self.items.push(Item::ChoiceStart {
             field: Box::new(field),

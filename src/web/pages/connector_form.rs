@@ -108,6 +108,7 @@ fn basic_field(
         placeholder: None,
         errors: errors.get(name).cloned().unwrap_or_default(),
         disabled: false,
+        autofocus: false,
     }
 }
 
@@ -122,6 +123,13 @@ struct FormState<'a> {
     version: Option<i64>,
     action: String,
     editing: bool,
+}
+
+/// The form shown again after a row action, focused where the action
+/// leaves the user.
+fn focused(mut form: ConnectorForm, action: &str) -> ConnectorForm {
+    form::focus_after_row_action(&mut form.config, action);
+    form
 }
 
 fn build_form(s: FormState<'_>) -> ConnectorForm {
@@ -242,19 +250,22 @@ pub(super) async fn create_submit(
         row_action,
         ..
     } = Submission::decode(&entry, form_data(pairs));
-    if row_action.is_some() {
-        return Ok(render(&build_form(FormState {
-            entry: &entry,
-            name: &name,
-            tags: &tags_text,
-            config: Some(&config),
-            secrets: serde_json::Map::new(),
-            errors: FieldErrors::new(),
-            general: Vec::new(),
-            version: None,
-            action: urls::form_new(&key),
-            editing: false,
-        })));
+    if let Some(action) = row_action {
+        return Ok(render(&focused(
+            build_form(FormState {
+                entry: &entry,
+                name: &name,
+                tags: &tags_text,
+                config: Some(&config),
+                secrets: serde_json::Map::new(),
+                errors: FieldErrors::new(),
+                general: Vec::new(),
+                version: None,
+                action: urls::form_new(&key),
+                editing: false,
+            }),
+            &action,
+        )));
     }
     body["catalog_key"] = Value::String(key.clone());
     match state.connectors.install_json(&user.principal, &body).await {
@@ -347,19 +358,22 @@ pub(super) async fn edit_submit(
         version,
         row_action,
     } = Submission::decode(&entry, form_data(pairs));
-    if row_action.is_some() {
-        return Ok(render(&build_form(FormState {
-            entry: &entry,
-            name: &name,
-            tags: &tags_text,
-            config: Some(&config),
-            secrets: current.secrets.as_map().clone(),
-            errors: FieldErrors::new(),
-            general: Vec::new(),
-            version,
-            action: urls::form_edit(&id),
-            editing: true,
-        })));
+    if let Some(action) = row_action {
+        return Ok(render(&focused(
+            build_form(FormState {
+                entry: &entry,
+                name: &name,
+                tags: &tags_text,
+                config: Some(&config),
+                secrets: current.secrets.as_map().clone(),
+                errors: FieldErrors::new(),
+                general: Vec::new(),
+                version,
+                action: urls::form_edit(&id),
+                editing: true,
+            }),
+            &action,
+        )));
     }
     match state
         .connectors

@@ -279,3 +279,44 @@ fn rows_decode_in_index_order_and_row_actions_add_and_remove() {
         assert!(!apply_row_action(&mut v, bad), "{bad}");
     }
 }
+
+#[test]
+fn the_focus_follows_the_row_action() {
+    let schema = reports_schema();
+    let focused = |values: Value, action: &str| -> Vec<String> {
+        let mut items = config_items(&schema, Some(&values), &FieldErrors::new());
+        focus_after_row_action(&mut items, action);
+        items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Field(f) if f.autofocus => Some(f.name.clone()),
+                Item::RowsEnd { focus: true, .. } => Some("add".into()),
+                _ => None,
+            })
+            .collect()
+    };
+    let two = json!({"reports": [{"name": "a"}, {}]});
+    assert_eq!(
+        focused(two.clone(), "add:config.reports"),
+        ["config.reports.1.name"]
+    );
+    assert_eq!(
+        focused(two.clone(), "remove:config.reports.0"),
+        ["config.reports.0.name"]
+    );
+    assert_eq!(
+        focused(two, "remove:config.reports.7"),
+        ["config.reports.1.name"]
+    );
+    let optional = config_model(
+        &json!({"type": "object", "properties": {"l": {"type": "array",
+        "items": {"type": "object", "properties": {"a": {"type": "string"}}}}}}),
+    );
+    let mut items = config_items(&optional, Some(&json!({"l": []})), &FieldErrors::new());
+    focus_after_row_action(&mut items, "remove:config.l.0");
+    assert!(
+        items
+            .iter()
+            .any(|i| matches!(i, Item::RowsEnd { focus: true, .. }))
+    );
+}

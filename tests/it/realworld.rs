@@ -205,6 +205,7 @@ both_databases!(
     }
 );
 
-// Installing every imported spec with sample values, and the checks that
-// each secret at every depth is absent from every response and from the
-// database in clear, extend `import_all` here.
+// The form checks above stop before any value is stored. Checks that
+// install each spec with sample values and look for its secrets in the
+// responses and the database files take their specs from `import_all`, in
+// a test function of their own.

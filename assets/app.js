@@ -108,17 +108,19 @@
   // oneOf choices: show the chosen branch, hide and disable the others.
   document.addEventListener("change", function (e) {
     var select = e.target;
-    if (!(select instanceof HTMLSelectElement)) {
+    var isRadio = select instanceof HTMLInputElement && select.type === "radio";
+    if (!(select instanceof HTMLSelectElement) && !isRadio) {
       return;
     }
     var choice = select.closest(".choice");
-    if (!choice || choice.querySelector(":scope > .field select") !== select) {
+    var control = choice && choice.querySelector(":scope > .field");
+    if (!control || !control.contains(select)) {
       return;
     }
     choice.querySelectorAll(":scope > .branch").forEach(function (branch) {
       var on = branch.getAttribute("data-value") === select.value;
       branch.hidden = !on;
-      branch.querySelectorAll("input, select, textarea").forEach(function (el) {
+      branch.querySelectorAll("input, select, textarea, button[name=_row]").forEach(function (el) {
         // A set secret's input stays closed until "Update secret" opens it.
         el.disabled = !on || el.hidden;
       });

@@ -54,6 +54,13 @@ pub struct Manifest {
     /// How to ask the provider whether a connector's values work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<Check>,
+    /// Where the connector's documentation is (an Airbyte spec's
+    /// `documentationUrl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation_url: Option<String>,
+    /// An Airbyte spec's `advancedAuth`, kept as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced_auth: Option<Value>,
 }
 
 fn empty_object() -> Value {
@@ -68,10 +75,24 @@ pub struct ManifestError {
     pub message: String,
 }
 
-fn fail(source_name: &str, message: impl Into<String>) -> ManifestError {
+pub(crate) fn fail(source_name: &str, message: impl Into<String>) -> ManifestError {
     ManifestError {
         source_name: source_name.to_string(),
         message: message.into(),
+    }
+}
+
+/// A JSON or YAML document as a JSON value.
+pub fn read_document(
+    text: &str,
+    format: Format,
+    source_name: &str,
+) -> Result<Value, ManifestError> {
+    match format {
+        Format::Json => serde_json::from_str(text)
+            .map_err(|e| fail(source_name, format!("not valid JSON: {e}"))),
+        Format::Yaml => serde_norway::from_str(text)
+            .map_err(|e| fail(source_name, format!("not valid YAML: {e}"))),
     }
 }
 
@@ -102,12 +123,11 @@ impl Manifest {
     /// Parses and fully checks a manifest. `source_name` prefixes every
     /// error message.
     pub fn parse(text: &str, format: Format, source_name: &str) -> Result<Manifest, ManifestError> {
-        let doc: Value = match format {
-            Format::Json => serde_json::from_str(text)
-                .map_err(|e| fail(source_name, format!("not valid JSON: {e}")))?,
-            Format::Yaml => serde_norway::from_str(text)
-                .map_err(|e| fail(source_name, format!("not valid YAML: {e}")))?,
-        };
+        Manifest::from_value(read_document(text, format, source_name)?, source_name)
+    }
+
+    /// Checks a manifest already read as a JSON value.
+    pub fn from_value(doc: Value, source_name: &str) -> Result<Manifest, ManifestError> {
         if !doc.is_object() {
             return Err(fail(source_name, "a manifest must be an object"));
         }
@@ -141,6 +161,14 @@ impl Manifest {
         }
         if self.icon.as_ref().is_some_and(|i| i.chars().count() > 100) {
             return Err(fail(src, "`icon` must be at most 100 characters"));
+        }
+        if self.documentation_url.as_ref().is_some_and(|u| {
+            u.chars().count() > 2048 || !(u.starts_with("https://") || u.starts_with("http://"))
+        }) {
+            return Err(fail(
+                src,
+                "`documentation_url` must be an http(s) URL of at most 2048 characters",
+            ));
         }
         let Some(caps) = self.capabilities.as_object() else {
             return Err(fail(src, "`capabilities` must be an object"));
@@ -218,6 +246,20 @@ impl Manifest {
         CatalogForms::build(&self.default_config_schema, &self.auth_schema)
     }
 
+    /// The keywords of both schemas that forms do not know and ignore
+    /// (annotations), each with its JSON pointer.
+    pub fn warnings(&self) -> Vec<SchemaIssue> {
+        match self.forms() {
+            Ok(forms) => forms
+                .config
+                .warnings
+                .into_iter()
+                .chain(forms.auth.warnings)
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// Whether connectors of this type can be publish targets.
     pub fn can_publish(&self) -> bool {
         self.capabilities.get("publish") == Some(&Value::Bool(true))
@@ -248,14 +290,41 @@ fn property_names(schema: &Value) -> Vec<String> {
 }
 
 /// Compiles a schema under draft 2020-12 with format assertions on and no
-/// remote reference resolution.
+/// remote reference resolution. An `examples` written as one value
+/// instead of a list (an annotation, which no validation reads) counts as
+/// a list of that value.
 pub fn compile_schema(schema: &Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::meta::validate(schema).map_err(|e| e.to_string())?;
+    let mut schema = schema.clone();
+    examples_as_lists(&mut schema);
+    jsonschema::meta::validate(&schema).map_err(|e| e.to_string())?;
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
-        .build(schema)
+        .build(&schema)
         .map_err(|e| e.to_string())
+}
+
+/// Wraps every single-value `examples` in a list, at the schema places a
+/// renderable schema has (`properties`, `items`, `oneOf`, `$defs`,
+/// `definitions`), never inside values (`const`, `enum`, `default`).
+fn examples_as_lists(node: &mut Value) {
+    let Some(obj) = node.as_object_mut() else {
+        return;
+    };
+    if let Some(e) = obj.get_mut("examples").filter(|e| !e.is_array()) {
+        *e = Value::Array(vec![e.take()]);
+    }
+    for key in ["properties", "$defs", "definitions"] {
+        if let Some(map) = obj.get_mut(key).and_then(Value::as_object_mut) {
+            map.values_mut().for_each(examples_as_lists);
+        }
+    }
+    if let Some(items) = obj.get_mut("items") {
+        examples_as_lists(items);
+    }
+    if let Some(list) = obj.get_mut("oneOf").and_then(Value::as_array_mut) {
+        list.iter_mut().for_each(examples_as_lists);
+    }
 }
 
 #[cfg(test)]
@@ -436,6 +505,18 @@ mod tests {
             assert!(check.identity.is_some());
             assert!(check.rules.iter().any(|r| r.status == 401), "{file}");
         }
+    }
+
+    #[test]
+    fn a_single_value_examples_counts_as_a_list() {
+        let text = MINIMAL.replace(
+            r#""z": {"type": "string"}"#,
+            r#""z": {"type": "string", "examples": 5, "properties": {}}, "c": {"const": {"examples": 1}}"#,
+        );
+        let m = Manifest::parse(&text, Format::Json, "demo.json").unwrap();
+        let v = compile_schema(&m.default_config_schema).unwrap();
+        assert!(v.is_valid(&serde_json::json!({"c": {"examples": 1}})));
+        assert!(!v.is_valid(&serde_json::json!({"c": {"examples": [1]}})));
     }
 
     #[test]

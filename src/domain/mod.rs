@@ -5,6 +5,7 @@
 //! them to HTTP statuses in one place (`web::error`).
 
 pub mod address;
+pub mod airbyte;
 pub mod catalog;
 pub mod check;
 pub mod identity;

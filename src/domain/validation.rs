@@ -3,7 +3,7 @@
 //! `config.tags.0`) and written for people: a pattern's own description,
 //! never the raw regex, and never the submitted value.
 
-use crate::domain::schema::discriminator;
+use crate::domain::schema::{branch_tag, discriminator};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::{Map, Value};
@@ -219,7 +219,8 @@ fn map_error(
     push(out, field, msg);
 }
 
-/// For a `oneOf` of objects told apart by a `const` property: when the
+/// For a `oneOf` of objects told apart by a `const` (or single-value
+/// `enum`) property: when the
 /// instance names a branch, report that branch's own field errors;
 /// otherwise report the choice itself.
 struct OneOfAt<'a> {
@@ -247,7 +248,7 @@ fn one_of_errors(
         let index = branches.iter().position(|b| {
             b.get("properties")
                 .and_then(|p| p.get(&disc))
-                .and_then(|p| p.get("const"))
+                .and_then(branch_tag)
                 .is_some_and(|c| Some(c) == chosen)
         });
         match (index, context.get(index.unwrap_or(usize::MAX))) {
@@ -261,7 +262,7 @@ fn one_of_errors(
             _ => {
                 let options: Vec<String> = branches
                     .iter()
-                    .filter_map(|b| b.get("properties")?.get(&disc)?.get("const"))
+                    .filter_map(|b| branch_tag(b.get("properties")?.get(&disc)?))
                     .map(|c| {
                         c.as_str()
                             .map(str::to_string)

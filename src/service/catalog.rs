@@ -2,7 +2,8 @@
 //! seeding, import of operator manifests, and reads for the API and pages.
 
 use super::{ServiceError, ServiceResult};
-use crate::domain::catalog::{Format, Manifest};
+use crate::domain::airbyte::{self, CatalogFields};
+use crate::domain::catalog::{Format, Manifest, read_document};
 use crate::domain::schema::CatalogForms;
 use crate::storage::{CatalogRow, CatalogWrite, Store, UpsertOutcome};
 use chrono::{DateTime, Utc};
@@ -41,6 +42,9 @@ pub struct UpsertReport {
     pub created: Vec<String>,
     pub updated: Vec<String>,
     pub unchanged: Vec<String>,
+    /// Keywords ignored as annotations, one line each: the file, the
+    /// keyword and its JSON pointer.
+    pub warnings: Vec<String>,
 }
 
 impl UpsertReport {
@@ -94,17 +98,28 @@ pub async fn seed(store: &dyn Store) -> ServiceResult<UpsertReport> {
     upsert_all(store, &builtin_manifests()?).await
 }
 
+fn one_spec() -> ServiceError {
+    ServiceError::Invalid(
+        "catalog fields (--key, --name, --category, --icon, --auth-type, --fields) describe one connector: give them with exactly one Airbyte spec file".into(),
+    )
+}
+
 /// Reads, checks and upserts manifest files. Every file is checked before
-/// anything is written, so one bad file writes nothing.
+/// anything is written, so one bad file writes nothing. A file may also
+/// be an Airbyte spec, made a manifest with `fields` (which name one
+/// connector, so they go with one spec file).
 pub async fn import_files(
     store: &dyn Store,
     paths: &[impl AsRef<Path>],
+    fields: &CatalogFields,
 ) -> ServiceResult<UpsertReport> {
     if paths.is_empty() {
         return Err(ServiceError::Invalid("no manifest files given".into()));
     }
     let builtin_keys: Vec<String> = builtin_manifests()?.into_iter().map(|m| m.key).collect();
     let mut manifests: Vec<Manifest> = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
+    let mut specs = 0;
     for p in paths {
         let path = p.as_ref();
         let shown = path.display().to_string();
@@ -115,7 +130,16 @@ pub async fn import_files(
         })?;
         let text = std::fs::read_to_string(path)
             .map_err(|e| ServiceError::Invalid(format!("{shown}: cannot read: {e}")))?;
-        let m = Manifest::parse(&text, format, &shown)?;
+        let doc = read_document(&text, format, &shown)?;
+        let m = if airbyte::is_spec(&doc) {
+            specs += 1;
+            if specs > 1 && !fields.is_empty() {
+                return Err(one_spec());
+            }
+            airbyte::manifest(&doc, fields, &shown)?
+        } else {
+            Manifest::from_value(doc, &shown)?
+        };
         if builtin_keys.contains(&m.key) {
             return Err(ServiceError::Invalid(format!(
                 "{shown}: key '{}' belongs to a built-in connector, which `connectors seed` maintains; choose another key",
@@ -128,9 +152,15 @@ pub async fn import_files(
                 m.key
             )));
         }
+        warnings.extend(m.warnings().iter().map(|w| format!("{shown}: {w}")));
         manifests.push(m);
     }
-    upsert_all(store, &manifests).await
+    if !fields.is_empty() && specs == 0 {
+        return Err(one_spec());
+    }
+    let mut report = upsert_all(store, &manifests).await?;
+    report.warnings = warnings;
+    Ok(report)
 }
 
 /// A catalog entry as the API shows it.

@@ -551,3 +551,107 @@ describe("web UI on PostgreSQL (smoke)", () => {
     await page.locator(".empty").waitFor();
   });
 });
+
+const WAREHOUSE = {
+  key: "warehouse",
+  name: "Warehouse",
+  category: "test",
+  auth_type: "api_key",
+  default_config_schema: {
+    type: "object",
+    required: ["host", "reports", "auth"],
+    properties: {
+      host: { type: "string", title: "Host", examples: ["db.example.com"], description: "See [the guide](https://example.com/guide)." },
+      note: { type: "string", title: "Note", multiline: true },
+      auth: {
+        type: "object",
+        title: "Sign in with",
+        display_type: "radio",
+        oneOf: [
+          { type: "object", title: "Key", required: ["key_id"], properties: { method: { type: "string", enum: ["key"] }, key_id: { type: "string", title: "Key id" } } },
+          { type: "object", title: "Anonymous", properties: { method: { type: "string", enum: ["anonymous"] } } },
+        ],
+      },
+      reports: {
+        type: "array",
+        title: "Reports",
+        minItems: 1,
+        maxItems: 3,
+        items: { type: "object", required: ["name"], properties: { name: { type: "string", title: "Report name" }, days: { type: "integer", title: "Days" } } },
+      },
+    },
+  },
+  auth_schema: { type: "object", properties: { api_key: { type: "string", title: "API key" } }, required: ["api_key"] },
+};
+
+describe("forms of imported specs on SQLite", () => {
+  let server;
+  let browser;
+  let page;
+
+  before(async () => {
+    server = await startServer("sqlite");
+    const dir = mkdtempSync(join(tmpdir(), "connectors-spec-"));
+    const file = join(dir, "warehouse.json");
+    writeFileSync(file, JSON.stringify(WAREHOUSE));
+    server.cli(["catalog", "import", file]);
+    rmSync(dir, { recursive: true, force: true });
+    browser = await launch();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("optional fields, a radio choice and rows added and removed without a reload", async () => {
+    await signIn(page, server.base, "admin@localhost", PASSWORD);
+    await page.locator('.catalog-card[data-key="warehouse"]').getByRole("button", { name: /Add/ }).click();
+    await page.locator("dialog#modal").waitFor({ state: "visible" });
+    await page.evaluate(() => (window.__marker = "same page"));
+
+    // Optional fields stay collapsed until the disclosure opens.
+    const note = page.locator('[name="config.note"]');
+    assert.equal(await note.isVisible(), false);
+    await page.locator("details.optional").filter({ has: note }).locator("summary").click();
+    await note.waitFor({ state: "visible" });
+    assert.equal(await page.locator('[name="config.host"]').getAttribute("placeholder"), "db.example.com");
+    assert.equal(await page.locator(".help a", { hasText: "the guide" }).getAttribute("target"), "_blank");
+
+    // The radio choice shows one branch at a time.
+    const keyId = page.locator('[name="config.auth.key_id"]');
+    assert.ok(await keyId.isVisible());
+    await page.getByLabel("Anonymous").check();
+    await keyId.waitFor({ state: "hidden" });
+    await page.getByLabel("Key", { exact: true }).check();
+    await keyId.waitFor({ state: "visible" });
+
+    // Rows: one to start with (minItems), "Add" from the keyboard, "Remove".
+    await page.locator('[name="config.reports.0.name"]').fill("daily");
+    assert.equal(await page.getByRole("button", { name: /Remove Reports/ }).count(), 0);
+    await page.getByRole("button", { name: "Add to Reports" }).focus();
+    await page.keyboard.press("Enter");
+    await page.locator('[name="config.reports.1.name"]').waitFor();
+    await page.waitForFunction(() => document.activeElement?.name === "config.reports.1.name");
+    assert.equal(await page.locator('[name="config.reports.0.name"]').inputValue(), "daily");
+    await axeCheck(page, "form with rows");
+    await page.getByRole("button", { name: "Remove Reports 1" }).click();
+    await page.waitForFunction(() => !document.querySelector('[name="config.reports.1.name"]'));
+    await page.waitForFunction(() => document.activeElement?.name === "config.reports.0.name");
+    assert.equal(await page.locator('[name="config.reports.0.name"]').inputValue(), "");
+    assert.equal(await page.evaluate(() => window.__marker), "same page", "no reload");
+
+    // Saving validates the rows and stores them.
+    await page.locator('[name="name"]').fill("Main warehouse");
+    await page.locator('[name="config.host"]').fill("db.internal");
+    await page.locator('[name="config.auth.key_id"]').fill("k1");
+    await page.locator('[name="auth.api_key"]').fill("a-key-of-some-length");
+    await page.getByRole("button", { name: "Add connector" }).click();
+    await page.locator("#f-config-reports-0-name-error").waitFor();
+    await page.locator('[name="config.reports.0.name"]').fill("weekly");
+    await page.locator('[name="auth.api_key"]').fill("a-key-of-some-length");
+    await page.getByRole("button", { name: "Add connector" }).click();
+    await expectToast(page, "Added");
+  });
+});

@@ -206,7 +206,7 @@ both_databases!(
                 "array.json".into(),
                 CUSTOM.replace(
                     r#"{"type": "string", "format": "uri", "title": "Instance URL"}"#,
-                    r#"{"type": "array", "items": {"type": "object"}}"#,
+                    r#"{"type": "array", "items": {"type": "array", "items": {"type": "string"}}}"#,
                 ),
                 vec!["array.json", "`items`", "arrays of strings"],
             ),

@@ -6,6 +6,7 @@ mod support;
 
 mod api_catalog;
 mod api_docs;
+mod catalog_schemas;
 mod checks;
 mod cli;
 mod connectors_crud;
@@ -23,6 +24,7 @@ mod outbound_tls;
 mod properties;
 mod publish_targets;
 mod races;
+mod realworld;
 mod secret_states;
 mod secrets_at_rest;
 mod security_headers;

@@ -3,94 +3,40 @@
 //! check and the model cannot disagree. `$ref`s are followed here, and only
 //! here, inside the document.
 
-use super::model::{Branch, FormSchema, Kind, Limits, Node, ObjectSchema, Property, StringRules};
-use super::{SchemaIssue, SchemaRole, discriminator, escape, issue, schema_type};
+use super::keywords::{ANNOTATIONS, SUPPORTED, TYPES, UNRENDERABLE};
+use super::model::{
+    Branch, Display, FormSchema, Group, Kind, Limits, Node, ObjectSchema, Property, Rows,
+    StringRules,
+};
+use super::{SchemaIssue, SchemaRole, branch_tag, discriminator, escape, issue, schema_type};
 use serde_json::{Map, Value};
-
-/// Keywords that carry no structure: allowed anywhere and ignored by forms
-/// unless they use them (`title`, `description`, `default`, `order`…).
-const ANNOTATIONS: &[&str] = &[
-    "$schema",
-    "$id",
-    "$comment",
-    "$anchor",
-    "title",
-    "description",
-    "default",
-    "examples",
-    "readOnly",
-    "writeOnly",
-    "airbyte_secret",
-    "deprecated",
-    "order",
-    "patternDescription",
-];
-
-/// Structural keywords that a form cannot render.
-const UNRENDERABLE: &[&str] = &[
-    "allOf",
-    "anyOf",
-    "not",
-    "if",
-    "then",
-    "else",
-    "patternProperties",
-    "dependentSchemas",
-    "dependentRequired",
-    "dependencies",
-    "propertyNames",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "prefixItems",
-    "additionalItems",
-    "contains",
-    "minContains",
-    "maxContains",
-    "minProperties",
-    "maxProperties",
-    "$dynamicRef",
-    "$dynamicAnchor",
-    "$recursiveRef",
-    "$recursiveAnchor",
-    "contentEncoding",
-    "contentMediaType",
-    "contentSchema",
-];
-
-/// Validation keywords a form renders or the server enforces.
-const SUPPORTED: &[&str] = &[
-    "type",
-    "properties",
-    "required",
-    "additionalProperties",
-    "enum",
-    "const",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "format",
-    "items",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-    "oneOf",
-    "$ref",
-    "$defs",
-    "definitions",
-];
-
-const SCALAR_TYPES: &[&str] = &["string", "integer", "number", "boolean"];
 
 struct Walker<'a> {
     root: &'a Value,
     /// JSON pointer prefix of the schema inside the manifest.
     base: &'a str,
     ref_stack: Vec<String>,
+    /// Unknown keywords met outside `$ref` targets (a target is reported
+    /// where it is written), each once.
+    warnings: Vec<SchemaIssue>,
+}
+
+fn flag(obj: &Map<String, Value>, key: &str) -> bool {
+    obj.get(key) == Some(&Value::Bool(true))
+}
+
+/// The first of `examples` as text (an `example` written as one value
+/// too).
+fn example(obj: &Map<String, Value>) -> Option<String> {
+    let v = match obj.get("examples") {
+        Some(Value::Array(list)) => list.first(),
+        other => other,
+    }?;
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
+        _ => None,
+    }
 }
 
 fn unescape(token: &str) -> String {
@@ -127,6 +73,7 @@ pub(super) fn form_schema(
         root: schema,
         base,
         ref_stack: Vec::new(),
+        warnings: Vec::new(),
     };
     let (top, node) = w.node(schema, "")?;
     let Some(mut root) = node.into_object() else {
@@ -155,7 +102,36 @@ pub(super) fn form_schema(
             p.node.secret = true;
         }
     }
-    Ok(FormSchema { root })
+    let groups = groups(top, base)?;
+    Ok(FormSchema {
+        root,
+        groups,
+        warnings: w.warnings,
+    })
+}
+
+/// The top-level `groups`: a list of `{"id": …, "title": …}`.
+fn groups(top: &Value, base: &str) -> Result<Vec<Group>, SchemaIssue> {
+    let Some(list) = top.get("groups") else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        issue(
+            "groups",
+            format!("{base}/groups"),
+            "must list objects with a string `id` (and an optional `title`)",
+        )
+    };
+    let list = list.as_array().ok_or_else(bad)?;
+    list.iter()
+        .map(|g| {
+            let id = g.get("id").and_then(Value::as_str).ok_or_else(bad)?;
+            Ok(Group {
+                id: id.to_string(),
+                title: text(g.get("title")),
+            })
+        })
+        .collect()
 }
 
 impl<'a> Walker<'a> {
@@ -193,12 +169,26 @@ impl<'a> Walker<'a> {
             if k.starts_with("x-") || ANNOTATIONS.contains(&k) || SUPPORTED.contains(&k) {
                 continue;
             }
-            let reason = if UNRENDERABLE.contains(&k) {
-                "this keyword cannot be rendered as a form"
-            } else {
-                "unknown keyword (vendor extensions must start with `x-`)"
-            };
-            return Err(issue(k, self.at(&format!("{path}/{}", escape(k))), reason));
+            let at = self.at(&format!("{path}/{}", escape(k)));
+            if UNRENDERABLE.contains(&k) {
+                return Err(issue(k, at, "this keyword cannot be rendered as a form"));
+            }
+            self.warn(k, at, "unknown keyword, ignored");
+        }
+        for k in [
+            "writeOnly",
+            "airbyte_secret",
+            "airbyte_hidden",
+            "always_show",
+            "multiline",
+        ] {
+            if obj.get(k).is_some_and(|v| !v.is_boolean()) {
+                return Err(issue(
+                    k,
+                    self.at(&format!("{path}/{k}")),
+                    "must be true or false",
+                ));
+            }
         }
         if let Some(defs) = obj.get("$defs").or_else(|| obj.get("definitions")) {
             let defs_key = if obj.contains_key("$defs") {
@@ -245,21 +235,22 @@ impl<'a> Walker<'a> {
             return Ok((resolved, built));
         }
         if let Some(t) = obj.get("type") {
-            match t {
-                Value::String(s)
-                    if SCALAR_TYPES.contains(&s.as_str()) || s == "object" || s == "array" => {}
-                Value::String(_) => {
+            let at = || self.at(&format!("{path}/type"));
+            match (t, schema_type(obj)) {
+                (Value::String(_) | Value::Array(_), Some(s)) if TYPES.contains(&s) => {}
+                (Value::String(_), _) => {
                     return Err(issue(
                         "type",
-                        self.at(&format!("{path}/type")),
+                        at(),
                         "only object, string, integer, number, boolean and array can be rendered",
                     ));
                 }
                 _ => {
                     return Err(issue(
                         "type",
-                        self.at(&format!("{path}/type")),
-                        "a list of types cannot be rendered; use a single type",
+                        at(),
+                        "a list of types can be rendered only as one type and `null` \
+                         (`[\"string\", \"null\"]`, an optional field)",
                     ));
                 }
             }
@@ -319,37 +310,31 @@ impl<'a> Walker<'a> {
             };
             object = in_form_order(built, &required);
         }
-        let mut items_node = None;
+        let mut array_kind = None;
         if ty == Some("array") {
-            let Some(items) = obj.get("items") else {
-                return Err(issue(
-                    "items",
-                    self.at(path),
-                    "an array needs `items` describing its strings",
-                ));
-            };
             let items_path = format!("{path}/items");
-            let (resolved, item) = self.node(items, &items_path)?;
-            let item_ty = resolved.as_object().and_then(schema_type);
-            let string_enum = resolved
-                .get("enum")
-                .and_then(Value::as_array)
-                .is_some_and(|e| e.iter().all(Value::is_string));
-            if !(item_ty == Some("string") || (item_ty.is_none() && string_enum)) {
+            let kind = match obj.get("items") {
+                Some(items) => self.items(items, &items_path, obj)?,
+                // Any item is valid: the form offers strings.
+                None => Kind::Array(Box::new(Node::plain(Kind::String(StringRules::default())))),
+            };
+            let holds_secret = match &kind {
+                Kind::Array(item) => contains_secret(item),
+                Kind::Rows(rows) => rows
+                    .item
+                    .properties
+                    .iter()
+                    .any(|p| contains_secret(&p.node)),
+                _ => false,
+            };
+            if holds_secret {
                 return Err(issue(
-                    "items",
-                    self.at(&items_path),
-                    "only arrays of strings can be rendered (arrays of objects or arrays are not supported)",
-                ));
-            }
-            if contains_secret(&item) {
-                return Err(issue(
-                    secret_keyword(resolved.as_object()),
+                    secret_keyword(obj.get("items").and_then(Value::as_object)),
                     self.at(&items_path),
                     "a secret cannot sit inside an array: secrets are stored apart from the config, one per place",
                 ));
             }
-            items_node = Some(item);
+            array_kind = Some(kind);
         } else if obj.contains_key("items") {
             return Err(issue(
                 "items",
@@ -363,6 +348,7 @@ impl<'a> Walker<'a> {
         };
         let kind = match (one_of, ty) {
             (Some((discriminator, branches)), _) => Kind::OneOf(super::model::OneOf {
+                display: self.display(obj, path),
                 discriminator,
                 branches,
                 object: (ty == Some("object")).then_some(object),
@@ -371,17 +357,16 @@ impl<'a> Walker<'a> {
             (None, Some("string")) => Kind::String(StringRules {
                 format: text(obj.get("format")),
                 pattern: text(obj.get("pattern")),
-                pattern_description: text(obj.get("patternDescription")),
+                pattern_description: text(obj.get("patternDescription"))
+                    .or_else(|| text(obj.get("pattern_descriptor"))),
                 min_length: obj.get("minLength").and_then(Value::as_u64),
                 max_length: obj.get("maxLength").and_then(Value::as_u64),
+                multiline: flag(obj, "multiline"),
             }),
             (None, Some("integer")) => Kind::Integer(limits(obj)),
             (None, Some("number")) => Kind::Number(limits(obj)),
             (None, Some("boolean")) => Kind::Boolean,
-            (None, Some("array")) => match items_node {
-                Some(item) => Kind::Array(Box::new(item)),
-                None => Kind::Untyped,
-            },
+            (None, Some("array")) => array_kind.unwrap_or(Kind::Untyped),
             (None, _) => Kind::Untyped,
         };
         let secret = marks_secret(obj);
@@ -395,11 +380,78 @@ impl<'a> Walker<'a> {
                 description: text(obj.get("description")),
                 default: obj.get("default").cloned(),
                 secret,
-                constant: obj.get("const").cloned(),
+                hidden: flag(obj, "airbyte_hidden"),
+                group: text(obj.get("group")),
+                always_show: flag(obj, "always_show"),
+                example: example(obj),
+                constant: branch_tag(node).cloned(),
                 options: obj.get("enum").and_then(Value::as_array).cloned(),
                 kind,
             },
         ))
+    }
+
+    fn warn(&mut self, keyword: &str, path: String, reason: &str) {
+        if !self.ref_stack.is_empty()
+            || self
+                .warnings
+                .iter()
+                .any(|w| w.keyword == keyword && w.path == path)
+        {
+            return;
+        }
+        self.warnings.push(issue(keyword, path, reason));
+    }
+
+    /// `display_type`: `dropdown` (the default) or `radio`; any other
+    /// value is ignored with a warning.
+    fn display(&mut self, obj: &Map<String, Value>, path: &str) -> Display {
+        match obj.get("display_type") {
+            None => Display::Dropdown,
+            Some(Value::String(s)) if s == "dropdown" => Display::Dropdown,
+            Some(Value::String(s)) if s == "radio" => Display::Radio,
+            Some(_) => {
+                let at = self.at(&format!("{path}/display_type"));
+                self.warn(
+                    "display_type",
+                    at,
+                    "only `dropdown` or `radio` is known; shown as a dropdown",
+                );
+                Display::Dropdown
+            }
+        }
+    }
+
+    /// The `items` of an array: strings (or a string `enum`), integers or
+    /// numbers (one per line), or objects (rows).
+    fn items(
+        &mut self,
+        items: &'a Value,
+        items_path: &str,
+        array: &Map<String, Value>,
+    ) -> Result<Kind, SchemaIssue> {
+        let (resolved, item) = self.node(items, items_path)?;
+        let item_ty = resolved.as_object().and_then(schema_type);
+        let string_enum = resolved
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|e| e.iter().all(Value::is_string));
+        if let Kind::Object(object) = item.kind {
+            return Ok(Kind::Rows(Rows {
+                item: object,
+                min_items: array.get("minItems").and_then(Value::as_u64),
+                max_items: array.get("maxItems").and_then(Value::as_u64),
+            }));
+        }
+        let scalar = matches!(item_ty, Some("string" | "integer" | "number"));
+        if !(scalar || (item_ty.is_none() && string_enum)) {
+            return Err(issue(
+                "items",
+                self.at(items_path),
+                "only arrays of strings, numbers or objects without a `oneOf` can be rendered",
+            ));
+        }
+        Ok(Kind::Array(Box::new(item)))
     }
 
     /// `oneOf` must list object schemas that share a property holding a
@@ -413,7 +465,8 @@ impl<'a> Walker<'a> {
             issue(
                 "oneOf",
                 w.at(path),
-                "`oneOf` must list object schemas told apart by a property with a distinct `const` in each",
+                "`oneOf` must list object schemas told apart by a property with a distinct `const` \
+                 (or single-value `enum`) in each",
             )
         };
         let Some(branches) = one_of.as_array() else {
@@ -444,7 +497,7 @@ impl<'a> Walker<'a> {
                 value: o
                     .get("properties")
                     .and_then(|p| p.get(&disc))
-                    .and_then(|p| p.get("const"))
+                    .and_then(branch_tag)
                     .cloned()
                     .unwrap_or(Value::Null),
                 title: text(o.get("title")),
@@ -482,6 +535,7 @@ fn contains_secret(node: &Node) -> bool {
                     || c.branches.iter().any(|b| in_object(&b.object))
             }
             Kind::Array(item) => contains_secret(item),
+            Kind::Rows(rows) => in_object(&rows.item),
             _ => false,
         }
 }

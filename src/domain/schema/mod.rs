@@ -7,13 +7,16 @@
 //! the [`model`] that the web UI renders and decodes form bodies with. The
 //! form renders: objects (nested as fieldsets), strings (with `format`,
 //! `pattern`, `enum`), integers and numbers (with limits), booleans, arrays
-//! of strings, `oneOf` of objects told apart by a `const` property, and
-//! `$ref`s inside the document (`#/$defs/…`, `#/definitions/…`). Annotations
-//! it does not use (`examples`, `$comment`, `x-…`) are ignored. A property
-//! marked `writeOnly: true` or `airbyte_secret: true` is a secret wherever
-//! it sits ([`secrets`]); it must be a string, outside any array.
+//! of strings, `oneOf` of objects told apart by a `const` (or single-value
+//! `enum`) property, and `$ref`s inside the document (`#/$defs/…`,
+//! `#/definitions/…`), with Airbyte's UI keywords. A keyword it does not
+//! know and that carries no structure is an annotation: ignored, and
+//! reported as a warning ([`FormSchema::warnings`]). A property marked
+//! `writeOnly: true` or `airbyte_secret: true` is a secret wherever it sits
+//! ([`secrets`]); it must be a string, outside any array.
 
 mod build;
+mod keywords;
 pub mod model;
 pub mod secrets;
 
@@ -92,17 +95,39 @@ pub fn secret_schema(auth_schema: &Value, name: &str) -> Option<Value> {
 }
 
 /// The single `type` of a schema object, inferred from `properties` when
-/// absent.
+/// absent. A list of one type and `null` (`["string", "null"]`) counts as
+/// that type: the form renders it as an optional field.
 pub fn schema_type(obj: &Map<String, Value>) -> Option<&str> {
     match obj.get("type") {
         Some(Value::String(t)) => Some(t.as_str()),
+        Some(Value::Array(list)) => {
+            let mut types = list.iter().map(Value::as_str);
+            let mut found = None;
+            for t in types.by_ref() {
+                match t {
+                    Some("null") => {}
+                    Some(t) if found.is_none() => found = Some(t),
+                    _ => return None,
+                }
+            }
+            found
+        }
         None if obj.contains_key("properties") => Some("object"),
         _ => None,
     }
 }
 
+/// The fixed value a `oneOf` branch's property holds: its `const`, or the
+/// only value of a single-value `enum`.
+pub fn branch_tag(prop: &Value) -> Option<&Value> {
+    prop.get("const").or_else(|| match prop.get("enum") {
+        Some(Value::Array(values)) if values.len() == 1 => values.first(),
+        _ => None,
+    })
+}
+
 /// The name of the property that tells `oneOf` branches apart: present in
-/// every branch with a `const`, all different.
+/// every branch with a `const` (or single-value `enum`), all different.
 pub fn discriminator(branches: &[&Map<String, Value>]) -> Option<String> {
     let first = branches.first()?.get("properties")?.as_object()?;
     'candidates: for name in first.keys() {
@@ -111,7 +136,7 @@ pub fn discriminator(branches: &[&Map<String, Value>]) -> Option<String> {
             let Some(c) = b
                 .get("properties")
                 .and_then(|p| p.get(name))
-                .and_then(|p| p.get("const"))
+                .and_then(branch_tag)
             else {
                 continue 'candidates;
             };

@@ -15,6 +15,18 @@ use serde_json::{Number, Value};
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormSchema {
     pub root: ObjectSchema,
+    /// The top-level `groups`: the fieldsets, in order, that properties
+    /// name with `group`.
+    pub groups: Vec<Group>,
+    /// Keywords the form does not know and ignores, as annotations.
+    pub warnings: Vec<SchemaIssue>,
+}
+
+/// One entry of the top-level `groups`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: String,
+    pub title: Option<String>,
 }
 
 impl FormSchema {
@@ -79,6 +91,14 @@ pub struct Node {
     /// `writeOnly: true` or `airbyte_secret: true` (always a string), or
     /// any property of `auth_schema`.
     pub secret: bool,
+    /// `airbyte_hidden: true`: not shown, its default kept.
+    pub hidden: bool,
+    /// `group`: the id of a top-level group.
+    pub group: Option<String>,
+    /// `always_show: true`: shown among the required fields.
+    pub always_show: bool,
+    /// The first of `examples`, as text: an input's placeholder.
+    pub example: Option<String>,
     /// `const`: a fixed value, sent without an input.
     pub constant: Option<Value>,
     /// `enum`: the values a select offers.
@@ -96,8 +116,10 @@ pub enum Kind {
     Integer(Limits),
     Number(Limits),
     Boolean,
-    /// An array of strings; the node describes each item.
+    /// An array of strings or numbers; the node describes each item.
     Array(Box<Node>),
+    /// An array of objects: a repeatable fieldset, one row per item.
+    Rows(Rows),
     /// An `enum` or `const` without a `type`.
     Untyped,
 }
@@ -106,10 +128,21 @@ pub enum Kind {
 pub struct StringRules {
     pub format: Option<String>,
     pub pattern: Option<String>,
-    /// `patternDescription`: what the pattern asks for, for people.
+    /// `patternDescription` (or Airbyte's `pattern_descriptor`): what the
+    /// pattern asks for, for people.
     pub pattern_description: Option<String>,
+    /// `multiline: true`: a text area.
+    pub multiline: bool,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
+}
+
+/// The rows of an array of objects, with its `minItems`/`maxItems`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rows {
+    pub item: ObjectSchema,
+    pub min_items: Option<u64>,
+    pub max_items: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -118,9 +151,19 @@ pub struct Limits {
     pub maximum: Option<Number>,
 }
 
-/// `oneOf` of objects told apart by the `const` of one property.
+/// How a `oneOf` choice is offered (`display_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Display {
+    #[default]
+    Dropdown,
+    Radio,
+}
+
+/// `oneOf` of objects told apart by the `const` (or single-value `enum`)
+/// of one property.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OneOf {
+    pub display: Display,
     /// The property holding a distinct `const` in every branch.
     pub discriminator: String,
     pub branches: Vec<Branch>,
@@ -132,7 +175,7 @@ pub struct OneOf {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Branch {
-    /// The discriminator's `const` in this branch.
+    /// The discriminator's `const` (or single `enum` value) in this branch.
     pub value: Value,
     pub title: Option<String>,
     /// The branch's properties, the discriminator among them.
@@ -140,6 +183,23 @@ pub struct Branch {
 }
 
 impl Node {
+    /// A node of this kind with no annotations.
+    pub(super) fn plain(kind: Kind) -> Node {
+        Node {
+            title: None,
+            description: None,
+            default: None,
+            secret: false,
+            hidden: false,
+            group: None,
+            always_show: false,
+            example: None,
+            constant: None,
+            options: None,
+            kind,
+        }
+    }
+
     /// The properties of a node that stands as an object.
     pub fn as_object(&self) -> Option<&ObjectSchema> {
         match &self.kind {

@@ -60,19 +60,40 @@ fn refuses_structural_keywords_naming_keyword_and_path() {
             "/default_config_schema/properties/a/$ref",
         ),
         (
-            json!({"type": "object", "properties": {"l": {"type": "array", "items": {"type": "object", "properties": {}}}}}),
+            json!({"type": "object", "properties": {"l": {"type": "array", "items": {"type": "array", "items": {"type": "string"}}}}}),
             "items",
             "/default_config_schema/properties/l/items",
         ),
         (
-            json!({"type": "object", "properties": {"a": {"type": ["string", "null"]}}}),
+            json!({"type": "object", "properties": {"a": {"type": ["string", "integer"]}}}),
             "type",
             "/default_config_schema/properties/a/type",
         ),
         (
-            json!({"type": "object", "properties": {"a": {"type": "string", "frobnicate": 1}}}),
-            "frobnicate",
-            "/default_config_schema/properties/a/frobnicate",
+            json!({"type": "object", "properties": {"a": {"type": ["null"]}}}),
+            "type",
+            "/default_config_schema/properties/a/type",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {"type": "integer", "writeOnly": true}}}),
+            "writeOnly",
+            "/default_config_schema/properties/a/writeOnly",
+        ),
+        (
+            json!({"type": "object", "properties": {"l": {"type": "array", "items": {
+                "type": "object", "properties": {"s": {"type": "string", "airbyte_secret": true}}}}}}),
+            "writeOnly",
+            "/default_config_schema/properties/l/items",
+        ),
+        (
+            json!({"type": "object", "properties": {"a": {"type": "string", "multiline": "yes"}}}),
+            "multiline",
+            "/default_config_schema/properties/a/multiline",
+        ),
+        (
+            json!({"type": "object", "groups": [{"title": "no id"}], "properties": {}}),
+            "groups",
+            "/default_config_schema/groups",
         ),
         (
             json!({"type": "string"}),
@@ -324,4 +345,163 @@ fn secrets_are_strings_outside_arrays() {
         json!({"type": "integer", "writeOnly": false, "airbyte_secret": false}),
     ));
     assert!(!m.root.get("p").unwrap().node.secret);
+}
+
+#[test]
+fn unknown_keywords_are_warnings_with_their_pointer() {
+    let m = model(json!({
+        "type": "object",
+        "$defs": {"d": {"type": "string", "tittle": "typo"}},
+        "properties": {
+            "a": {"type": "string", "example": "x", "min": 1},
+            "b": {"$ref": "#/$defs/d"},
+            "c": {"type": "array", "item": "string"}
+        }
+    }));
+    let found: Vec<(&str, &str)> = m
+        .warnings
+        .iter()
+        .map(|w| (w.keyword.as_str(), w.path.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("tittle", "/default_config_schema/$defs/d/tittle"),
+            ("example", "/default_config_schema/properties/a/example"),
+            ("min", "/default_config_schema/properties/a/min"),
+            ("item", "/default_config_schema/properties/c/item"),
+        ]
+    );
+    assert_eq!(
+        m.warnings[1].to_string(),
+        "keyword `example` at /default_config_schema/properties/a/example: unknown keyword, ignored"
+    );
+    // Known keywords, Airbyte's among them, and `x-` extensions warn of nothing.
+    let quiet = model(json!({
+        "type": "object",
+        "groups": [{"id": "g", "title": "G"}],
+        "properties": {"a": {"type": "string", "x-any": 1, "airbyte_hidden": false, "group": "g",
+            "always_show": true, "multiline": true, "pattern_descriptor": "p", "examples": ["e"], "order": 1}}
+    }));
+    assert!(quiet.warnings.is_empty(), "{:?}", quiet.warnings);
+}
+
+#[test]
+fn a_type_with_null_is_that_type_and_an_array_without_items_holds_strings() {
+    let m = model(json!({
+        "type": "object",
+        "properties": {
+            "s": {"type": ["string", "null"], "pattern": "^a"},
+            "n": {"type": ["null", "integer"], "minimum": 1},
+            "l": {"type": "array"}
+        }
+    }));
+    assert!(
+        matches!(&m.root.get("s").unwrap().node.kind, model::Kind::String(r) if r.pattern.as_deref() == Some("^a"))
+    );
+    assert!(matches!(
+        m.root.get("n").unwrap().node.kind,
+        model::Kind::Integer(_)
+    ));
+    let model::Kind::Array(item) = &m.root.get("l").unwrap().node.kind else {
+        panic!()
+    };
+    assert!(matches!(item.kind, model::Kind::String(_)));
+}
+
+#[test]
+fn airbyte_ui_keywords_land_on_the_model() {
+    let m = model(json!({
+        "type": "object",
+        "groups": [{"id": "conn", "title": "Connection"}, {"id": "adv"}],
+        "properties": {
+            "h": {"type": "string", "airbyte_hidden": true, "default": "kept"},
+            "t": {"type": "string", "multiline": true, "group": "conn", "always_show": true,
+                  "examples": ["SELECT 1"], "pattern": "^S", "pattern_descriptor": "starts with S"},
+            "c": {"type": "object", "display_type": "radio", "oneOf": [
+                {"type": "object", "properties": {"m": {"type": "string", "enum": ["a"]}}},
+                {"type": "object", "properties": {"m": {"type": "string", "enum": ["b"]}, "x": {"type": "integer"}}}
+            ]},
+            "d": {"type": "object", "display_type": "carousel", "oneOf": [
+                {"type": "object", "properties": {"m": {"const": "a"}}}
+            ]}
+        }
+    }));
+    assert_eq!(
+        m.groups,
+        [
+            model::Group {
+                id: "conn".into(),
+                title: Some("Connection".into())
+            },
+            model::Group {
+                id: "adv".into(),
+                title: None
+            }
+        ]
+    );
+    let h = &m.root.get("h").unwrap().node;
+    assert!(h.hidden && h.default == Some(json!("kept")));
+    let t = &m.root.get("t").unwrap().node;
+    assert_eq!(
+        (t.group.as_deref(), t.always_show, t.example.as_deref()),
+        (Some("conn"), true, Some("SELECT 1"))
+    );
+    let model::Kind::String(rules) = &t.kind else {
+        panic!()
+    };
+    assert!(rules.multiline);
+    assert_eq!(rules.pattern_description.as_deref(), Some("starts with S"));
+    let model::Kind::OneOf(c) = &m.root.get("c").unwrap().node.kind else {
+        panic!()
+    };
+    // A single-value `enum` tells the branches apart like a `const`.
+    assert_eq!(c.display, model::Display::Radio);
+    assert_eq!(c.discriminator, "m");
+    let values: Vec<&Value> = c.branches.iter().map(|b| &b.value).collect();
+    assert_eq!(values, [&json!("a"), &json!("b")]);
+    assert_eq!(
+        c.branches[1].object.get("m").unwrap().node.constant,
+        Some(json!("b"))
+    );
+    let model::Kind::OneOf(d) = &m.root.get("d").unwrap().node.kind else {
+        panic!()
+    };
+    assert_eq!(d.display, model::Display::Dropdown);
+    assert_eq!(m.warnings.len(), 1);
+    assert_eq!(
+        m.warnings[0].path,
+        "/default_config_schema/properties/d/display_type"
+    );
+}
+
+#[test]
+fn auth_schema_accepts_airbyte_secret() {
+    let auth =
+        json!({"type": "object", "properties": {"k": {"type": "string", "airbyte_secret": true}}});
+    let m = FormSchema::build(&auth, "/auth_schema", SchemaRole::Secrets).unwrap();
+    assert!(m.root.get("k").unwrap().node.secret);
+}
+
+#[test]
+fn arrays_of_objects_are_rows_with_their_limits() {
+    let m = model(json!({
+        "type": "object",
+        "properties": {
+            "reports": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
+                "type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string"}, "days": {"type": "integer"}}
+            }}
+        }
+    }));
+    let model::Kind::Rows(rows) = &m.root.get("reports").unwrap().node.kind else {
+        panic!()
+    };
+    assert_eq!((rows.min_items, rows.max_items), (Some(1), Some(3)));
+    assert_eq!(names(&rows.item), ["name", "days"]);
+    assert!(rows.item.get("name").unwrap().required);
+    let choice = json!({"type": "object", "properties": {"l": {"type": "array", "items": {
+        "type": "object", "oneOf": [{"type": "object", "properties": {"k": {"const": "a"}}}]}}}});
+    let err = check(choice).unwrap_err();
+    assert_eq!(err.path, "/default_config_schema/properties/l/items");
 }

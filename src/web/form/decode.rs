@@ -31,36 +31,40 @@ fn object(schema: &ObjectSchema, prefix: &str, form: &FormData) -> Option<Value>
             Kind::OneOf(choice) => one_of(choice, &name, form),
             _ if node.constant.is_some() => node.constant.clone(),
             Kind::Object(inner) => object(inner, &name, form),
+            Kind::Rows(rows) => {
+                let items: Vec<Value> = row_indices(&name, form)
+                    .into_iter()
+                    .map(|i| {
+                        object(&rows.item, &format!("{name}.{i}"), form)
+                            .unwrap_or_else(|| Value::Object(Map::new()))
+                    })
+                    .collect();
+                (!items.is_empty()).then_some(Value::Array(items))
+            }
             Kind::Boolean => Some(Value::Bool(
                 first(form, &name).is_some_and(|v| v == "true" || v == "on"),
             )),
-            Kind::Array(_) => first(form, &name).map(|t| {
+            Kind::Array(item) => first(form, &name).map(|t| {
                 Value::Array(
                     t.lines()
                         .map(str::trim)
                         .filter(|l| !l.is_empty())
-                        .map(|l| Value::String(l.to_string()))
+                        .map(|l| match item.kind {
+                            Kind::Integer(_) | Kind::Number(_) => number(&item.kind, l),
+                            _ => Value::String(l.to_string()),
+                        })
                         .collect(),
                 )
             }),
             Kind::Integer(_) | Kind::Number(_) => first(form, &name)
                 .filter(|t| !t.trim().is_empty())
-                .map(|t| {
-                    let t = t.trim();
-                    let parsed = if matches!(node.kind, Kind::Integer(_)) {
-                        t.parse::<i64>().ok().map(Value::from)
-                    } else {
-                        t.parse::<f64>()
-                            .ok()
-                            .and_then(serde_json::Number::from_f64)
-                            .map(Value::Number)
-                    };
-                    parsed.unwrap_or_else(|| Value::String(t.to_string()))
-                }),
+                .map(|t| number(&node.kind, t.trim())),
             Kind::String(_) | Kind::Untyped => first(form, &name)
                 .filter(|t| !t.is_empty())
                 .map(|t| Value::String(t.to_string())),
         };
+        // A hidden property not sent keeps its default.
+        let value = value.or_else(|| node.hidden.then(|| node.default.clone()).flatten());
         if let Some(v) = value {
             out.insert(key.clone(), v);
         }
@@ -70,6 +74,33 @@ fn object(schema: &ObjectSchema, prefix: &str, form: &FormData) -> Option<Value>
     } else {
         Some(Value::Object(out))
     }
+}
+
+/// The row indices sent under `name` (`name.0.…`, `name.1.…`), in order.
+fn row_indices(name: &str, form: &FormData) -> Vec<usize> {
+    let prefix = format!("{name}.");
+    let mut found: Vec<usize> = form
+        .keys()
+        .filter_map(|k| k.strip_prefix(&prefix))
+        .filter_map(|rest| rest.split('.').next()?.parse::<usize>().ok())
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// A number typed as text, kept as text when it does not parse (so that
+/// validation reports it against its field).
+fn number(kind: &Kind, t: &str) -> Value {
+    let parsed = if matches!(kind, Kind::Integer(_)) {
+        t.parse::<i64>().ok().map(Value::from)
+    } else {
+        t.parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+    };
+    parsed.unwrap_or_else(|| Value::String(t.to_string()))
 }
 
 /// The chosen branch (named by the discriminator's field), with its

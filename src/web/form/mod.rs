@@ -13,9 +13,12 @@
 //! [`decode`] the bodies.
 
 mod decode;
+mod markdown;
 mod render;
 #[cfg(test)]
 mod tests;
+
+pub use markdown::{description_html, text_html};
 
 use crate::domain::schema::FormSchema;
 use crate::domain::validation::FieldErrors;
@@ -36,6 +39,12 @@ pub enum Kind {
     },
     /// One string per line.
     List,
+    /// A multi-line string (`multiline: true`).
+    TextArea,
+    /// A `oneOf` choice shown as radio buttons (`display_type: radio`).
+    Radio {
+        options: Vec<(String, String)>,
+    },
     /// A secret: a password input, never pre-filled.
     Secret {
         set: bool,
@@ -50,7 +59,10 @@ pub struct Field {
     /// HTML id derived from the name.
     pub id: String,
     pub label: String,
+    /// Safe HTML: a description rendered and sanitised.
     pub help: Option<String>,
+    /// From `examples`: shown in an empty input.
+    pub placeholder: Option<String>,
     pub kind: Kind,
     pub value: String,
     pub checked: bool,
@@ -63,6 +75,8 @@ pub struct Field {
     pub errors: Vec<String>,
     /// Inputs of a `oneOf` branch that is not chosen: hidden and not sent.
     pub disabled: bool,
+    /// Focused when the form is shown again (after a row action).
+    pub autofocus: bool,
 }
 
 impl Field {
@@ -71,9 +85,15 @@ impl Field {
     }
     pub fn options(&self) -> &[(String, String)] {
         match &self.kind {
-            Kind::Select { options } => options,
+            Kind::Select { options } | Kind::Radio { options } => options,
             _ => &[],
         }
+    }
+    pub fn is_radio(&self) -> bool {
+        matches!(self.kind, Kind::Radio { .. })
+    }
+    pub fn is_textarea(&self) -> bool {
+        self.kind == Kind::TextArea
     }
     pub fn input_type(&self) -> &'static str {
         match self.kind {
@@ -133,6 +153,7 @@ impl Field {
 pub enum Item {
     FieldsetStart {
         legend: String,
+        /// Safe HTML, like [`Field::help`].
         help: Option<String>,
     },
     FieldsetEnd,
@@ -148,6 +169,159 @@ pub enum Item {
     },
     BranchEnd,
     ChoiceEnd,
+    /// A property with `airbyte_hidden`: not shown, its value (or default)
+    /// sent back as it is.
+    Hidden {
+        name: String,
+        value: String,
+        disabled: bool,
+    },
+    /// The optional fields of an object, collapsed under a disclosure;
+    /// `open` when one of them has an error.
+    OptionalStart {
+        open: bool,
+    },
+    OptionalEnd,
+    /// An array of objects: a fieldset of rows, its own errors
+    /// (`minItems`…) at the top.
+    RowsStart {
+        id: String,
+        legend: String,
+        help: Option<String>,
+        errors: Vec<String>,
+    },
+    /// One row, named by its index (`config.reports.0.…`).
+    RowStart {
+        legend: String,
+    },
+    /// The end of a row, with its "Remove" action (`remove:PATH.INDEX`)
+    /// unless the array is at its `minItems`.
+    RowEnd {
+        remove: Option<String>,
+        label: String,
+        disabled: bool,
+    },
+    /// The end of the rows, with the "Add" action (`add:PATH`) unless the
+    /// array is at its `maxItems`.
+    RowsEnd {
+        add: Option<String>,
+        label: String,
+        disabled: bool,
+        /// Focused when the form is shown again (the last row removed).
+        focus: bool,
+    },
+}
+
+/// Where the focus goes when a form comes back after a row action: the
+/// first field of the row added, or of the row that took the removed
+/// one's place (or the one before it), or "Add" when no row is left.
+pub fn focus_after_row_action(items: &mut [Item], action: &str) {
+    let (array, removed) = match action.split_once(':') {
+        Some(("add", p)) => (p.to_string(), None),
+        Some(("remove", p)) => match p.rsplit_once('.') {
+            Some((a, i)) => (a.to_string(), i.parse::<usize>().ok()),
+            None => return,
+        },
+        _ => return,
+    };
+    let prefix = format!("{array}.");
+    let row_of = |name: &str| -> Option<usize> {
+        name.strip_prefix(&prefix)?.split('.').next()?.parse().ok()
+    };
+    let rows: Vec<usize> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Field(f) => row_of(&f.name),
+            _ => None,
+        })
+        .collect();
+    let last = rows.iter().max().copied();
+    let target = match (removed, last) {
+        (None, last) => last,
+        (Some(i), Some(last)) => Some(i.min(last)),
+        (Some(_), None) => None,
+    };
+    let Some(target) = target else {
+        let add = format!("add:{array}");
+        for item in items.iter_mut() {
+            if let Item::RowsEnd {
+                add: Some(a),
+                focus,
+                ..
+            } = item
+            {
+                if *a == add {
+                    *focus = true;
+                }
+            }
+        }
+        return;
+    };
+    for item in items.iter_mut() {
+        if let Item::Field(f) = item {
+            if row_of(&f.name) == Some(target) && !f.disabled {
+                f.autofocus = true;
+                return;
+            }
+        }
+    }
+}
+
+/// The form field a row's "Add" or "Remove" button sends.
+pub const ROW_ACTION: &str = "_row";
+
+/// Applies a row action (`add:config.reports`, `remove:config.reports.1`)
+/// to a decoded config: adds an empty row at the end, or removes one.
+/// `false` when the action names no array of the config.
+pub fn apply_row_action(config: &mut Value, action: &str) -> bool {
+    let (verb, path) = match action.split_once(':') {
+        Some((v @ ("add" | "remove"), p)) => (v, p),
+        _ => return false,
+    };
+    let Some(rest) = path.strip_prefix("config.") else {
+        return false;
+    };
+    let mut segments: Vec<&str> = rest.split('.').collect();
+    let index = if verb == "remove" {
+        match segments.pop().and_then(|i| i.parse::<usize>().ok()) {
+            Some(i) => Some(i),
+            None => return false,
+        }
+    } else {
+        None
+    };
+    let mut node = config;
+    for seg in segments {
+        let next = match node {
+            Value::Object(map) => map
+                .entry(seg.to_string())
+                .or_insert_with(|| Value::Object(Map::new())),
+            Value::Array(list) => match seg.parse::<usize>().ok().and_then(|i| list.get_mut(i)) {
+                Some(v) => v,
+                None => return false,
+            },
+            _ => return false,
+        };
+        node = next;
+    }
+    if !node.is_array() {
+        if node.as_object().is_some_and(Map::is_empty) && index.is_none() {
+            *node = Value::Array(Vec::new());
+        } else {
+            return false;
+        }
+    }
+    let Value::Array(list) = node else {
+        return false;
+    };
+    match index {
+        None => list.push(Value::Object(Map::new())),
+        Some(i) if i < list.len() => {
+            list.remove(i);
+        }
+        Some(_) => return false,
+    }
+    true
 }
 
 fn html_id(name: &str) -> String {

@@ -1,8 +1,11 @@
 //! The items of a form, built from the form model: one field per scalar
 //! property, fieldsets around nested objects, a choice around `oneOf`.
 
+use super::markdown::description_html;
 use super::{Field, Item, Kind, capitalize, html_id, humanize, scalar_text};
-use crate::domain::schema::model::{self, FormSchema, Node, ObjectSchema, OneOf};
+use crate::domain::schema::model::{
+    self, Display, FormSchema, Node, ObjectSchema, OneOf, Property,
+};
 use crate::domain::validation::FieldErrors;
 use serde_json::{Map, Value};
 
@@ -56,6 +59,7 @@ impl Builder<'_> {
                 model::Kind::Integer(_) => Kind::Number { step: "1" },
                 model::Kind::Number(_) => Kind::Number { step: "any" },
                 model::Kind::Array(_) => Kind::List,
+                model::Kind::String(s) if s.multiline => Kind::TextArea,
                 model::Kind::String(s) => match s.format.as_deref() {
                     Some("uri" | "url" | "iri") => Kind::Url,
                     Some("email" | "idn-email") => Kind::Email,
@@ -87,7 +91,8 @@ impl Builder<'_> {
             name: name.to_string(),
             disabled: self.disabled,
             label,
-            help: node.description.clone(),
+            help: node.description.as_deref().map(description_html),
+            placeholder: node.example.clone(),
             checked: value == Some(&Value::Bool(true)),
             value: value_text,
             kind,
@@ -101,36 +106,78 @@ impl Builder<'_> {
                 .and_then(|s| s.pattern_description.as_deref())
                 .map(capitalize),
             errors: self.errors_for(name),
+            autofocus: false,
         }
     }
 
     /// Adds the fields of an object under `prefix`.
     fn object(&mut self, prefix: &str, object: &ObjectSchema, values: Option<&Value>) {
-        for prop in &object.properties {
-            let key = prop.name.as_str();
-            let node = &prop.node;
-            let name = format!("{prefix}.{key}");
-            let value = values.and_then(|v| v.get(key));
-            match &node.kind {
-                model::Kind::OneOf(choice) => self.choice(&name, key, node, choice, value),
-                model::Kind::Object(inner) => {
-                    self.items.push(Item::FieldsetStart {
-                        legend: node.title.clone().unwrap_or_else(|| humanize(key)),
-                        help: node.description.clone(),
-                    });
-                    self.object(&name, inner, value);
-                    self.items.push(Item::FieldsetEnd);
-                }
-                // A fixed value needs no input.
-                _ if node.constant.is_some() => {}
-                _ if node.secret => {
-                    let f = self.secret(&name, key, node, prop.required);
-                    self.items.push(Item::Field(Box::new(f)));
-                }
-                _ => {
-                    let f = self.field(&name, key, node, prop.required, value);
-                    self.items.push(Item::Field(Box::new(f)));
-                }
+        let all: Vec<&Property> = object.properties.iter().collect();
+        self.properties(prefix, &all, values);
+    }
+
+    /// Adds properties of one object: the required ones (and those with
+    /// `always_show`) first, then the optional ones under a disclosure.
+    fn properties(&mut self, prefix: &str, props: &[&Property], values: Option<&Value>) {
+        let (shown, optional): (Vec<&Property>, Vec<&Property>) = props.iter().partition(|p| {
+            p.required || p.node.always_show || p.node.hidden || p.node.constant.is_some()
+        });
+        for prop in shown {
+            self.property(prefix, prop, values);
+        }
+        if optional.is_empty() {
+            return;
+        }
+        let start = self.items.len();
+        self.items.push(Item::OptionalStart { open: false });
+        for prop in optional {
+            self.property(prefix, prop, values);
+        }
+        self.items.push(Item::OptionalEnd);
+        let open = self.items[start..].iter().any(|item| match item {
+            Item::Field(f) | Item::ChoiceStart { field: f } => !f.errors.is_empty(),
+            _ => false,
+        });
+        self.items[start] = Item::OptionalStart { open };
+    }
+
+    fn property(&mut self, prefix: &str, prop: &Property, values: Option<&Value>) {
+        let key = prop.name.as_str();
+        let node = &prop.node;
+        let name = format!("{prefix}.{key}");
+        let value = values.and_then(|v| v.get(key));
+        if node.hidden {
+            let kept = value.or(node.default.as_ref());
+            let scalar = kept.is_some_and(|v| !v.is_object() && !v.is_array());
+            if let (Some(v), true) = (kept, scalar) {
+                self.items.push(Item::Hidden {
+                    name,
+                    value: scalar_text(v),
+                    disabled: self.disabled,
+                });
+            }
+            return;
+        }
+        match &node.kind {
+            model::Kind::OneOf(choice) => self.choice(&name, key, node, choice, value),
+            model::Kind::Rows(rows) => self.rows(&name, (key, prop.required), node, rows, value),
+            model::Kind::Object(inner) => {
+                self.items.push(Item::FieldsetStart {
+                    legend: node.title.clone().unwrap_or_else(|| humanize(key)),
+                    help: node.description.as_deref().map(description_html),
+                });
+                self.object(&name, inner, value);
+                self.items.push(Item::FieldsetEnd);
+            }
+            // A fixed value needs no input.
+            _ if node.constant.is_some() => {}
+            _ if node.secret => {
+                let f = self.secret(&name, key, node, prop.required);
+                self.items.push(Item::Field(Box::new(f)));
+            }
+            _ => {
+                let f = self.field(&name, key, node, prop.required, value);
+                self.items.push(Item::Field(Box::new(f)));
             }
         }
     }
@@ -152,7 +199,60 @@ impl Builder<'_> {
                 .map(str::to_string),
         };
         f.value = String::new();
+        f.placeholder = None;
         f
+    }
+
+    /// An array of objects: one fieldset per row, with "Remove" per row
+    /// and "Add" after the last, as `minItems`/`maxItems` allow. An
+    /// optional array starts with no row (absent is valid).
+    fn rows(
+        &mut self,
+        name: &str,
+        (key, required): (&str, bool),
+        node: &Node,
+        rows: &model::Rows,
+        value: Option<&Value>,
+    ) {
+        let label = node.title.clone().unwrap_or_else(|| humanize(key));
+        let values: Vec<&Value> = value
+            .or(node.default.as_ref())
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        let min = if required {
+            usize::try_from(rows.min_items.unwrap_or(0)).unwrap_or(usize::MAX)
+        } else {
+            0
+        };
+        let count = values.len().max(min);
+        let can_add = rows
+            .max_items
+            .is_none_or(|m| u64::try_from(count).is_ok_and(|c| c < m));
+        let can_remove = count > min;
+        self.items.push(Item::RowsStart {
+            id: format!("{}{}", html_id(name), self.id_suffix),
+            legend: label.clone(),
+            help: node.description.as_deref().map(description_html),
+            errors: self.errors_for(name),
+        });
+        for i in 0..count {
+            self.items.push(Item::RowStart {
+                legend: format!("{label} {}", i + 1),
+            });
+            self.object(&format!("{name}.{i}"), &rows.item, values.get(i).copied());
+            self.items.push(Item::RowEnd {
+                remove: can_remove.then(|| format!("remove:{name}.{i}")),
+                label: format!("Remove {label} {}", i + 1),
+                disabled: self.disabled,
+            });
+        }
+        self.items.push(Item::RowsEnd {
+            add: can_add.then(|| format!("add:{name}")),
+            label: format!("Add to {label}"),
+            disabled: self.disabled,
+            focus: false,
+        });
     }
 
     fn choice(
@@ -190,8 +290,12 @@ impl Builder<'_> {
             id: html_id(&disc_name),
             name: disc_name.clone(),
             label: node.title.clone().unwrap_or_else(|| humanize(key)),
-            help: node.description.clone(),
-            kind: Kind::Select { options },
+            help: node.description.as_deref().map(description_html),
+            placeholder: None,
+            kind: match choice.display {
+                Display::Dropdown => Kind::Select { options },
+                Display::Radio => Kind::Radio { options },
+            },
             value: chosen.clone(),
             checked: false,
             required: true,
@@ -202,6 +306,7 @@ impl Builder<'_> {
             pattern_help: None,
             errors: self.errors_for(&disc_name),
             disabled: self.disabled,
+            autofocus: false,
         };
         self.items.push(Item::ChoiceStart {
             field: Box::new(field),
@@ -231,7 +336,55 @@ pub(super) fn config_items(
     errors: &FieldErrors,
 ) -> Vec<Item> {
     let mut b = Builder::new(errors, secrets);
-    b.object("config", &schema.root, values);
+    let grouped = schema
+        .root
+        .properties
+        .iter()
+        .any(|p| p.node.group.is_some());
+    if !grouped {
+        b.object("config", &schema.root, values);
+        return b.items;
+    }
+    // Ungrouped properties first, then one fieldset per group: the
+    // top-level `groups` in their order, then any other group named.
+    let mut ids: Vec<&str> = schema.groups.iter().map(|g| g.id.as_str()).collect();
+    for p in &schema.root.properties {
+        if let Some(g) = p.node.group.as_deref() {
+            if !ids.contains(&g) {
+                ids.push(g);
+            }
+        }
+    }
+    let ungrouped: Vec<&Property> = schema
+        .root
+        .properties
+        .iter()
+        .filter(|p| p.node.group.is_none())
+        .collect();
+    b.properties("config", &ungrouped, values);
+    for id in ids {
+        let members: Vec<&Property> = schema
+            .root
+            .properties
+            .iter()
+            .filter(|p| p.node.group.as_deref() == Some(id))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let title = schema
+            .groups
+            .iter()
+            .find(|g| g.id == id)
+            .and_then(|g| g.title.clone())
+            .unwrap_or_else(|| humanize(id));
+        b.items.push(Item::FieldsetStart {
+            legend: title,
+            help: None,
+        });
+        b.properties("config", &members, values);
+        b.items.push(Item::FieldsetEnd);
+    }
     b.items
 }
 

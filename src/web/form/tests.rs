@@ -59,17 +59,22 @@ fn fields_follow_order_types_and_defaults() {
     assert_eq!(a.input_type(), "url");
     assert!(a.required);
     assert_eq!(a.errors, ["is required"]);
+    assert_eq!(a.help.as_deref(), Some("<p>Where</p>"));
     assert_eq!(a.pattern_help.as_deref(), Some("Must start with https://"));
-    let Item::Field(n) = &items[1] else { panic!() };
+    // The optional fields follow the required one, under a disclosure
+    // closed while none of them has an error.
+    assert!(matches!(items[1], Item::OptionalStart { open: false }));
+    let Item::Field(n) = &items[2] else { panic!() };
     assert_eq!(
         (n.min.as_deref(), n.max.as_deref(), n.step()),
         (Some("1"), Some("9"), "1")
     );
-    let Item::Field(b) = &items[2] else { panic!() };
+    let Item::Field(b) = &items[3] else { panic!() };
     assert!(b.is_checkbox() && b.checked);
-    let Item::Field(e) = &items[3] else { panic!() };
+    let Item::Field(e) = &items[4] else { panic!() };
     assert_eq!(e.value, "y");
-    assert!(matches!(items[5], Item::FieldsetStart { .. }));
+    assert!(matches!(items[6], Item::FieldsetStart { .. }));
+    assert!(matches!(items.last(), Some(Item::OptionalEnd)));
 }
 
 #[test]
@@ -286,7 +291,7 @@ fn nested_objects_render_as_fieldsets_with_values_and_errors() {
     assert_in(
         &html,
         &[
-            r#"<fieldset class="nested"><legend>Outer</legend><p class="help">Around</p>"#,
+            r#"<fieldset class="nested"><legend>Outer</legend><div class="help"><p>Around</p></div>"#,
             r#"<input id="f-config-outer-leaf" name="config.outer.leaf" type="number" value="12" required min="1" max="9" step="1" aria-invalid="true" aria-describedby="f-config-outer-leaf-error">"#,
             r#"<p class="error" id="f-config-outer-leaf-error">must be at most 9</p>"#,
         ],
@@ -418,3 +423,5 @@ fn a_nested_secret_renders_like_one_of_auth_and_a_closed_one_keeps() {
         json!({"credentials": {"kind": "oauth", "client_secret": "new-one"}})
     );
 }
+
+mod airbyte;

@@ -30,12 +30,19 @@ struct Submission {
     body: Value,
     /// The version the form was opened at (edit forms).
     version: Option<i64>,
+    /// A row's "Add" or "Remove": the form is shown again with the rows
+    /// changed, nothing is saved.
+    row_action: Option<String>,
 }
 
 impl Submission {
     fn decode(entry: &CatalogEntry, data: FormData) -> Submission {
         let first = |k: &str| data.get(k).and_then(|v| v.first()).cloned();
-        let config = form::decode_config(&entry.forms.config, &data);
+        let mut config = form::decode_config(&entry.forms.config, &data);
+        let row_action = first(form::ROW_ACTION);
+        if let Some(action) = &row_action {
+            form::apply_row_action(&mut config, action);
+        }
         let name = first("name").unwrap_or_default();
         let body = json!({
             "name": name,
@@ -46,6 +53,7 @@ impl Submission {
         Submission {
             tags_text: first("tags").unwrap_or_default(),
             version: first("version").and_then(|v| v.parse::<i64>().ok()),
+            row_action,
             name,
             config,
             body,
@@ -87,7 +95,7 @@ fn basic_field(
         id: format!("f-{name}"),
         name: name.to_string(),
         label: label.to_string(),
-        help: Some(help.to_string()).filter(|h| !h.is_empty()),
+        help: Some(form::text_html(help)).filter(|h| !h.is_empty()),
         kind: form::Kind::Text,
         value: value.to_string(),
         checked: false,
@@ -97,8 +105,10 @@ fn basic_field(
         minlength: None,
         maxlength: Some(255),
         pattern_help: None,
+        placeholder: None,
         errors: errors.get(name).cloned().unwrap_or_default(),
         disabled: false,
+        autofocus: false,
     }
 }
 
@@ -113,6 +123,13 @@ struct FormState<'a> {
     version: Option<i64>,
     action: String,
     editing: bool,
+}
+
+/// The form shown again after a row action, focused where the action
+/// leaves the user.
+fn focused(mut form: ConnectorForm, action: &str) -> ConnectorForm {
+    form::focus_after_row_action(&mut form.config, action);
+    form
 }
 
 fn build_form(s: FormState<'_>) -> ConnectorForm {
@@ -230,8 +247,26 @@ pub(super) async fn create_submit(
         tags_text,
         config,
         mut body,
+        row_action,
         ..
     } = Submission::decode(&entry, form_data(pairs));
+    if let Some(action) = row_action {
+        return Ok(render(&focused(
+            build_form(FormState {
+                entry: &entry,
+                name: &name,
+                tags: &tags_text,
+                config: Some(&config),
+                secrets: serde_json::Map::new(),
+                errors: FieldErrors::new(),
+                general: Vec::new(),
+                version: None,
+                action: urls::form_new(&key),
+                editing: false,
+            }),
+            &action,
+        )));
+    }
     body["catalog_key"] = Value::String(key.clone());
     match state.connectors.install_json(&user.principal, &body).await {
         Ok(view) => Ok(saved(&format!("Added “{}”.", view.name))),
@@ -321,7 +356,25 @@ pub(super) async fn edit_submit(
         config,
         body,
         version,
+        row_action,
     } = Submission::decode(&entry, form_data(pairs));
+    if let Some(action) = row_action {
+        return Ok(render(&focused(
+            build_form(FormState {
+                entry: &entry,
+                name: &name,
+                tags: &tags_text,
+                config: Some(&config),
+                secrets: current.secrets.as_map().clone(),
+                errors: FieldErrors::new(),
+                general: Vec::new(),
+                version,
+                action: urls::form_edit(&id),
+                editing: true,
+            }),
+            &action,
+        )));
+    }
     match state
         .connectors
         .update_json(&user.principal, &id, &body, version)

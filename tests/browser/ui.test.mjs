@@ -552,7 +552,7 @@ describe("web UI on PostgreSQL (smoke)", () => {
   });
 });
 
-const WAREHOUSE = {
+const REPORTS_WAREHOUSE = {
   key: "warehouse",
   name: "Warehouse",
   category: "test",
@@ -593,7 +593,7 @@ describe("forms of imported specs on SQLite", () => {
     server = await startServer("sqlite");
     const dir = mkdtempSync(join(tmpdir(), "connectors-spec-"));
     const file = join(dir, "warehouse.json");
-    writeFileSync(file, JSON.stringify(WAREHOUSE));
+    writeFileSync(file, JSON.stringify(REPORTS_WAREHOUSE));
     server.cli(["catalog", "import", file]);
     rmSync(dir, { recursive: true, force: true });
     browser = await launch();

@@ -7,7 +7,7 @@
 //! which connector, the code; never a value) and counted by catalog key
 //! and code.
 
-use super::input::{CheckDraft, check_config, nested};
+use super::input::{CheckDraft, check_config, invalid, nested};
 use super::secrets::{SecretPayload, apply_secrets, open_secrets};
 use super::{ConnectorError, ConnectorPatch, ConnectorResult, Connectors, audit, mark_unreadable};
 use crate::domain::check::CheckCode;
@@ -53,6 +53,13 @@ fn answer_of(e: ConnectorError) -> ConnectorResult<CheckAnswer> {
         ConnectorError::Validation { errors, .. } => Ok(CheckAnswer::invalid(errors)),
         other => Err(other),
     }
+}
+
+/// Whether an error's dotted path is one of the values a check sends.
+fn is_checked_value(path: &str) -> bool {
+    ["config", "auth"]
+        .iter()
+        .any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('.')))
 }
 
 /// The config with the secrets it holds put back at their places.
@@ -155,10 +162,14 @@ impl Connectors {
         let entry = self.entry_for(&row).await?;
         let patch = match body.filter(|b| b.as_object().is_none_or(|o| !o.is_empty())) {
             None => None,
-            Some(b) => match ConnectorPatch::parse(b) {
-                Ok(p) => Some(p),
-                Err(e) => return answer_of(e),
-            },
+            // A body that is not an update's shape is a malformed request.
+            Some(b) => {
+                let p = ConnectorPatch::parse(b)?;
+                if let Some(errors) = p.malformed() {
+                    return Err(invalid("the request is not valid", errors.clone()));
+                }
+                Some(p)
+            }
         };
         let stored_config: Value =
             serde_json::from_str(&row.config).map_err(|e| super::error::corrupt(&row, e))?;
@@ -178,6 +189,13 @@ impl Connectors {
                 let status_message = row.status_message.as_deref();
                 if let Err(e) = p.check(&entry, row.status, status_message, with_schema, found) {
                     errors = e;
+                }
+                // `valid: false` answers what a check would send (the config
+                // and the secrets); anything else wrong with the proposed
+                // update (name, tags, status, its message) is a request PATCH
+                // would refuse, answered the same way.
+                if errors.keys().any(|k| !is_checked_value(k)) {
+                    return Err(invalid("the proposed update is not valid", errors));
                 }
                 let mut updates = p.secret_updates(&entry).into_owned();
                 let config = match split {
@@ -237,6 +255,10 @@ impl Connectors {
         caller: &Principal,
         body: &Value,
     ) -> ConnectorResult<CheckAnswer> {
+        let shape = CheckDraft::shape_errors(body)?;
+        if !shape.is_empty() {
+            return Err(invalid("the request is not valid", shape));
+        }
         let entry = self.entry_named(body).await?;
         let draft = match CheckDraft::parse(body, entry) {
             Ok(d) => d,

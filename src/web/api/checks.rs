@@ -17,7 +17,8 @@ use serde_json::Value;
 /// Checks the stored connector against its provider and keeps the result as
 /// its `last_check`. With a body in the shape of an update, checks the
 /// connector as that update would leave it and saves nothing. Members may
-/// check.
+/// check. Values that do not validate answer `valid: false` with their
+/// errors and are not sent; a body that is not an update's shape answers 422.
 #[utoipa::path(post, path = "/connectors/{id}/check", tag = "connectors", operation_id = "connectors_check",
     params(("id" = uuid::Uuid, Path, description = "Connector id", example = json!(CONNECTOR_ID))),
     request_body(content = Option<ConnectorPatch>, description = "A proposed update (optional)", example = json!(examples::patch_body())),
@@ -30,6 +31,7 @@ use serde_json::Value;
         (status = 409, response = crate::web::openapi::Conflict),
         (status = 413, response = crate::web::openapi::PayloadTooLarge),
         (status = 415, response = crate::web::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::web::openapi::ValidationFailed),
         (status = 429, response = crate::web::openapi::TooManyRequests),
         (status = "default", response = crate::web::openapi::UnexpectedError),
     ))]
@@ -50,7 +52,10 @@ pub(super) async fn check_connector(
 /// Check unsaved values
 ///
 /// Checks `catalog_key`, `config` and `auth` against the entry's provider,
-/// saving nothing: what the Add dialog's "Test connection" sends.
+/// saving nothing: what the Add dialog's "Test connection" sends. Values
+/// that do not validate answer `valid: false` with their errors; a body
+/// that is not this shape (an unknown field, `catalog_key` missing or not
+/// text, `config` or `auth` not an object) answers 422.
 #[utoipa::path(post, path = "/check", tag = "connectors", operation_id = "connectors_check_unsaved",
     request_body(content = CheckDraft, example = json!(examples::check_body())),
     security(("bearer" = []), ("session" = [], "csrf" = [])),
@@ -60,6 +65,7 @@ pub(super) async fn check_connector(
         (status = 401, response = crate::web::openapi::Unauthorized),
         (status = 413, response = crate::web::openapi::PayloadTooLarge),
         (status = 415, response = crate::web::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::web::openapi::ValidationFailed),
         (status = 429, response = crate::web::openapi::TooManyRequests),
         (status = "default", response = crate::web::openapi::UnexpectedError),
     ))]

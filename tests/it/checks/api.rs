@@ -171,9 +171,29 @@ both_databases!(
         assert_eq!(a["valid"], false);
         assert!(a["errors"]["auth.integration_token"].is_array(), "{a}");
         assert!(a.get("check").is_none());
-        let a = post_check(&app, &member, &path, Some(json!({"bogus": 1}))).await;
-        assert_eq!(a["valid"], false);
-        assert!(a["errors"]["bogus"].is_array(), "{a}");
+        // A body that is not an update's shape is a malformed request.
+        let res = app.post_json(&member, &path, &json!({"bogus": 1})).await;
+        assert_eq!(res.status(), 422);
+        let e: Value = res.json().await.unwrap();
+        assert!(e["errors"]["bogus"].is_array(), "{e}");
+        // So is an update PATCH would refuse for what is not checked (the
+        // name, the status message), even beside config errors.
+        for bad in [
+            json!({"name": ""}),
+            json!({"status_message": "x", "config": {}}),
+        ] {
+            let res = app.post_json(&member, &path, &bad).await;
+            assert_eq!(res.status(), 422, "{bad}");
+        }
+        for bad in [
+            json!({"catalog_key": "medium", "x": 1}),
+            json!({"catalog_key": 5}),
+            json!({"catalog_key": "medium", "config": 42}),
+            json!({"config": {}}),
+        ] {
+            let res = app.post_json(&member, "/check", &bad).await;
+            assert_eq!(res.status(), 422, "{bad}");
+        }
 
         // Unsaved values.
         let a = post_check(

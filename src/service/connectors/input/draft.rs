@@ -25,6 +25,35 @@ pub struct CheckDraft {
 }
 
 impl CheckDraft {
+    /// What is wrong with the body's shape, as the API document describes
+    /// it (an object of `catalog_key` text, a `config` object and an `auth`
+    /// object of text values):
+    /// a body of another shape is a malformed request (422), not values to
+    /// check.
+    pub fn shape_errors(body: &Value) -> ConnectorResult<FieldErrors> {
+        let body = object(body)?;
+        let mut errors = FieldErrors::new();
+        check_fields(body, &["catalog_key", "config", "auth"], &mut errors);
+        match body.get("catalog_key") {
+            Some(Value::String(_)) => {}
+            None | Some(Value::Null) => push(&mut errors, "catalog_key", "is required"),
+            Some(_) => push(&mut errors, "catalog_key", "must be text"),
+        }
+        for k in ["config", "auth"] {
+            if body.get(k).is_some_and(|v| !v.is_object() && !v.is_null()) {
+                push(&mut errors, k, "must be an object");
+            }
+        }
+        if let Some(auth) = body.get("auth").and_then(Value::as_object) {
+            for (name, v) in auth {
+                if !v.is_string() {
+                    push(&mut errors, format!("auth.{name}"), "must be text");
+                }
+            }
+        }
+        Ok(errors)
+    }
+
     /// Reads the body; `entry` is the catalog entry its `catalog_key`
     /// names, if there is one.
     pub fn parse(body: &Value, entry: Option<Arc<CompiledEntry>>) -> ConnectorResult<Self> {

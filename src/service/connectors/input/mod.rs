@@ -304,6 +304,13 @@ impl ConnectorPatch {
         })
     }
 
+    /// What [`parse`](Self::parse) found wrong with the body's shape
+    /// (unknown fields, wrong types, lengths), if anything: the problems
+    /// that do not depend on the connector or its catalog entry.
+    pub(in crate::service::connectors) fn malformed(&self) -> Option<&FieldErrors> {
+        (!self.problems.is_empty()).then_some(&self.problems)
+    }
+
     /// Everything wrong with the patch for a connector of `entry` now in
     /// status `current`, together with what [`parse`](Self::parse) found
     /// and `found` (what the config's own secrets were given): the config's

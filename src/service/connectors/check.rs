@@ -109,8 +109,8 @@ fn failure_message(outcome: &CheckOutcome) -> String {
 }
 
 impl Connectors {
-    /// Runs the entry's check on these values, counts it, and answers its
-    /// outcome.
+    /// Runs the entry's check on these values (`config` with its own
+    /// secrets in place), counts it, and answers its outcome.
     async fn run_check(
         &self,
         entry: &CompiledEntry,
@@ -118,7 +118,6 @@ impl Connectors {
         payload: &SecretPayload,
     ) -> CheckOutcome {
         let empty = Map::new();
-        let config = &whole_config(entry, config, payload);
         let secrets = secret_map(payload);
         let outcome = self
             .checks
@@ -431,6 +430,7 @@ impl Connectors {
         };
         let config: Value =
             serde_json::from_str(&row.config).map_err(|e| super::error::corrupt(&row, e))?;
+        let config = whole_config(&entry, &config, &payload);
         let outcome = self.run_check(&entry, &config, &payload).await;
         let transition = if outcome.ok {
             Some(CheckTransition::Recover)

@@ -1,7 +1,7 @@
 //! The body of `POST /check`: unsaved values to check, read like an
 //! install's (the same field errors at the same paths) without a name.
 
-use super::{SecretsRead, check_config, check_fields, invalid, object};
+use super::{SecretsRead, check_catalog_key, check_config, check_fields, invalid, object};
 use crate::domain::validation::{FieldErrors, push};
 use crate::service::catalog::CompiledEntry;
 use crate::service::connectors::{ConnectorResult, SecretUpdates};
@@ -60,14 +60,7 @@ impl CheckDraft {
         let body = object(body)?;
         let mut errors = FieldErrors::new();
         check_fields(body, &["catalog_key", "config", "auth"], &mut errors);
-        match (&entry, body.get("catalog_key")) {
-            (Some(_), _) => {}
-            (None, None | Some(Value::Null)) => push(&mut errors, "catalog_key", "is required"),
-            (None, Some(Value::String(_))) => {
-                push(&mut errors, "catalog_key", "does not name a catalog entry")
-            }
-            (None, Some(_)) => push(&mut errors, "catalog_key", "must be text"),
-        }
+        check_catalog_key(entry.is_some(), body.get("catalog_key"), &mut errors);
         let config = match body.get("config") {
             None | Some(Value::Null) => Value::Object(Map::new()),
             Some(c) => c.clone(),

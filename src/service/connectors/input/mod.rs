@@ -112,14 +112,7 @@ impl InstallConnector {
                 );
             }
         }
-        match (&entry, body.get("catalog_key")) {
-            (Some(_), _) => {}
-            (None, None | Some(Value::Null)) => push(&mut errors, "catalog_key", "is required"),
-            (None, Some(Value::String(_))) => {
-                push(&mut errors, "catalog_key", "does not name a catalog entry")
-            }
-            (None, Some(_)) => push(&mut errors, "catalog_key", "must be text"),
-        }
+        check_catalog_key(entry.is_some(), body.get("catalog_key"), &mut errors);
         let name = parse_name(body.get("name"), &mut errors);
         let tags = parse_tags(body.get("tags"), &mut errors);
         let mut config = match body.get("config") {
@@ -400,14 +393,7 @@ impl ValidateConfig {
         let body = object(body)?;
         let mut errors = FieldErrors::new();
         check_fields(body, &["catalog_key", "config"], &mut errors);
-        match (entry, body.get("catalog_key")) {
-            (Some(_), _) => {}
-            (None, None | Some(Value::Null)) => push(&mut errors, "catalog_key", "is required"),
-            (None, Some(Value::String(_))) => {
-                push(&mut errors, "catalog_key", "does not name a catalog entry")
-            }
-            (None, Some(_)) => push(&mut errors, "catalog_key", "must be text"),
-        }
+        check_catalog_key(entry.is_some(), body.get("catalog_key"), &mut errors);
         let config = match body.get("config") {
             None | Some(Value::Null) => Value::Object(Map::new()),
             Some(c) => c.clone(),
@@ -457,6 +443,19 @@ fn object(body: &Value) -> ConnectorResult<&Map<String, Value>> {
         push(&mut errors, "body", "must be a JSON object");
         invalid("the request is not valid", errors)
     })
+}
+
+/// The errors of a body's `catalog_key` when it names no entry
+/// (`found` is whether it does).
+pub(super) fn check_catalog_key(found: bool, key: Option<&Value>, errors: &mut FieldErrors) {
+    match (found, key) {
+        (true, _) => {}
+        (false, None | Some(Value::Null)) => push(errors, "catalog_key", "is required"),
+        (false, Some(Value::String(_))) => {
+            push(errors, "catalog_key", "does not name a catalog entry")
+        }
+        (false, Some(_)) => push(errors, "catalog_key", "must be text"),
+    }
 }
 
 fn check_fields(body: &Map<String, Value>, allowed: &[&str], errors: &mut FieldErrors) {

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use url::Url;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -160,6 +161,9 @@ pub struct ConfigArgs {
         value_name = "N"
     )]
     pub check_concurrency: Option<usize>,
+    /// The address people and providers reach this service at, e.g. "https://connectors.example.com"; OAuth redirect URIs are built from it [default: none]
+    #[arg(long, global = true, env = "CONNECTORS_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// The optional `connectors.toml`; keys as in the flags, with `_`.
@@ -183,6 +187,7 @@ struct FileConfig {
     check_interval: Option<String>,
     check_rate_limit: Option<u32>,
     check_concurrency: Option<usize>,
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +209,9 @@ pub struct Config {
     pub bootstrap_password: Option<SecretString>,
     pub max_body_bytes: usize,
     pub checks: CheckSettings,
+    /// The service's public origin (`PUBLIC_URL`), from which the OAuth
+    /// redirect URI is made; `None` when not set.
+    pub public_url: Option<Url>,
 }
 
 /// How connection checks reach providers (the outbound guard's settings).
@@ -323,6 +331,9 @@ impl Config {
             });
         }
         let non_empty = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+        let public_url = non_empty(a.public_url.clone().or(f.public_url))
+            .map(|text| parse_public_url(text.trim()))
+            .transpose()?;
         Ok(Config {
             bind,
             database_url: non_empty(a.database_url.or(f.database_url)).map(SecretString::from),
@@ -339,6 +350,7 @@ impl Config {
                 .map(SecretString::from),
             max_body_bytes,
             checks,
+            public_url,
         })
     }
 
@@ -435,6 +447,31 @@ impl Config {
             concurrency,
         })
     }
+}
+
+/// The public URL is an origin: `http(s)://host[:port]`, with no user
+/// name, path, query or fragment (the routes sit at the root).
+fn parse_public_url(text: &str) -> Result<Url, ConfigError> {
+    let bad = |why: &str| ConfigError::Invalid {
+        name: "PUBLIC_URL",
+        reason: format!("'{text}' {why}"),
+    };
+    let url = Url::parse(text).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("must start with https:// (or http://)"));
+    }
+    if url.host().is_none() {
+        return Err(bad("has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not carry a user name or password"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(
+            "must be only a scheme, host and port, like https://connectors.example.com",
+        ));
+    }
+    Ok(url)
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {

@@ -10,13 +10,15 @@ use clap::Subcommand;
 pub enum KeysCommand {
     /// Print a new random key in the CONNECTORS_ENCRYPTION_KEYS format (ID:BASE64)
     Generate,
-    /// Re-encrypt every stored secret under the primary (first) key and print
-    /// how many rows each key id still protects; safe to interrupt and re-run.
-    /// A connector whose secrets do not open is moved to status `error`
+    /// Re-encrypt every stored secret (the OAuth apps' client secrets too)
+    /// under the primary (first) key and print how many rows each key id
+    /// still protects; safe to interrupt and re-run. A connector whose
+    /// secrets do not open is moved to status `error`
     Rotate,
     /// Open every stored secret with the configured keys and list, by id, the
-    /// connectors whose secrets do not open (tampered data or a missing key);
-    /// changes nothing, and exits non-zero when any fails
+    /// connectors (and, by catalog key, the OAuth apps) whose secrets do not
+    /// open (tampered data or a missing key); changes nothing, and exits
+    /// non-zero when any fails
     Verify,
 }
 
@@ -42,10 +44,30 @@ pub async fn run(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
             for (kid, count) in &report.by_key {
                 println!("key {kid}: {count} connector(s)");
             }
+            let apps = &report.apps;
+            if apps.rotated > 0 || !apps.by_key.is_empty() || !apps.unreadable.is_empty() {
+                println!(
+                    "re-encrypted the client secret of {} OAuth app(s) under key '{}'",
+                    apps.rotated,
+                    keys.primary_id()
+                );
+            }
+            for key in &apps.unreadable {
+                println!("unreadable  oauth app {key}");
+            }
+            for (kid, count) in &apps.by_key {
+                println!("key {kid}: {count} OAuth app(s)");
+            }
             if report.unreadable > 0 {
                 anyhow::bail!(
                     "{} connector(s) still need a key that is not configured",
                     report.unreadable
+                );
+            }
+            if !apps.unreadable.is_empty() {
+                anyhow::bail!(
+                    "{} OAuth app(s) have a client secret that does not open; set them again with `connectors oauth set`",
+                    apps.unreadable.len()
                 );
             }
         }
@@ -63,10 +85,28 @@ pub async fn run(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
                 report.checked - report.unreadable.len() as u64,
                 report.unreadable.len()
             );
+            let apps = &report.apps;
+            for key in &apps.unreadable {
+                println!("unreadable  oauth app {key}");
+            }
+            if apps.checked > 0 {
+                println!(
+                    "checked {} OAuth app(s): {} open with the configured keys, {} do not",
+                    apps.checked,
+                    apps.checked - apps.unreadable.len() as u64,
+                    apps.unreadable.len()
+                );
+            }
             if !report.unreadable.is_empty() {
                 anyhow::bail!(
                     "{} connector(s) have secrets that do not open",
                     report.unreadable.len()
+                );
+            }
+            if !apps.unreadable.is_empty() {
+                anyhow::bail!(
+                    "{} OAuth app(s) have a client secret that does not open; set them again with `connectors oauth set`",
+                    apps.unreadable.len()
                 );
             }
         }

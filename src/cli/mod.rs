@@ -5,6 +5,7 @@ mod catalog;
 mod identity;
 mod keys;
 mod migrate;
+mod oauth;
 mod serve;
 
 use crate::config::{Config, ConfigArgs};
@@ -48,6 +49,10 @@ pub enum Command {
     /// Generate encryption keys and re-encrypt secrets under the primary key
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Set, list and remove the OAuth apps (client id and secret) of
+    /// catalog entries that connect with OAuth 2.0
+    #[command(subcommand)]
+    Oauth(oauth::OAuthCommand),
 }
 
 /// Runs a parsed command line.
@@ -62,6 +67,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => identity::user(&config, cmd).await,
         Command::Token(cmd) => identity::token(&config, cmd).await,
         Command::Keys(cmd) => keys::run(&config, cmd).await,
+        Command::Oauth(cmd) => oauth::run(&config, cmd).await,
     }
 }
 

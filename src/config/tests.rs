@@ -147,3 +147,37 @@ fn check_settings_parse_with_defaults_and_clear_errors() {
         assert!(err.contains(needle), "{needle} not in {err}");
     }
 }
+
+#[test]
+fn the_public_url_is_an_origin() {
+    let d = Config::merge(ConfigArgs::default(), FileConfig::default()).unwrap();
+    assert!(d.public_url.is_none());
+    let file: FileConfig = toml::from_str("public_url = \"https://file.example.com\"").unwrap();
+    let c = Config::merge(ConfigArgs::default(), file).unwrap();
+    assert_eq!(c.public_url.unwrap().as_str(), "https://file.example.com/");
+    let args = ConfigArgs {
+        public_url: Some("http://127.0.0.1:8080/".into()),
+        ..Default::default()
+    };
+    let c = Config::merge(args, FileConfig::default()).unwrap();
+    assert_eq!(c.public_url.unwrap().as_str(), "http://127.0.0.1:8080/");
+    for bad in [
+        "connectors.example.com",
+        "ftp://connectors.example.com",
+        "https://user:pw@connectors.example.com",
+        "https://connectors.example.com/prefix",
+        "https://connectors.example.com/?a=1",
+    ] {
+        let args = ConfigArgs {
+            public_url: Some(bad.into()),
+            ..Default::default()
+        };
+        let err = Config::merge(args, FileConfig::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("invalid setting PUBLIC_URL: "),
+            "{bad}: {err}"
+        );
+    }
+}

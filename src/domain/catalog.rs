@@ -7,6 +7,7 @@
 //! fields in that order on every database).
 
 use crate::domain::check::{Check, Fields};
+use crate::domain::oauth::{AuthProperties, OAuth};
 use crate::domain::schema::{
     CatalogForms, SchemaIssue, SchemaRole, check_renderable, secret_schema,
 };
@@ -54,6 +55,9 @@ pub struct Manifest {
     /// How to ask the provider whether a connector's values work.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<Check>,
+    /// How to connect an account with OAuth 2.0 (`domain::oauth`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuth>,
     /// Where the connector's documentation is (an Airbyte spec's
     /// `documentationUrl`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -205,6 +209,29 @@ impl Manifest {
                 .validate(&Fields {
                     config: &config,
                     auth: &auth,
+                })
+                .map_err(|issue| fail(src, issue.to_string()))?;
+        }
+        if let Some(oauth) = &self.oauth {
+            if self.auth_type != AuthType::Oauth {
+                return Err(fail(
+                    src,
+                    "/oauth: an `oauth` block needs `auth_type: oauth`",
+                ));
+            }
+            let names = self.secret_names();
+            let required: Vec<String> = self.auth_schema["required"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            oauth
+                .validate(&AuthProperties {
+                    names: &names,
+                    required: &required,
                 })
                 .map_err(|issue| fail(src, issue.to_string()))?;
         }

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod check;
 pub mod identity;
 pub mod ids;
+pub mod oauth;
 pub mod oauth1;
 pub mod provider_urls;
 pub mod schema;

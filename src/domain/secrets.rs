@@ -136,6 +136,12 @@ pub fn connector_aad(tenant_id: &str, connector_id: &str, states: Option<&str>) 
     .into_bytes()
 }
 
+/// The associated data binding an OAuth app's client secret to its
+/// catalog key and client id (a catalog key holds no `|`).
+pub fn oauth_app_aad(catalog_key: &str, client_id: &str) -> Vec<u8> {
+    format!("connectors/oauth-app/v1|{catalog_key}|{client_id}").into_bytes()
+}
+
 fn key_check_aad(key_id: &str) -> Vec<u8> {
     format!("connectors/key-check/v1|{key_id}").into_bytes()
 }

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::domain::ids::ConnectorId;
 use crate::domain::secrets::{KeyRing, generate_key_line};
 use crate::service::connectors::{mark_unreadable, open_secrets, reseal};
+use crate::service::oauth_apps::{AppsRotateReport, AppsVerifyReport, rotate_apps, verify_apps};
 use crate::storage::{Backend, DynStore, SecretFilter, SecretRow, Store};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
@@ -96,6 +97,13 @@ pub async fn verify_keyring(store: &dyn Store, ring: &KeyRing) -> ServiceResult<
             )));
         }
     }
+    for (kid, count) in store.oauth_app_key_usage().await? {
+        if !ring.contains(&kid) {
+            return Err(ServiceError::Invalid(format!(
+                "encryption key '{kid}' protects the client secret of {count} OAuth app(s) but is not configured; add it back to CONNECTORS_ENCRYPTION_KEYS (after `connectors keys rotate` it can be removed)"
+            )));
+        }
+    }
     for kid in ring.key_ids() {
         if !checks.iter().any(|(k, _)| k == kid) {
             store.key_check_insert(kid, &ring.check_value(kid)?).await?;
@@ -122,6 +130,8 @@ pub struct RotateReport {
     pub unreadable: u64,
     /// Rows per key id after the run (`keys rotate` only).
     pub by_key: Vec<(String, i64)>,
+    /// The OAuth apps' client secrets (`keys rotate` only).
+    pub apps: AppsRotateReport,
 }
 
 pub const ROTATE_BATCH: i64 = 100;
@@ -175,13 +185,15 @@ async fn reseal_all(
 }
 
 /// Re-encrypts every stored secret under the primary key (and stores the
-/// states of rows sealed before states were stored).
+/// states of rows sealed before states were stored), the OAuth apps'
+/// client secrets included.
 pub async fn rotate_keys(store: &DynStore, keys: &KeyRing) -> ServiceResult<RotateReport> {
     let filter = SecretFilter::NeedsReseal {
         primary_kid: keys.primary_id().to_string(),
     };
     let mut report = reseal_all(store, keys, &filter, "key rotation").await?;
     report.by_key = store.key_usage().await?;
+    report.apps = rotate_apps(store.as_ref(), keys).await?;
     Ok(report)
 }
 
@@ -202,10 +214,12 @@ pub struct VerifyReport {
     pub checked: u64,
     /// The connectors whose secrets do not open with the configured keys.
     pub unreadable: Vec<ConnectorId>,
+    /// The OAuth apps' client secrets.
+    pub apps: AppsVerifyReport,
 }
 
-/// Opens every stored secret once and reports the ones that fail; changes
-/// nothing.
+/// Opens every stored secret once (the OAuth apps' client secrets too) and
+/// reports the ones that fail; changes nothing.
 pub async fn verify_secrets(store: &DynStore, keys: &KeyRing) -> ServiceResult<VerifyReport> {
     let mut report = VerifyReport::default();
     let mut after: Option<ConnectorId> = None;
@@ -229,5 +243,6 @@ pub async fn verify_secrets(store: &DynStore, keys: &KeyRing) -> ServiceResult<V
             }
         }
     }
+    report.apps = verify_apps(store.as_ref(), keys).await?;
     Ok(report)
 }

@@ -7,6 +7,7 @@ pub mod checks;
 pub mod connectors;
 pub mod identity;
 pub mod keys;
+pub mod oauth_apps;
 pub mod outbound;
 pub mod schemas;
 pub mod sessions;

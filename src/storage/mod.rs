@@ -35,12 +35,12 @@ pub use rows::{
     AuditRow, AuditWrite, AuthWrite, Bootstrap, CatalogRow, CatalogWrite, CheckRecord,
     CheckTransition, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, DueCheck,
     LoginLimit, LoginUser, MemberWrite, MembershipOutcome, MigrationState, NewTokenRow,
-    PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow, SessionRow,
-    SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
+    OAuthAppRow, OAuthAppWrite, PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter,
+    SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
 };
 pub use traits::{
     AdminStore, AuditStore, Backend, CatalogStore, CheckStore, ConnectorStore, DynStore,
-    IdentityStore, KeyStore, SessionStore, Store,
+    IdentityStore, KeyStore, OAuthAppStore, SessionStore, Store,
 };
 
 /// The store's sub-traits, for `use crate::storage::prelude::*;` where a
@@ -48,7 +48,7 @@ pub use traits::{
 pub mod prelude {
     pub use super::traits::{
         AdminStore, AuditStore, CatalogStore, CheckStore, ConnectorStore, IdentityStore, KeyStore,
-        SessionStore,
+        OAuthAppStore, SessionStore,
     };
 }
 

@@ -331,3 +331,25 @@ pub struct DueCheck {
     pub id: ConnectorId,
     pub tenant_id: TenantId,
 }
+
+/// An operator's OAuth app (client registration) for a catalog entry, as
+/// stored: the client secret is its sealed envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthAppRow {
+    pub catalog_key: String,
+    pub client_id: String,
+    /// The envelope (JSON text) of the client secret.
+    pub client_secret: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An OAuth app to create or replace.
+#[derive(Debug, Clone)]
+pub struct OAuthAppWrite {
+    pub catalog_key: String,
+    pub client_id: String,
+    /// The envelope (JSON text) of the client secret.
+    pub client_secret: String,
+    pub at: DateTime<Utc>,
+}

@@ -16,8 +16,9 @@ use super::error::StoreResult;
 use super::rows::{
     AuditRow, AuditWrite, Bootstrap, CatalogRow, CatalogWrite, CheckRecord, ConnectorFilter,
     ConnectorInsert, ConnectorRow, ConnectorUpdate, DueCheck, LoginLimit, LoginUser, MemberWrite,
-    MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter,
-    SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
+    MigrationState, NewTokenRow, OAuthAppRow, OAuthAppWrite, PublishTargetRow, RevokeOutcome,
+    SealedSecrets, SecretFilter, SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome,
+    UpsertOutcome,
 };
 use crate::domain::identity::{Principal, Role, Tenant, User};
 use crate::domain::ids::{ConnectorId, TenantId};
@@ -330,6 +331,30 @@ pub trait KeyStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// The operator's OAuth apps, one per catalog entry: global configuration
+/// (no tenant's data), read by the flow and written by operator commands.
+#[async_trait]
+pub trait OAuthAppStore: Send + Sync {
+    /// Creates the app of `app.catalog_key`, or replaces its client id and
+    /// secret (keeping `created_at`). Returns whether it was created.
+    async fn oauth_app_upsert(&self, app: &OAuthAppWrite) -> StoreResult<bool>;
+    async fn oauth_app_get(&self, catalog_key: &str) -> StoreResult<Option<OAuthAppRow>>;
+    /// Every app, by catalog key.
+    async fn oauth_app_list(&self) -> StoreResult<Vec<OAuthAppRow>>;
+    /// False when the entry had no app.
+    async fn oauth_app_remove(&self, catalog_key: &str) -> StoreResult<bool>;
+    /// How many client secrets each key id protects.
+    async fn oauth_app_key_usage(&self) -> StoreResult<Vec<(String, i64)>>;
+    /// Replaces an app's secret envelope if it is still `old_secret`
+    /// (key rotation); `updated_at` is untouched.
+    async fn oauth_app_reseal(
+        &self,
+        catalog_key: &str,
+        old_secret: &str,
+        new_secret: &str,
+    ) -> StoreResult<bool>;
+}
+
 /// The whole store: every sub-trait, implemented for any type that
 /// implements each of them.
 pub trait Store:
@@ -341,6 +366,7 @@ pub trait Store:
     + CheckStore
     + AuditStore
     + KeyStore
+    + OAuthAppStore
     + 'static
 {
 }
@@ -354,6 +380,7 @@ impl<T> Store for T where
         + CheckStore
         + AuditStore
         + KeyStore
+        + OAuthAppStore
         + 'static
 {
 }

@@ -375,6 +375,10 @@ fn every_command_has_help() {
         vec!["token", "list", "--help"],
         vec!["token", "revoke", "--help"],
         vec!["keys", "generate", "--help"],
+        vec!["oauth", "--help"],
+        vec!["oauth", "set", "--help"],
+        vec!["oauth", "list", "--help"],
+        vec!["oauth", "remove", "--help"],
     ] {
         let out = db.cli(&args);
         out.assert_ok();

@@ -19,6 +19,7 @@ mod input_text;
 mod logs;
 mod metrics;
 mod nested_secrets;
+mod oauth_apps;
 mod outbound_guard;
 mod outbound_tls;
 mod properties;

@@ -13,7 +13,7 @@
 //! - `store`: [`PgStore`];
 //! - one file per entity, each implementing its sub-trait:
 //!   `migrations`, `catalog`, `identity`, `sessions`, `connectors`,
-//!   `audit`, `keys`.
+//!   `audit`, `keys`, `oauth_apps`.
 
 mod audit;
 mod catalog;
@@ -24,6 +24,7 @@ pub(super) mod connectors;
 mod identity;
 mod keys;
 mod migrations;
+mod oauth_apps;
 mod sessions;
 mod store;
 

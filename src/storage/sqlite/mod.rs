@@ -7,7 +7,7 @@
 //! - `store`: [`SqliteStore`] and how a call reaches a connection;
 //! - one file per entity, each implementing its sub-trait:
 //!   `migrations`, `catalog`, `identity`, `sessions`, `connectors`,
-//!   `audit`, `keys`.
+//!   `audit`, `keys`, `oauth_apps`.
 
 mod audit;
 mod catalog;
@@ -17,6 +17,7 @@ pub(super) mod connectors;
 mod identity;
 mod keys;
 mod migrations;
+mod oauth_apps;
 mod sessions;
 mod store;
 mod threads;

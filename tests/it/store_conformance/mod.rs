@@ -8,6 +8,7 @@
 //! wherever a story does not exercise a call's own arguments.
 
 mod migrations;
+mod oauth_apps;
 mod rotation_compare_and_swap;
 mod sessions;
 mod sign_in_throttle;

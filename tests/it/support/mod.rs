@@ -129,6 +129,7 @@ impl TestDb {
             bootstrap_password: Some(SecretString::from("bootstrap-password-1".to_string())),
             max_body_bytes: 64 * 1024,
             checks: accepting_check_settings(),
+            public_url: None,
         }
     }
 

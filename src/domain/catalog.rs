@@ -13,6 +13,7 @@ use crate::domain::schema::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::path::Path;
 
 /// How a connector authenticates to its service.
@@ -205,6 +206,12 @@ impl Manifest {
                 })
                 .collect();
             let auth = self.secret_names();
+            if check.oauth_auth.is_some() && self.oauth.is_none() {
+                return Err(fail(
+                    src,
+                    "/check/oauth_auth: an auth part for OAuth 2.0 needs an `oauth` block",
+                ));
+            }
             check
                 .validate(&Fields {
                     config: &config,
@@ -284,6 +291,27 @@ impl Manifest {
                 .chain(forms.auth.warnings)
                 .collect(),
             Err(_) => Vec::new(),
+        }
+    }
+
+    /// The `auth_schema` property that receives the OAuth 2.0 access token,
+    /// for an entry with an `oauth` block.
+    pub fn oauth_access_token(&self) -> Option<&str> {
+        self.oauth.as_ref().map(|o| o.tokens.access_token.as_str())
+    }
+
+    /// The check to run for a connector holding the secrets `holds` says
+    /// it holds: with the check's `oauth_auth` in place of its `auth` when
+    /// the connector holds the OAuth access token.
+    pub fn check_for(&self, holds: impl Fn(&str) -> bool) -> Option<Cow<'_, Check>> {
+        let check = self.check.as_ref()?;
+        match (&check.oauth_auth, self.oauth_access_token()) {
+            (Some(auth), Some(token)) if holds(token) => {
+                let mut with_oauth = check.clone();
+                with_oauth.auth = auth.clone();
+                Some(Cow::Owned(with_oauth))
+            }
+            _ => Some(Cow::Borrowed(check)),
         }
     }
 
@@ -532,6 +560,88 @@ mod tests {
             assert!(check.identity.is_some());
             assert!(check.rules.iter().any(|r| r.status == 401), "{file}");
         }
+    }
+
+    #[test]
+    fn oauth_blocks_are_validated_at_import_and_choose_the_check_auth() {
+        let with = |oauth: &str, check_extra: &str| {
+            MINIMAL
+                .replace(r#""auth_type": "api_key""#, r#""auth_type": "oauth""#)
+                .replace(
+                    r#""token": {"type": "string"}"#,
+                    r#""token": {"type": "string"}, "oauth_token": {"type": "string"}"#,
+                )
+                .replacen(
+                    "\"capabilities\"",
+                    &format!(
+                        r#"{oauth} "check": {{"request": {{"method": "GET", "url": "https://api.example.com/me"}},
+                            "auth": {{"style": "header", "name": "X-Key", "value": "{{{{auth.token}}}}"}}{check_extra}}},
+                            "capabilities""#
+                    ),
+                    1,
+                )
+        };
+        let oauth = r#""oauth": {"authorization_url": "https://p.example/authorize",
+            "token_url": "https://p.example/token", "tokens": {"access_token": "oauth_token"}},"#;
+        let bearer = r#", "oauth_auth": {"style": "bearer", "token": "{{auth.oauth_token}}"}"#;
+        let m = Manifest::parse(&with(oauth, bearer), Format::Json, "demo.json").unwrap();
+        assert_eq!(Manifest::from_document(&m.to_document()).unwrap(), m);
+        assert_eq!(m.oauth_access_token(), Some("oauth_token"));
+        let pasted = m.check_for(|n| n == "token").unwrap();
+        assert_eq!(pasted.auth.style(), "header");
+        let connected = m.check_for(|n| n == "oauth_token").unwrap();
+        assert_eq!(connected.auth.style(), "bearer");
+        for (text, needle) in [
+            (
+                with("", bearer),
+                "demo.json: /check/oauth_auth: an auth part for OAuth 2.0 needs an `oauth` block",
+            ),
+            (
+                with(
+                    oauth,
+                    r#", "oauth_auth": {"style": "bearer", "token": "{{auth.nope}}"}"#,
+                ),
+                "demo.json: /check/oauth_auth/token: unknown field `auth.nope`",
+            ),
+            (
+                with(&oauth.replace("oauth_token", "missing"), ""),
+                "demo.json: /oauth/tokens/access_token: `auth_schema` has no property `missing`",
+            ),
+            (
+                with(oauth, "").replace(r#""auth_type": "oauth""#, r#""auth_type": "api_key""#),
+                "demo.json: /oauth: an `oauth` block needs `auth_type: oauth`",
+            ),
+        ] {
+            let err = Manifest::parse(&text, Format::Json, "demo.json")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(needle),
+                "{needle}\n not at the start of {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_built_in_x_entry_connects_with_oauth_2_or_takes_oauth_1_keys() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/twitter.json");
+        let text = std::fs::read_to_string(path).unwrap();
+        let m = Manifest::parse(&text, Format::Json, "twitter.json").unwrap();
+        let oauth = m.oauth.as_ref().expect("X has an oauth block");
+        assert_eq!(oauth.authorization_url, "https://x.com/i/oauth2/authorize");
+        assert_eq!(oauth.token_url, "https://api.x.com/2/oauth2/token");
+        assert_eq!(
+            oauth.revocation_url.as_deref(),
+            Some("https://api.x.com/2/oauth2/revoke")
+        );
+        assert_eq!(oauth.pkce.as_str(), "S256");
+        assert_eq!(oauth.client_auth.as_str(), "client_secret_basic");
+        assert!(oauth.scopes.iter().any(|s| s == "offline.access"));
+        assert!(oauth.scopes.iter().any(|s| s == "tweet.write"));
+        let keys = m.check_for(|n| n == "api_key").unwrap();
+        assert_eq!(keys.auth.style(), "oauth1");
+        let tokens = m.check_for(|n| n == "oauth2_access_token").unwrap();
+        assert_eq!(tokens.auth.style(), "bearer");
     }
 
     #[test]

@@ -21,9 +21,14 @@
 //! replaces their scheme, host and port, as for a check), the scopes are
 //! distinct words without the separator, the extra parameters do not
 //! overwrite the ones the flow sets itself, and `tokens` names distinct
-//! properties of `auth_schema` — every property `auth_schema` requires
-//! among them, so that the tokens alone make a complete connector. An
-//! error names the pointer inside the manifest.
+//! properties of `auth_schema` (the refresh token and the expiry not
+//! required ones, since providers do not always send them). An error names
+//! the pointer inside the manifest.
+//!
+//! A connector that holds the access token is complete without the other
+//! properties `auth_schema` requires (those are for pasted credentials,
+//! such as X's OAuth 1.0a keys), and its check uses the `check` block's
+//! `oauth_auth` when there is one.
 
 use serde::{Deserialize, Serialize};
 
@@ -273,18 +278,6 @@ impl OAuth {
                     ),
                 ));
             }
-        }
-        if let Some(missing) = auth
-            .required
-            .iter()
-            .find(|r| !named.iter().any(|(_, p)| p == r))
-        {
-            return Err(issue(
-                format!("{BASE}/tokens"),
-                format!(
-                    "`auth_schema` requires `{missing}`, which no token fills; a connector made with OAuth would be incomplete"
-                ),
-            ));
         }
         Ok(())
     }

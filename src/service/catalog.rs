@@ -395,6 +395,7 @@ pub struct CompiledEntry {
     pub secret_names: Vec<String>,
     /// Whether the config schema holds secrets of its own.
     pub config_secrets: bool,
+    /// What `auth_schema` requires (see [`CompiledEntry::missing_secrets`]).
     pub required_secrets: Vec<String>,
     /// One validator per secret property, applied to values that are set.
     pub secret_validators: Vec<(String, Value, jsonschema::Validator)>,
@@ -456,6 +457,24 @@ impl CompiledEntry {
             forms: std::sync::Arc::new(forms),
             manifest,
         })
+    }
+}
+
+impl CompiledEntry {
+    /// The required secrets a connector lacks, by whether it holds each
+    /// name: none for one that holds the OAuth 2.0 access token of the
+    /// entry's `oauth` block (the other required secrets are the pasted
+    /// alternative, such as X's OAuth 1.0a keys), else those of
+    /// `auth_schema`'s `required` it does not hold.
+    pub fn missing_secrets(&self, holds: impl Fn(&str) -> bool) -> Vec<&str> {
+        if self.manifest.oauth_access_token().is_some_and(&holds) {
+            return Vec::new();
+        }
+        self.required_secrets
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !holds(n))
+            .collect()
     }
 }
 

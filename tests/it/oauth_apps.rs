@@ -2,15 +2,18 @@
 //! secret from standard input, sealed with the key ring), `oauth list`
 //! (never the secret; the redirect URI from the public URL), `oauth
 //! remove`; refusals that write nothing; and the client secrets in `keys
-//! rotate`, `keys verify` and the start-up key check.
+//! rotate`, `keys verify` and the start-up key check. And what the
+//! access token of an entry's `oauth` block means for a connector: X's
+//! OAuth 2.0 tokens complete it without the OAuth 1.0a keys.
 
 use crate::both_databases;
-use crate::support::{OutputExt, TestDb};
+use crate::support::{OutputExt, TestApp, TestDb, assert_envelope, twitter};
 use connectors::domain::catalog::Manifest;
 use connectors::domain::secrets::{KeyRing, generate_key_line};
 use connectors::service::oauth_apps::open_client_secret;
 use connectors::storage::OAuthAppWrite;
 use secrecy::ExposeSecret;
+use serde_json::{Value, json};
 
 const SECRET: &str = "li-client-secret-canary-7Hq2";
 const CALLBACK: &str = "https://connectors.example.com/features/connectors/oauth/callback";
@@ -231,3 +234,44 @@ fn the_built_in_linkedin_entry_connects_with_oauth() {
     assert_eq!(oauth.tokens.access_token, "access_token");
     assert_eq!(oauth.tokens.refresh_token.as_deref(), Some("refresh_token"));
 }
+
+both_databases!(
+    an_oauth_access_token_completes_a_connector,
+    |db: TestDb| async move {
+        let app = TestApp::spawn(db).await;
+        let admin = app.admin().await;
+        let token = "bWRWa3gzdnk3WHRGU1o0bmRRcTJ5VUxWX1lZTDdJSUtmaWcx";
+        let connected = app
+            .create_id(
+                &admin,
+                &twitter("Connected", json!({"oauth2_access_token": token})),
+            )
+            .await;
+        let res = app
+            .patch(&admin, &connected, &json!({"status": "active"}))
+            .await;
+        assert_eq!(res.status(), 200, "the OAuth 2.0 token alone completes it");
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["status"], "active");
+        assert_eq!(v["secrets"]["oauth2_access_token"]["set"], true);
+        assert!(!v.to_string().contains(token));
+
+        // The pasted alternative still needs all four OAuth 1.0a keys.
+        let pasted = app
+            .create_id(
+                &admin,
+                &twitter("Pasted", json!({"api_key": "AAAAAAAAAAAAAAAAAAAAAAAAA"})),
+            )
+            .await;
+        let res = app
+            .patch(&admin, &pasted, &json!({"status": "active"}))
+            .await;
+        let body = assert_envelope(res, 422, "validation_failed").await;
+        assert_eq!(
+            body["errors"]["auth.access_token_secret"],
+            json!(["is required to activate the connector"])
+        );
+        assert!(body["errors"]["auth.oauth2_access_token"].is_null());
+        app.stop().await;
+    }
+);

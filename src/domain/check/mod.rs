@@ -206,6 +206,11 @@ pub struct Expectation {
 pub struct Check {
     pub request: CheckRequest,
     pub auth: CheckAuth,
+    /// The auth part used instead of `auth` for a connector that holds the
+    /// OAuth 2.0 access token of the entry's `oauth` block (a connector
+    /// connected with OAuth rather than with pasted keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_auth: Option<CheckAuth>,
     /// The statuses that mean the credentials work [default: 200].
     #[serde(default = "default_success")]
     pub success: Vec<u16>,
@@ -276,21 +281,9 @@ impl Check {
             };
             parse_template(text, &at, fields, true)?;
         }
-        for (part, text) in self.auth.parts() {
-            let at = format!("{base}/auth/{part}");
-            let t = parse_template(text, &at, fields, true)?;
-            if part == "name" && t.fields().next().is_some() {
-                return Err(issue(at, "the parameter or header name must be literal"));
-            }
-            if part == "name" && text.trim().is_empty() {
-                return Err(issue(at, "the name must not be empty"));
-            }
-            if matches!(self.auth, CheckAuth::Header { .. })
-                && part == "name"
-                && hyper::header::HeaderName::from_bytes(text.as_bytes()).is_err()
-            {
-                return Err(issue(at, format!("`{text}` is not a header name")));
-            }
+        validate_auth(&self.auth, &format!("{base}/auth"), fields)?;
+        if let Some(auth) = &self.oauth_auth {
+            validate_auth(auth, &format!("{base}/oauth_auth"), fields)?;
         }
         if self.success.is_empty() {
             return Err(issue(
@@ -381,6 +374,27 @@ impl Check {
         }
         Ok(())
     }
+}
+
+/// Checks one auth part: its templates, and literal, valid names.
+fn validate_auth(auth: &CheckAuth, base: &str, fields: &Fields<'_>) -> Result<(), CheckIssue> {
+    for (part, text) in auth.parts() {
+        let at = format!("{base}/{part}");
+        let t = parse_template(text, &at, fields, true)?;
+        if part == "name" && t.fields().next().is_some() {
+            return Err(issue(at, "the parameter or header name must be literal"));
+        }
+        if part == "name" && text.trim().is_empty() {
+            return Err(issue(at, "the name must not be empty"));
+        }
+        if matches!(auth, CheckAuth::Header { .. })
+            && part == "name"
+            && hyper::header::HeaderName::from_bytes(text.as_bytes()).is_err()
+        {
+            return Err(issue(at, format!("`{text}` is not a header name")));
+        }
+    }
+    Ok(())
 }
 
 fn check_message(message: &str, at: &str) -> Result<(), CheckIssue> {

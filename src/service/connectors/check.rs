@@ -86,10 +86,8 @@ fn secret_map(payload: &SecretPayload) -> BTreeMap<String, SecretString> {
 fn static_errors(entry: &CompiledEntry, config: &Value, payload: &SecretPayload) -> FieldErrors {
     let mut errors = FieldErrors::new();
     check_config(entry, config, &mut errors);
-    for r in &entry.required_secrets {
-        if !payload.v.contains_key(r) {
-            push(&mut errors, format!("auth.{r}"), "is required");
-        }
+    for r in entry.missing_secrets(|n| payload.v.contains_key(n)) {
+        push(&mut errors, format!("auth.{r}"), "is required");
     }
     errors
 }
@@ -119,12 +117,13 @@ impl Connectors {
     ) -> CheckOutcome {
         let empty = Map::new();
         let secrets = secret_map(payload);
+        let check = entry.manifest.check_for(|n| secrets.contains_key(n));
         let outcome = self
             .checks
             .checker
             .run(&CheckInput {
                 catalog_key: &entry.key,
-                check: entry.manifest.check.as_ref(),
+                check: check.as_deref(),
                 config: config.as_object().unwrap_or(&empty),
                 secrets: &secrets,
             })

@@ -225,9 +225,7 @@ pub(super) fn replaces_all(
             .cloned()
             .collect(),
     };
-    !updates.is_empty()
-        && held.iter().all(|n| decided(n))
-        && entry.required_secrets.iter().all(|n| sets(n))
+    !updates.is_empty() && held.iter().all(|n| decided(n)) && entry.missing_secrets(sets).is_empty()
 }
 
 /// The names of the secrets a row holds, by its stored states (none when

@@ -209,14 +209,12 @@ impl Connectors {
                         });
                     }
                     input::check_config(&entry, &whole, &mut missing);
-                    for r in &entry.required_secrets {
-                        if !payload.v.contains_key(r) {
-                            push(
-                                &mut missing,
-                                format!("auth.{r}"),
-                                "is required to activate the connector",
-                            );
-                        }
+                    for r in entry.missing_secrets(|n| payload.v.contains_key(n)) {
+                        push(
+                            &mut missing,
+                            format!("auth.{r}"),
+                            "is required to activate the connector",
+                        );
                     }
                     if !missing.is_empty() {
                         return Err(invalid(

@@ -491,6 +491,17 @@ test('sign-in and consent pages: Allow gives a code, Cancel gives access_denied'
     })).json();
     assert.equal(me.sub, 'ann');
 
+    // The next authorization in the same browser skips the sign-in but asks
+    // for consent again, and makes a chain of its own.
+    step = await followToRedirectUri(jar, authorizationUrl(server, { scope: LINKEDIN_SCOPE, state: 'again', challenge }));
+    html = await step.response.text();
+    assert.match(html, /Allow access/);
+    assert.ok(!html.includes('Username'));
+    step = await postForm(jar, server.base, formAction(html, 'Allow'));
+    const second = await exchange(server, { code: step.callback.searchParams.get('code'), verifier });
+    assert.equal(second.status, 200);
+    assert.equal((await stats(server)).chains.length, 2);
+
     // Cancel on the consent page of a new browser.
     const other = new Jar();
     step = await followToRedirectUri(other, authorizationUrl(server, { scope: LINKEDIN_SCOPE, state: 's2', challenge }));
@@ -511,8 +522,8 @@ test('sign-in and consent pages: Allow gives a code, Cancel gives access_denied'
     assert.equal(step.callback.searchParams.get('state'), 's3');
 
     const counts = await stats(server);
-    assert.equal(counts.authorizations.requests, 3);
-    assert.equal(counts.authorizations.codes_issued, 1);
+    assert.equal(counts.authorizations.requests, 4);
+    assert.equal(counts.authorizations.codes_issued, 2);
     assert.equal(counts.authorizations.denied, 2);
     assertNoSecrets(server, [SECRET, 'pw-1', tokens.body.access_token, tokens.body.refresh_token]);
   } finally {
@@ -542,4 +553,15 @@ test('bad settings are refused with a message', TIMEOUT, async () => {
     assert.match(stderr, message);
     assert.equal(stdout, '');
   }
+});
+
+test('exit_with_stdin: the server ends when its standard input closes', TIMEOUT, async () => {
+  const child = spawn(process.execPath, [SERVER, JSON.stringify({ redirect_uris: [REDIRECT], exit_with_stdin: true })], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const [line] = await once(child.stdout, 'data');
+  assert.equal(JSON.parse(String(line)).ready, true);
+  child.stdin.end();
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0);
 });

@@ -53,6 +53,8 @@ import { createServer } from 'node:http';
 console.log = console.error.bind(console);
 console.info = console.error.bind(console);
 
+// oidc-provider's debug output would show tokens and codes: it stays off.
+delete process.env.DEBUG;
 const { default: Provider } = await import('oidc-provider');
 
 const PROFILES = {
@@ -446,6 +448,13 @@ function configuration() {
     },
     async issueRefreshToken(ctx, client, code) {
       return client.grantTypeAllowed('refresh_token') && profile.issuesRefreshToken(code.scopes);
+    },
+    // Every authorization request asks for consent, as X does, even when an
+    // earlier grant covers the scopes: each one makes a grant (a new refresh
+    // token chain) of its own. The sign-in is remembered for the session.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId;
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
     rotateRefreshToken: true,
     // Tokens live by their own lifetimes, not the browser session at the provider.

@@ -538,6 +538,7 @@ test('bad settings are refused with a message', TIMEOUT, async () => {
     [{ redirect_uris: [REDIRECT], host: '0.0.0.0' }, /loopback/],
     [{ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }, /token_endpoint_auth_method/],
     [{ redirect_uris: [REDIRECT], colour: 'blue' }, /unknown setting "colour"/],
+    [{ redirect_uris: ['http://127.0.0.1:9/cb#part'] }, /redirect_uris must not contain fragments/],
   ]) {
     const child = spawn(process.execPath, [SERVER, JSON.stringify(settings)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

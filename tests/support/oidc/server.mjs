@@ -35,7 +35,9 @@
 // When it listens it prints exactly one line of JSON on stdout, e.g.
 //   {"ready":true,"profile":"x","base":"http://127.0.0.2:41234",
 //    "issuer":"http://127.0.0.2:41234","port":41234,...endpoints...}
-// and nothing else on stdout. It exits with status 0 on SIGTERM or SIGINT.
+// and nothing else on stdout. It exits with status 0 on SIGTERM or SIGINT,
+// and with status 2 and a message on stderr when a setting is refused
+// (oidc-provider's own checks of the client included).
 // It logs nothing secret: no client secret, password, code, state or token.
 //
 // Control endpoints for the tests (same host and port):
@@ -603,9 +605,8 @@ function requestedScopes(details) {
 }
 
 async function grantFor(details, accountId) {
-  const grant = details.grantId
-    ? await provider.Grant.find(details.grantId)
-    : new provider.Grant({ accountId, clientId: details.params.client_id });
+  const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+  const grant = existing ?? new provider.Grant({ accountId, clientId: details.params.client_id });
   const scopes = requestedScopes(details);
   if (scopes.length > 0) grant.addOIDCScope(scopes.join(' '));
   const claims = details.prompt.details?.missingOIDCClaims;
@@ -831,7 +832,14 @@ server.listen(settings.port, settings.host, () => {
   provider = new Provider(base, configuration());
   wireStats(provider);
   callback = provider.callback();
+  announce(base, port).catch((err) => fail(`the client settings are refused: ${err?.error_description ?? err?.message}`));
+});
 
+// Loads the client once, so that settings oidc-provider refuses (a redirect
+// URI it does not accept) stop the start instead of the first request, then
+// prints the ready line.
+async function announce(base, port) {
+  if (!(await provider.Client.find(settings.clientId))) throw new Error('the client did not load');
   const endpoint = (route) => (profile.routes[route] ? `${base}${profile.routes[route]}` : undefined);
   const ready = {
     ready: true,
@@ -850,7 +858,7 @@ server.listen(settings.port, settings.host, () => {
     auto_approve: settings.autoApprove || null,
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
-});
+}
 
 function wireStats(p) {
   p.use(async (ctx, next) => {

@@ -199,6 +199,7 @@ test('linkedin: code with PKCE, client_secret_post, userinfo, rotation, reuse re
     assert.equal(first.body.token_type, 'Bearer');
     assert.equal(first.body.expires_in, 5);
     assert.ok(first.body.access_token && first.body.refresh_token && first.body.id_token);
+    assert.ok(first.body.refresh_token_expires_in > 1_209_000 && first.body.refresh_token_expires_in <= 1_209_600);
     assert.deepEqual(first.body.scope.split(' ').sort(), LINKEDIN_SCOPE.split(' ').sort());
 
     const userinfo = await fetch(`${server.base}/v2/userinfo`, {
@@ -270,6 +271,7 @@ test('x: client_secret_basic, offline.access decides the refresh token, revocati
     assert.equal(withoutOffline.status, 200);
     assert.equal(withoutOffline.body.refresh_token, undefined);
     assert.equal(withoutOffline.body.id_token, undefined);
+    assert.equal(withoutOffline.body.refresh_token_expires_in, undefined);
 
     const authorization = await authorize(server, X_SCOPE);
     // The client is registered for Basic: its secret in the body is refused.

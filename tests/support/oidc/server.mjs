@@ -76,6 +76,7 @@ const PROFILES = {
       email: ['email', 'email_verified'],
     },
     userinfo: true,
+    refreshTokenExpiresIn: true,
     authMethod: 'client_secret_post',
     // LinkedIn gives approved apps a refresh token with every code exchange.
     issuesRefreshToken: () => true,
@@ -831,6 +832,7 @@ server.listen(settings.port, settings.host, () => {
   issuerBase = base;
   provider = new Provider(base, configuration());
   wireStats(provider);
+  if (profile.refreshTokenExpiresIn) answerRefreshTokenLifetime(provider);
   callback = provider.callback();
   announce(base, port).catch((err) => fail(`the client settings are refused: ${err?.error_description ?? err?.message}`));
 });
@@ -858,6 +860,17 @@ async function announce(base, port) {
     auto_approve: settings.autoApprove || null,
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
+}
+
+// LinkedIn's token answers also say how long the refresh token lives.
+function answerRefreshTokenLifetime(p) {
+  p.use(async (ctx, next) => {
+    await next();
+    const refreshToken = ctx.oidc?.entities?.RefreshToken;
+    if (ctx.oidc?.route === 'token' && ctx.status === 200 && ctx.body?.refresh_token && refreshToken) {
+      ctx.body = { ...ctx.body, refresh_token_expires_in: refreshToken.remainingTTL };
+    }
+  });
 }
 
 function wireStats(p) {

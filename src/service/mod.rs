@@ -8,6 +8,7 @@ pub mod connectors;
 pub mod identity;
 pub mod keys;
 pub mod oauth_apps;
+pub mod oauth_client;
 pub mod outbound;
 pub mod schemas;
 pub mod sessions;

@@ -20,6 +20,7 @@ mod logs;
 mod metrics;
 mod nested_secrets;
 mod oauth_apps;
+mod oauth_client;
 mod outbound_guard;
 mod outbound_tls;
 mod properties;

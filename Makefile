@@ -2,22 +2,28 @@
 CARGO ?= cargo
 export CONNECTORS_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-rust test-browser test-api-fuzz test-api-clients browser-deps bench migrate seed-connectors lint fmt
+.PHONY: run test test-rust test-browser test-oidc test-api-fuzz test-api-clients browser-deps oidc-deps bench migrate seed-connectors lint fmt
 
 ## Serve on the embedded default (SQLite in ./data) at http://127.0.0.1:8080
 run:
 	$(CARGO) run --release
 
-## Every test: unit, integration on SQLite and PostgreSQL, browser, API fuzzing,
-## the OpenAPI document and the clients generated from it
-test: test-rust test-browser test-api-fuzz test-api-clients
+## Every test: the OAuth test server's self-test, unit, integration on SQLite
+## and PostgreSQL, browser, API fuzzing, the OpenAPI document and the clients
+## generated from it
+test: test-oidc test-rust test-browser test-api-fuzz test-api-clients
 
-test-rust:
+## The local OAuth 2.0 authorization server the Rust and browser tests start
+## (tests/support/oidc, oidc-provider), checked on its own
+test-oidc: oidc-deps
+	cd tests/support/oidc && npm test
+
+test-rust: oidc-deps
 	$(CARGO) test --workspace --all-targets
 	$(CARGO) test --test it -- --ignored --test-threads=1
 
 ## End-to-end tests in headless Chromium (needs /usr/bin/chromium)
-test-browser: browser-deps
+test-browser: browser-deps oidc-deps
 	$(CARGO) build
 	cd tests/browser && npm test
 
@@ -37,6 +43,11 @@ browser-deps: tests/browser/node_modules/.package-lock.json
 
 tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund
+
+oidc-deps: tests/support/oidc/node_modules/.package-lock.json
+
+tests/support/oidc/node_modules/.package-lock.json: tests/support/oidc/package.json tests/support/oidc/package-lock.json
+	cd tests/support/oidc && npm ci --no-audit --no-fund
 
 ## Benchmark both databases beside the raw database; writes docs/performance.md
 bench:

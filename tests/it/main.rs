@@ -12,6 +12,7 @@ mod cli;
 mod connectors_crud;
 mod connectors_replace;
 mod connectors_secrets;
+mod error_pages;
 mod faults;
 mod file_modes;
 mod hostile_input;

@@ -461,6 +461,9 @@ describe("sign-in hint and tenant switcher (SQLite)", () => {
       await page.waitForFunction(() => window.__marker === undefined && document.readyState === "complete");
       await page.waitForURL(`${server.base}/features/connectors/catalog`);
       assert.equal(await page.getByLabel("Tenant").inputValue(), target);
+      const out = await page.getByRole("button", { name: "Sign out" }).boundingBox();
+      const select = await page.getByLabel("Tenant").boundingBox();
+      assert.ok(Math.abs(out.y + out.height / 2 - (select.y + select.height / 2)) < 6, `Sign out beside the tenant at ${width}px`);
       await axeCheck(page, `tenant switcher at ${width}px`);
     }
     seen.check("tenant switch");

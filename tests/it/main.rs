@@ -17,6 +17,7 @@ mod faults;
 mod file_modes;
 mod hostile_input;
 mod input_text;
+mod installed_cards;
 mod logs;
 mod metrics;
 mod nested_secrets;

@@ -196,6 +196,11 @@ pub struct CatalogEntry {
     #[serde(skip)]
     #[schema(ignore)]
     pub forms: std::sync::Arc<CatalogForms>,
+    /// The manifest's `identity_field`: the config field cards show as what
+    /// a connector is connected to.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub identity_field: Option<String>,
 }
 
 pub(crate) fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
@@ -221,6 +226,7 @@ impl CatalogEntry {
             capabilities: m.capabilities,
             default_config_schema: m.default_config_schema,
             auth_schema: m.auth_schema,
+            identity_field: m.identity_field,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -230,7 +236,7 @@ impl CatalogEntry {
 /// Filters for the catalog list.
 #[derive(Debug, Default, Clone)]
 pub struct CatalogFilter {
-    /// Case-insensitive substring of name or description.
+    /// Case-insensitive substring of name, description or category.
     pub q: Option<String>,
     /// Exact category (case-insensitive).
     pub category: Option<String>,
@@ -247,7 +253,8 @@ pub async fn list(store: &dyn Store, filter: &CatalogFilter) -> ServiceResult<Ve
     Ok(filter_entries(&all, filter))
 }
 
-/// `q`: case-insensitive substring of name or description; `category`:
+/// `q`: case-insensitive substring of name, description or category
+/// ("blog" finds the blogging connectors); `category`:
 /// exact, case-insensitive.
 fn filter_entries(all: &[CatalogEntry], filter: &CatalogFilter) -> Vec<CatalogEntry> {
     let q = filter
@@ -271,6 +278,7 @@ fn filter_entries(all: &[CatalogEntry], filter: &CatalogFilter) -> Vec<CatalogEn
         .filter(|e| {
             q.as_ref().is_none_or(|q| {
                 e.name.to_lowercase().contains(q)
+                    || e.category.to_lowercase().contains(q)
                     || e.description
                         .as_deref()
                         .is_some_and(|d| d.to_lowercase().contains(q))

@@ -88,6 +88,9 @@ pub trait IdentityStore: Send + Sync {
     /// Creates the bootstrap tenant and owner if, inside one transaction,
     /// the database has no user. Returns whether it did.
     async fn bootstrap(&self, b: &Bootstrap) -> StoreResult<bool>;
+    /// Global: whether a user still signs in with the password the
+    /// bootstrap gave them (a new password ends that).
+    async fn bootstrap_password_in_use(&self) -> StoreResult<bool>;
     /// Operator command: a new tenant; a taken slug is a `Conflict`.
     async fn tenant_create(&self, slug: &str, name: &str) -> StoreResult<Tenant>;
     /// Operator command: the tenant named by its slug.

@@ -26,6 +26,8 @@ pub const FORM_NEW: &str = "/features/connectors/forms/new/{key}";
 pub const FORM_EDIT: &str = "/features/connectors/forms/{id}/edit";
 /// Activating or deactivating an installed connector (POST).
 pub const FORM_STATUS: &str = "/features/connectors/forms/{id}/status";
+/// "Test connection" on an installed connector's card (POST).
+pub const FORM_CHECK: &str = "/features/connectors/forms/{id}/check";
 /// An installed connector, as the page deletes it (DELETE).
 pub const FORM: &str = "/features/connectors/forms/{id}";
 
@@ -47,6 +49,11 @@ pub fn form_edit(id: &str) -> String {
 /// The status action of connector `id`.
 pub fn form_status(id: &str) -> String {
     fill(FORM_STATUS, "{id}", id)
+}
+
+/// The card's connection check of connector `id`.
+pub fn form_check(id: &str) -> String {
+    fill(FORM_CHECK, "{id}", id)
 }
 
 /// Connector `id`, as the page deletes it.
@@ -84,7 +91,9 @@ mod tests {
         assert!(form_edit("c1").ends_with("/forms/c1/edit"));
         assert!(form_status("c1").ends_with("/forms/c1/status"));
         assert!(form("c1").ends_with("/forms/c1"));
+        assert!(form_check("c1").ends_with("/forms/c1/check"));
         for url in [
+            form_check("c1"),
             form_new("wp"),
             form_edit("c1"),
             form_status("c1"),

@@ -110,7 +110,7 @@ describe("web UI on SQLite", () => {
     await page.getByRole("button", { name: "Add connector" }).click();
     await expectToast(page, "Added “Company blog”.");
     await dialog.waitFor({ state: "hidden" });
-    await page.getByRole("link", { name: "Installed" }).click();
+    await page.getByRole("link", { name: "Installed", exact: true }).click();
     await page.waitForURL(`${server.base}/features/connectors/installed`);
     const card = page.locator(".installed-card", { hasText: "Company blog" });
     await card.waitFor();
@@ -169,12 +169,13 @@ describe("web UI on SQLite", () => {
 
   test("delete asks for confirmation", async () => {
     const card = page.locator(".installed-card", { hasText: "Company blog" });
-    page.once("dialog", (d) => d.dismiss());
+    const confirm = page.locator("dialog#confirm-delete");
     await card.getByRole("button", { name: /Delete/ }).click();
-    await page.waitForTimeout(300);
+    await confirm.getByRole("button", { name: "Cancel" }).click();
+    await confirm.waitFor({ state: "hidden" });
     assert.equal(await page.locator(".installed-card", { hasText: "Company blog" }).count(), 1, "kept when dismissed");
-    page.once("dialog", (d) => d.accept());
     await card.getByRole("button", { name: /Delete/ }).click();
+    await confirm.getByRole("button", { name: /^Delete/ }).click();
     await expectToast(page, "Deleted");
     await page.waitForFunction(() => ![...document.querySelectorAll(".installed-card")].some((c) => c.textContent.includes("Company blog")));
   });
@@ -231,7 +232,7 @@ describe("web UI on SQLite", () => {
     await signIn(mp, server.base, "member@localhost", MEMBER_PASSWORD);
     await mp.locator(".catalog-card").first().waitFor();
     assert.equal(await mp.getByRole("button", { name: /^Add/ }).count(), 0);
-    await mp.getByRole("link", { name: "Installed" }).click();
+    await mp.getByRole("link", { name: "Installed", exact: true }).click();
     await mp.locator(".installed-card").first().waitFor();
     for (const name of [/Configure/, /Activate/, /Deactivate/, /Delete/]) {
       assert.equal(await mp.getByRole("button", { name }).count(), 0, String(name));
@@ -406,11 +407,11 @@ describe("web UI on PostgreSQL (smoke)", () => {
     await page.locator('[name="auth.integration_token"]').fill("abcdefghijklmnopqrstuvwxyz0123456789");
     await page.getByRole("button", { name: "Add connector" }).click();
     await expectToast(page, "Added");
-    await page.getByRole("link", { name: "Installed" }).click();
+    await page.getByRole("link", { name: "Installed", exact: true }).click();
     const card = page.locator(".installed-card", { hasText: "Stories" });
     await card.waitFor();
-    page.once("dialog", (d) => d.accept());
     await card.getByRole("button", { name: /Delete/ }).click();
+    await page.locator("dialog#confirm-delete").getByRole("button", { name: /^Delete/ }).click();
     await expectToast(page, "Deleted");
     await page.locator(".empty").waitFor();
   });

@@ -228,13 +228,13 @@ fn the_wordpress_add_form_renders_every_input_with_its_label() {
             r#"<input id="f-config-sticky" name="config.sticky" type="checkbox" value="true""#,
             r#"<label for="f-config-sticky">Stick to the front page</label>"#,
             r#"<label for="f-auth-application_password">Application password <span class="needed">needed to activate</span></label>"#,
-            r#"<input id="f-auth-application_password" name="auth.application_password" type="password" autocomplete="new-password" data-secret-input aria-describedby"#,
+            r#"<input id="f-auth-application_password" name="auth.application_password" type="password" autocomplete="new-password" data-secret-input maxlength="29" aria-describedby"#,
             r##"<button type="button" class="secondary" hx-post="/features/connectors/forms/new/x/check" hx-target="#check-result""##,
             r#"<div id="check-result" aria-live="polite"></div>"#,
         ],
     );
     // A default stands in for an empty choice.
-    assert!(!html.contains(r#"<option value="">—</option>"#));
+    assert!(!html.contains(">—</option>"));
     // Fields in the manifest's `order`; optional ones carry no mark.
     let at = |n: &str| html.find(&format!("name=\"{n}\"")).unwrap();
     assert!(at("config.site_url") < at("config.username"));
@@ -530,7 +530,10 @@ fn enum_names_label_the_options() {
         ],
     );
     // No default: an optional select offers an empty choice.
-    assert!(html.contains(r#"<option value="">—</option>"#));
+    assert!(
+        html.contains(r#"<option value="" selected>—</option>"#),
+        "{html}"
+    );
 }
 
 #[test]

@@ -146,7 +146,7 @@ describe("web UI on SQLite", () => {
     assert.ok(await secretInput.isHidden(), "a set secret is not an input until asked");
     await page.locator('[data-reveal="f-auth-api_key"]').click();
     await secretInput.fill("ZZZZZZZZZZZZZZZZZZZZZZZZZ");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await expectToast(page, "Saved");
     const creds = await (await fetch(`${server.base}/features/connectors/api/connectors/${id}/credentials`, {
       headers: { authorization: `Bearer ${reader}` },
@@ -353,7 +353,7 @@ describe("secrets inside the config (SQLite)", () => {
     await axeCheck(page, "edit form with nested secrets");
     await page.locator(`[data-reveal="${await secret.getAttribute("id")}"]`).click();
     await secret.fill("client-secret-two");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await expectToast(page, "Saved");
     const creds = await credentials();
     assert.equal(creds.config.credentials.client_secret, "client-secret-two");
@@ -369,7 +369,7 @@ describe("secrets inside the config (SQLite)", () => {
     await token.waitFor({ state: "visible" });
     assert.ok(await page.locator('[name="config.credentials.client_secret"]').isHidden());
     await token.fill("personal-token-one");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await expectToast(page, "Saved");
     const creds = await credentials();
     assert.deepEqual(creds.config.credentials, { auth_type: "token", token: "personal-token-one" });

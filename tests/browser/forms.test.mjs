@@ -292,6 +292,9 @@ describe("connector dialogs", () => {
 
   test("labels for enum values, no blank choice beside a default, examples as placeholders, optional settings collapsed", async () => {
     await openAdd("linkedin");
+    // An identifier among the secrets is typed in the clear.
+    assert.equal(await page.locator('[name="auth.client_id"]').getAttribute("type"), "text");
+    assert.equal(await page.locator('[name="auth.access_token"]').getAttribute("type"), "password");
     const visibility = page.locator('[name="config.visibility"]');
     const options = await visibility.locator("option").allTextContents();
     assert.deepEqual(options, ["Public", "Connections only", "Signed-in LinkedIn members"]);
@@ -307,6 +310,13 @@ describe("connector dialogs", () => {
     await axeCheck(page, "labelled options");
     await page.keyboard.press("Escape");
     await page.locator("dialog#modal").waitFor({ state: "hidden" });
+    // WordPress's application password follows the username it belongs to.
+    await openAdd("wordpress");
+    const order = await page.evaluate(() =>
+      [...document.querySelectorAll("dialog input:not([type=hidden]), dialog select, dialog textarea")].map((el) => el.name),
+    );
+    assert.equal(order.indexOf("auth.application_password"), order.indexOf("config.username") + 1, order.join(" "));
+    await closeDialog();
   });
 
   test("Escape and Cancel on a changed form ask before discarding", async () => {

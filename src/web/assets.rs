@@ -55,6 +55,8 @@ pub struct AssetUrls {
     pub app: String,
     /// The cards' and pages' behaviours (`assets/cards.js`).
     pub cards: String,
+    /// The Add and Configure dialogs' script.
+    pub forms: String,
     pub htmx: String,
     pub logo: String,
     pub favicon: String,
@@ -65,6 +67,7 @@ pub fn urls() -> AssetUrls {
         css: url("app.css"),
         app: url("app.js"),
         cards: url("cards.js"),
+        forms: url("forms.js"),
         htmx: url("vendor/htmx-2.0.11.min.js"),
         logo: url("icons/logo.svg"),
         favicon: url("icons/logo.svg"),

@@ -24,6 +24,11 @@ pub const INSTALLED: &str = "/features/connectors/installed";
 pub const FORM_NEW: &str = "/features/connectors/forms/new/{key}";
 /// The "Configure" dialog of an installed connector, and its post.
 pub const FORM_EDIT: &str = "/features/connectors/forms/{id}/edit";
+/// "Test connection" in the "Add" dialog: the form's values, unsaved (POST).
+pub const FORM_NEW_CHECK: &str = "/features/connectors/forms/new/{key}/check";
+/// "Test connection" in the "Configure" dialog: the connector as the form
+/// would leave it, unsaved (POST).
+pub const FORM_EDIT_CHECK: &str = "/features/connectors/forms/{id}/edit/check";
 /// Activating or deactivating an installed connector (POST).
 pub const FORM_STATUS: &str = "/features/connectors/forms/{id}/status";
 /// "Test connection" on an installed connector's card (POST).
@@ -44,6 +49,16 @@ pub fn form_new(key: &str) -> String {
 /// The "Configure" dialog of connector `id`.
 pub fn form_edit(id: &str) -> String {
     fill(FORM_EDIT, "{id}", id)
+}
+
+/// Where the "Add" dialog of `key` tests its values.
+pub fn form_new_check(key: &str) -> String {
+    fill(FORM_NEW_CHECK, "{key}", key)
+}
+
+/// Where the "Configure" dialog of connector `id` tests its values.
+pub fn form_edit_check(id: &str) -> String {
+    fill(FORM_EDIT_CHECK, "{id}", id)
 }
 
 /// The status action of connector `id`.

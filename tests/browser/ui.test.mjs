@@ -103,8 +103,8 @@ describe("web UI on SQLite", () => {
     await error.waitFor({ state: "visible" });
     assert.match(await error.textContent(), /must/);
     assert.equal(await page.locator('[name="config.site_url"]').getAttribute("aria-invalid"), "true");
-    // The secret was not echoed back into the form.
-    assert.equal(await page.locator('[name="auth.application_password"]').inputValue(), "");
+    // The browser keeps the secret it holds (the server sends none back).
+    assert.equal(await page.locator('[name="auth.application_password"]').inputValue(), "abcd EFGH ijkl MNOP qrst UVWX");
     await page.locator('[name="config.site_url"]').fill("https://blog.example.com");
     await page.locator('[name="auth.application_password"]').fill("abcd EFGH ijkl MNOP qrst UVWX");
     await page.getByRole("button", { name: "Add connector" }).click();
@@ -146,7 +146,7 @@ describe("web UI on SQLite", () => {
     assert.ok(await secretInput.isHidden(), "a set secret is not an input until asked");
     await page.locator('[data-reveal="f-auth-api_key"]').click();
     await secretInput.fill("ZZZZZZZZZZZZZZZZZZZZZZZZZ");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await expectToast(page, "Saved");
     const creds = await (await fetch(`${server.base}/features/connectors/api/connectors/${id}/credentials`, {
       headers: { authorization: `Bearer ${reader}` },
@@ -354,7 +354,7 @@ describe("secrets inside the config (SQLite)", () => {
     await axeCheck(page, "edit form with nested secrets");
     await page.locator(`[data-reveal="${await secret.getAttribute("id")}"]`).click();
     await secret.fill("client-secret-two");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await expectToast(page, "Saved");
     const creds = await credentials();
     assert.equal(creds.config.credentials.client_secret, "client-secret-two");
@@ -370,7 +370,7 @@ describe("secrets inside the config (SQLite)", () => {
     await token.waitFor({ state: "visible" });
     assert.ok(await page.locator('[name="config.credentials.client_secret"]').isHidden());
     await token.fill("personal-token-one");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await expectToast(page, "Saved");
     const creds = await credentials();
     assert.deepEqual(creds.config.credentials, { auth_type: "token", token: "personal-token-one" });

@@ -9,6 +9,7 @@ mod api_docs;
 mod catalog_schemas;
 mod checks;
 mod cli;
+mod connector_forms;
 mod connectors_crud;
 mod connectors_replace;
 mod connectors_secrets;

@@ -352,7 +352,7 @@ both_databases!(
         let html = res.text().await.unwrap();
         assert_no_secret("the edit form", &html);
         assert!(
-            html.contains(r#"name="config.credentials.token" type="password" autocomplete="new-password" hidden disabled"#),
+            html.contains(r#"name="config.credentials.token" type="password" autocomplete="new-password" data-secret-input hidden disabled"#),
             "a set nested secret is behind Update secret: {html}"
         );
         assert!(html.contains("Update secret"));

@@ -50,6 +50,8 @@ pub fn routes() -> Router<AppState> {
             urls::FORM_EDIT,
             get(connector_form::edit_form).post(connector_form::edit_submit),
         )
+        .route(urls::FORM_NEW_CHECK, post(connector_form::new_check))
+        .route(urls::FORM_EDIT_CHECK, post(connector_form::edit_check))
         .route(urls::FORM_STATUS, post(installed::status_submit))
         .route(urls::FORM_CHECK, post(installed::check_submit))
         .route(urls::FORM, delete(installed::delete_submit))

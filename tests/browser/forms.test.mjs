@@ -250,7 +250,7 @@ describe("connector dialogs", () => {
       }
       const result = page.locator("#check-result");
       assert.equal(await result.getAttribute("aria-live"), "polite");
-      await page.getByRole("button", { name: "Test connection" }).click();
+      await page.locator("dialog#modal").getByRole("button", { name: "Test connection" }).click();
       await result.locator(".check-result.ok").waitFor();
       assert.equal(await result.textContent(), "Connected as acme_news.");
       await axeCheck(page, `check ok ${viewport.width}`);
@@ -261,13 +261,13 @@ describe("connector dialogs", () => {
       // A provider that refuses: the error in words.
       await openAdd("medium");
       await page.locator('[name="auth.integration_token"]').fill("abcdefghijklmnopqrstuvwxyz0123");
-      await page.getByRole("button", { name: "Test connection" }).click();
+      await page.locator("dialog#modal").getByRole("button", { name: "Test connection" }).click();
       await result.locator(".check-result.failed").waitFor();
       assert.match(await result.textContent(), /^Connection failed: /);
       assert.ok(!(await result.textContent()).includes("abcdefghijklmnopqrstuvwxyz0123"));
       // Missing values are named, not checked.
       await page.locator('[name="auth.integration_token"]').fill("");
-      await page.getByRole("button", { name: "Test connection" }).click();
+      await page.locator("dialog#modal").getByRole("button", { name: "Test connection" }).click();
       await result.getByText("Not tested: fix these first.").waitFor();
       assert.match(await result.textContent(), /Add the integration token to test the connection\./);
       await axeCheck(page, `check failed ${viewport.width}`);
@@ -284,7 +284,7 @@ describe("connector dialogs", () => {
     assert.equal(created.status, 201);
     const { id } = await created.json();
     await openConfigure(id);
-    await page.getByRole("button", { name: "Test connection" }).click();
+    await page.locator("dialog#modal").getByRole("button", { name: "Test connection" }).click();
     await page.locator("#check-result .check-result.ok").waitFor();
     assert.equal(await page.locator("#check-result").textContent(), "Connected as acme_news.");
     await closeDialog();

@@ -35,7 +35,7 @@ pub use rows::{
     AuditRow, AuditWrite, AuthWrite, Bootstrap, CatalogRow, CatalogWrite, CheckRecord,
     CheckTransition, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, DueCheck,
     LoginLimit, LoginUser, MemberWrite, MembershipOutcome, MigrationState, NewTokenRow,
-    PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow, SessionRow,
+    ConfigSecretsRow, PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow, SessionRow,
     SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
 };
 pub use traits::{

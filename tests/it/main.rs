@@ -26,6 +26,7 @@ mod publish_targets;
 mod races;
 mod realworld;
 mod secret_states;
+mod secrets_reimport;
 mod secrets_at_rest;
 mod security_headers;
 mod sessions;

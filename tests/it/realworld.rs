@@ -302,9 +302,12 @@ impl Checker {
         }
         let creds: Value = res.json().await.map_err(|e| e.to_string())?;
         for (path, value) in &values.secrets {
-            let (root, rest) = path.split_once('.').unwrap_or((path, ""));
-            let pointer: String = rest.split('.').map(|p| format!("/{p}")).collect();
-            let got = creds[root].pointer(&pointer);
+            // `auth`'s secrets by name at the top, the config's in `config`.
+            let pointer: String = match path.split_once('.') {
+                Some(("auth", name)) => format!("/{name}"),
+                _ => path.split('.').map(|p| format!("/{p}")).collect(),
+            };
+            let got = creds.pointer(&pointer);
             if got != Some(&json!(value)) {
                 return Err(format!("credentials read: {path} is not the value given"));
             }

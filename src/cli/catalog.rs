@@ -122,7 +122,9 @@ fn print_report(report: &UpsertReport) {
         println!("unchanged  {k}");
     }
     for (k, n) in &report.sealed {
-        println!("sealed     {k}: values of fields now secret moved out of {n} connector config(s)");
+        println!(
+            "sealed     {k}: values of fields now secret moved out of {n} connector config(s)"
+        );
     }
     if report.unreadable > 0 {
         eprintln!(

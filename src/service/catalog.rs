@@ -256,7 +256,9 @@ pub async fn import_files(
             if specs > 1 && !fields.is_empty() {
                 return Err(one_spec());
             }
-            airbyte::manifest(&doc, fields, &shown)?
+            let (m, repairs) = airbyte::manifest_with_repairs(&doc, fields, &shown)?;
+            warnings.extend(repairs.iter().map(|r| format!("{shown}: {r}")));
+            m
         } else {
             Manifest::from_value(doc, &shown)?
         };

@@ -14,10 +14,11 @@
 
 use super::error::StoreResult;
 use super::rows::{
-    AuditRow, AuditWrite, Bootstrap, CatalogRow, CatalogWrite, CheckRecord, ConnectorFilter,
-    ConnectorInsert, ConnectorRow, ConnectorUpdate, DueCheck, LoginLimit, LoginUser, MemberWrite,
-    MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter,
-    ConfigSecretsRow, SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
+    AuditRow, AuditWrite, Bootstrap, CatalogRow, CatalogWrite, CheckRecord, ConfigSecretsRow,
+    ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, DueCheck, LoginLimit,
+    LoginUser, MemberWrite, MigrationState, NewTokenRow, PublishTargetRow, RevokeOutcome,
+    SealedSecrets, SecretFilter, SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome,
+    UpsertOutcome,
 };
 use crate::domain::identity::{Principal, Role, Tenant, User};
 use crate::domain::ids::{ConnectorId, TenantId};

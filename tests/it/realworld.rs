@@ -213,7 +213,6 @@ both_databases!(
     }
 );
 
-
 /// Values the generator cannot make from a spec's schema, given by hand:
 /// (catalog key, JSON pointer in the config, value). Every sample spec
 /// installs with generated values today, so the table is empty; a spec
@@ -254,12 +253,18 @@ impl Checker {
     /// every choice), reads it back every way an API client or a page
     /// does, and checks the credentials read; returns the values.
     async fn install(&mut self, app: &TestApp, key: &str, branch: usize) -> Result<Sample, String> {
-        let (status, body) = self.read(app.send_get(&self.admin, &format!("/catalog/{key}")).await).await;
+        let (status, body) = self
+            .read(app.send_get(&self.admin, &format!("/catalog/{key}")).await)
+            .await;
         if status != 200 {
             return Err(format!("catalog entry answered {status}"));
         }
         let entry: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
-        let mut values = sample(&entry["default_config_schema"], &entry["auth_schema"], branch)?;
+        let mut values = sample(
+            &entry["default_config_schema"],
+            &entry["auth_schema"],
+            branch,
+        )?;
         for (_, pointer, value) in EXPLICIT.iter().filter(|(k, _, _)| *k == key) {
             let place = values
                 .config
@@ -275,7 +280,9 @@ impl Checker {
         });
         let (status, body) = self.read(app.create(&self.admin, &install).await).await;
         if status != 201 {
-            return Err(format!("install (branch {branch}) answered {status}: {body}"));
+            return Err(format!(
+                "install (branch {branch}) answered {status}: {body}"
+            ));
         }
         let id = id_of(&serde_json::from_str(&body).map_err(|e| e.to_string())?);
         for path in [
@@ -290,7 +297,11 @@ impl Checker {
             }
         }
         let (status, _) = self
-            .read(self.browser.get(app, &format!("/features/connectors/forms/{id}/edit")).await)
+            .read(
+                self.browser
+                    .get(app, &format!("/features/connectors/forms/{id}/edit"))
+                    .await,
+            )
             .await;
         if status != 200 {
             return Err(format!("the configure dialog answered {status}"));
@@ -342,7 +353,10 @@ fn found_at_rest(db: &TestDb, needles: &BTreeMap<String, String>) -> Vec<String>
                 .expect("pg_dump");
             out.assert_ok();
             dump = out.stdout_text();
-            assert!(dump.contains("COPY public.connectors"), "the dump has the connectors");
+            assert!(
+                dump.contains("COPY public.connectors"),
+                "the dump has the connectors"
+            );
         }
     }
     needles
@@ -364,7 +378,9 @@ fn remember(needles: &mut BTreeMap<String, String>, key: &str, values: &Sample) 
 /// The branches to install a schema with: the first, and the second where
 /// a choice has one.
 fn branches(entry: &Value) -> Vec<usize> {
-    if has_second_branch(&entry["default_config_schema"]) || has_second_branch(&entry["auth_schema"]) {
+    if has_second_branch(&entry["default_config_schema"])
+        || has_second_branch(&entry["auth_schema"])
+    {
         vec![0, 1]
     } else {
         vec![0]
@@ -395,10 +411,86 @@ both_databases!(
             }
         }
         assert!(installs > imported.len(), "second branches installed too");
-        assert!(with_secrets >= 20, "{with_secrets} installs carried secrets");
+        assert!(
+            with_secrets >= 20,
+            "{with_secrets} installs carried secrets"
+        );
         assert!(
             needles.values().any(|w| w.contains(": config.")),
             "secrets inside configs were given"
+        );
+        let leaked = found_at_rest(app.db(), &needles);
+        assert!(leaked.is_empty(), "in the database in clear: {leaked:?}");
+    }
+);
+
+// A spec with the slips real ones carry (a secret flag written as text,
+// a `format` that contradicts its `pattern`, a name twice in `required`,
+// a required name the branch does not define, `items` on a string):
+// imported with a warning per repair, and installed end to end with its
+// text-flagged secret sealed.
+both_databases!(
+    an_airbyte_spec_with_slips_imports_with_warnings_and_installs,
+    |db: TestDb| async move {
+        let spec = json!({"connectionSpecification": {
+            "type": "object",
+            "required": ["access_key", "access_key", "start", "tls"],
+            "properties": {
+                "access_key": {"type": "string", "airbyte_secret": "true"},
+                "start": {"type": "string", "format": "date", "pattern": "^[0-9]{2}-[0-9]{2}-[0-9]{4}$"},
+                "level": {"type": "string", "items": {"enum": ["hourly", "daily"]}},
+                "tls": {"type": "object", "oneOf": [
+                    {"type": "object", "title": "Verify", "required": ["mode", "store_password", "store_name"], "properties": {
+                        "mode": {"type": "string", "const": "verify"},
+                        "store_password": {"type": "string", "airbyte_secret": "true"}
+                    }},
+                    {"type": "object", "title": "Off", "required": ["mode"], "properties": {
+                        "mode": {"type": "string", "const": "off"}
+                    }}
+                ]}
+            }
+        }});
+        let file = write_file(db.data_dir(), "slips.spec.json", &spec.to_string());
+        let out = db.cli(&[
+            "catalog",
+            "import",
+            file.to_str().unwrap(),
+            "--key",
+            "slips",
+            "--category",
+            "source",
+        ]);
+        out.assert_ok();
+        let stderr = out.stderr_text();
+        for at in [
+            "keyword `airbyte_secret` at /connectionSpecification/properties/access_key/airbyte_secret",
+            "keyword `format` at /connectionSpecification/properties/start/format",
+            "keyword `required` at /connectionSpecification/required",
+            "keyword `required` at /connectionSpecification/properties/tls/oneOf/0/required",
+            "keyword `items` at /connectionSpecification/properties/level/items",
+        ] {
+            assert!(stderr.contains(at), "{at}: {stderr}");
+        }
+        let app = TestApp::spawn(db).await;
+        let mut checker = Checker::new(&app).await;
+        let mut needles = BTreeMap::new();
+        for branch in [0, 1] {
+            let values = checker
+                .install(&app, "slips", branch)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            remember(&mut needles, "slips", &values);
+        }
+        let paths: Vec<&String> = needles.values().collect();
+        assert!(
+            paths.iter().any(|p| p.ends_with("auth.access_key")),
+            "{paths:?}"
+        );
+        assert!(
+            paths
+                .iter()
+                .any(|p| p.ends_with("config.tls.store_password")),
+            "{paths:?}"
         );
         let leaked = found_at_rest(app.db(), &needles);
         assert!(leaked.is_empty(), "in the database in clear: {leaked:?}");
@@ -438,12 +530,17 @@ fn corpus_files(dir: &Path) -> Vec<(String, PathBuf)> {
         .map(|e| e.unwrap().path())
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy().to_string();
-            ["json", "yaml", "yml"].iter().any(|e| name.ends_with(&format!(".{e}")))
+            ["json", "yaml", "yml"]
+                .iter()
+                .any(|e| name.ends_with(&format!(".{e}")))
                 && !name.ends_with(".metadata.yaml")
         })
         .map(|p| {
             let name = p.file_name().unwrap().to_string_lossy().to_string();
-            let key = name.split('.').next().unwrap().to_lowercase().replace(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'), "-");
+            let key = name.split('.').next().unwrap().to_lowercase().replace(
+                |c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+                "-",
+            );
             (key, p)
         })
         .collect();
@@ -497,7 +594,9 @@ async fn corpus_end_to_end() {
             outcomes.push((key.clone(), outcome));
             continue;
         }
-        let entry = app.get_json(&checker.admin, &format!("/catalog/{key}")).await;
+        let entry = app
+            .get_json(&checker.admin, &format!("/catalog/{key}"))
+            .await;
         let mut outcome = Outcome::Worked;
         for branch in branches(&entry) {
             match checker.install(&app, key, branch).await {
@@ -514,7 +613,9 @@ async fn corpus_end_to_end() {
     let total = outcomes.len();
     let worked = outcomes
         .iter()
-        .filter(|(k, o)| matches!(o, Outcome::Worked) && !leaked.iter().any(|l| l.starts_with(&format!("{k}: "))))
+        .filter(|(k, o)| {
+            matches!(o, Outcome::Worked) && !leaked.iter().any(|l| l.starts_with(&format!("{k}: ")))
+        })
         .count();
     let mut refused: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut failed: Vec<String> = Vec::new();
@@ -525,7 +626,11 @@ async fn corpus_end_to_end() {
             Outcome::Failed(e) => failed.push(format!("{key}: {e}")),
         }
     }
-    failed.extend(leaked.iter().map(|l| format!("in the SQLite file in clear: {l}")));
+    failed.extend(
+        leaked
+            .iter()
+            .map(|l| format!("in the SQLite file in clear: {l}")),
+    );
     let percent = 100.0 * worked as f64 / total as f64;
     println!("corpus: {}", dir.display());
     println!("total:  {total}");
@@ -538,8 +643,20 @@ async fn corpus_end_to_end() {
     for f in &failed {
         println!("  {f}");
     }
-    let unexplained: Vec<&&str> = refused.keys().filter(|k| !STRUCTURAL.contains(*k)).collect();
-    assert!(unexplained.is_empty(), "refused for keywords that are not structural: {unexplained:?}");
-    assert!(leaked.is_empty(), "secrets in the SQLite file in clear: {leaked:?}");
-    assert!(percent >= 95.0, "{percent:.1}% of the corpus worked end to end");
+    let unexplained: Vec<&&str> = refused
+        .keys()
+        .filter(|k| !STRUCTURAL.contains(*k))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "refused for keywords that are not structural: {unexplained:?}"
+    );
+    assert!(
+        leaked.is_empty(),
+        "secrets in the SQLite file in clear: {leaked:?}"
+    );
+    assert!(
+        percent >= 95.0,
+        "{percent:.1}% of the corpus worked end to end"
+    );
 }

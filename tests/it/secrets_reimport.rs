@@ -133,7 +133,9 @@ both_databases!(
         let stdout = out.stdout_text();
         assert!(stdout.contains("updated    ledger"), "{stdout}");
         assert!(
-            stdout.contains("sealed     ledger: values of fields now secret moved out of 3 connector config(s)"),
+            stdout.contains(
+                "sealed     ledger: values of fields now secret moved out of 3 connector config(s)"
+            ),
             "{stdout}"
         );
         let after = at_rest(&db);
@@ -149,7 +151,12 @@ both_databases!(
         let admin = app.admin().await;
         let reader = app.reader().await;
         let globex_reader = app
-            .actor_with_scopes("globex", "r@globex.test", Role::Member, &["credentials:read"])
+            .actor_with_scopes(
+                "globex",
+                "r@globex.test",
+                Role::Member,
+                &["credentials:read"],
+            )
             .await;
         let got = app.get_json(&admin, &format!("/connectors/{a}")).await;
         assert_eq!(
@@ -165,7 +172,10 @@ both_databases!(
         let ca = creds(&app, &reader, &a).await;
         assert_eq!(ca["config"]["api_token"], TOKEN_A);
         assert_eq!(ca["config"]["login"]["password"], PASSWORD);
-        assert_eq!(creds(&app, &reader, &b).await["config"]["api_token"], TOKEN_B);
+        assert_eq!(
+            creds(&app, &reader, &b).await["config"]["api_token"],
+            TOKEN_B
+        );
         assert_eq!(
             creds(&app, &globex_reader, &g).await["config"]["api_token"],
             GLOBEX_TOKEN
@@ -177,13 +187,19 @@ both_databases!(
         // still gives it at its place, until the connector's next update.
         let out = import(&db, "ledger-3.json", &manifest(true, false)).stdout_text();
         assert!(out.contains("updated    ledger"), "{out}");
-        assert!(!at_rest(&db).contains(PASSWORD), "the password stays sealed");
+        assert!(
+            !at_rest(&db).contains(PASSWORD),
+            "the password stays sealed"
+        );
         let app = TestApp::spawn(db).await;
         let admin = app.admin().await;
         let reader = app.reader().await;
         let got = app.get_json(&admin, &format!("/connectors/{a}")).await;
         assert!(!got.to_string().contains(PASSWORD), "{got}");
-        assert!(got["secrets"].get("config.login.password").is_none(), "{got}");
+        assert!(
+            got["secrets"].get("config.login.password").is_none(),
+            "{got}"
+        );
         let ca = creds(&app, &reader, &a).await;
         assert_eq!(ca["config"]["login"]["password"], PASSWORD, "{ca}");
         assert_eq!(ca["config"]["api_token"], TOKEN_A);

@@ -7,11 +7,11 @@
 use super::{ConnectorError, ConnectorResult, Connectors, audit};
 use crate::domain::identity::Principal;
 use crate::domain::ids::{ConnectorId, TenantId};
+use crate::domain::schema::FormSchema;
+use crate::domain::schema::secrets::{Said, split};
 use crate::domain::secrets::{Envelope, KeyRing, SecretsError, connector_aad};
 use crate::domain::time;
 use crate::service::catalog::CompiledEntry;
-use crate::domain::schema::FormSchema;
-use crate::domain::schema::secrets::{Said, split};
 use crate::storage::{
     ConfigSecretsRow, ConnectorRow, SealedSecrets, SecretRow, Store, StoreResult,
 };

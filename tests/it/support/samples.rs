@@ -96,11 +96,7 @@ pub fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
 /// the branch of every `oneOf` (0: the first; 1: the second where there is
 /// one). Fails, naming the fields, when a required field cannot be given a
 /// value the schema accepts.
-pub fn sample(
-    config_schema: &Value,
-    auth_schema: &Value,
-    branch: usize,
-) -> Result<Sample, String> {
+pub fn sample(config_schema: &Value, auth_schema: &Value, branch: usize) -> Result<Sample, String> {
     let mut secrets = Vec::new();
     let config = fill(config_schema, "config", branch, false, &mut secrets)?;
     let auth = fill(auth_schema, "auth", branch, true, &mut secrets)?;
@@ -293,10 +289,7 @@ impl Generator<'_, '_> {
                 continue;
             }
             let child_path = format!("{path}.{name}");
-            let child_pointer = format!(
-                "{pointer}/{}",
-                name.replace('~', "~0").replace('/', "~1")
-            );
+            let child_pointer = format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1"));
             let value = self.value(
                 prop,
                 &child_path,
@@ -583,10 +576,7 @@ mod tests {
         ] {
             for random in [false, true] {
                 let s = from_pattern(p, random).unwrap();
-                assert!(
-                    string_fits(&json!({ "pattern": p }), &s),
-                    "{p}: {s}"
-                );
+                assert!(string_fits(&json!({ "pattern": p }), &s), "{p}: {s}");
             }
         }
     }
@@ -613,6 +603,9 @@ mod tests {
         assert_eq!(second.config["creds"]["kind"], "token");
         let token = second.config["creds"]["token"].as_str().unwrap();
         assert!(token.starts_with("tk_") && token.len() > 10, "{token}");
-        assert_eq!(second.secrets[0], ("config.creds.token".into(), token.into()));
+        assert_eq!(
+            second.secrets[0],
+            ("config.creds.token".into(), token.into())
+        );
     }
 }

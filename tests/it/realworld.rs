@@ -572,6 +572,7 @@ async fn corpus_end_to_end() {
     let mut checker = Checker::new(&app).await;
     let mut needles = BTreeMap::new();
     let mut outcomes: Vec<(String, Outcome)> = Vec::new();
+    let (mut installs, mut secrets) = (0, 0);
     for (key, path) in &files {
         let (name, category) = corpus_fields(&dir, key);
         let out = app.db().cli(&[
@@ -600,7 +601,11 @@ async fn corpus_end_to_end() {
         let mut outcome = Outcome::Worked;
         for branch in branches(&entry) {
             match checker.install(&app, key, branch).await {
-                Ok(values) => remember(&mut needles, key, &values),
+                Ok(values) => {
+                    installs += 1;
+                    secrets += values.secrets.len();
+                    remember(&mut needles, key, &values);
+                }
                 Err(e) => {
                     outcome = Outcome::Failed(e);
                     break;
@@ -635,6 +640,7 @@ async fn corpus_end_to_end() {
     println!("corpus: {}", dir.display());
     println!("total:  {total}");
     println!("worked end to end: {worked} ({percent:.1}%)");
+    println!("installs: {installs}, with {secrets} secret values checked");
     println!("refused: {}", refused.values().map(Vec::len).sum::<usize>());
     for (k, keys) in &refused {
         println!("  {k}: {} ({})", keys.len(), keys.join(", "));

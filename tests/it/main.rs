@@ -30,6 +30,7 @@ mod races;
 mod realworld;
 mod secret_states;
 mod secrets_at_rest;
+mod secrets_reimport;
 mod security_headers;
 mod sessions;
 mod signin;

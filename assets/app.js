@@ -127,7 +127,8 @@
     });
   });
 
-  // Toasts: text only, announced by the role="status" region.
+  // Toasts: text only, announced by the role="status" region; newest
+  // first, at most two, each with a button that dismisses it.
   function toast(message, level) {
     var region = document.getElementById("toasts");
     if (!region || !message) {
@@ -135,8 +136,22 @@
     }
     var item = document.createElement("div");
     item.className = "toast" + (level === "error" ? " toast-error" : "");
-    item.textContent = message;
-    region.appendChild(item);
+    var text = document.createElement("span");
+    text.textContent = message;
+    var dismiss = document.createElement("button");
+    dismiss.type = "button";
+    dismiss.className = "toast-dismiss";
+    dismiss.setAttribute("aria-label", "Dismiss");
+    dismiss.textContent = "×";
+    dismiss.addEventListener("click", function () {
+      item.remove();
+    });
+    item.appendChild(text);
+    item.appendChild(dismiss);
+    region.insertBefore(item, region.firstChild);
+    while (region.children.length > 2) {
+      region.lastChild.remove();
+    }
     setTimeout(function () {
       item.remove();
     }, 6000);

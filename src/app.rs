@@ -48,7 +48,8 @@ impl Application {
         let keyring = keys::load_keyring(config, location.backend())?;
         let store = storage::open(&location).await?;
         store.migrate().await.context("applying migrations")?;
-        catalog::seed(store.as_ref())
+        let load_keys = || keys::load_keyring(config, location.backend());
+        catalog::seed_sealing(store.as_ref(), &load_keys)
             .await
             .context("seeding the catalog")?;
         keys::verify_keyring(store.as_ref(), &keyring).await?;

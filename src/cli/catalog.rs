@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::domain::airbyte::CatalogFields;
 use crate::domain::catalog::{AuthType, Format, read_document};
 use crate::service::catalog::{self, CatalogFilter, UpsertReport};
+use crate::service::keys::load_keyring;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -120,12 +121,24 @@ fn print_report(report: &UpsertReport) {
     for k in &report.unchanged {
         println!("unchanged  {k}");
     }
+    for (k, n) in &report.sealed {
+        println!(
+            "sealed     {k}: values of fields now secret moved out of {n} connector config(s)"
+        );
+    }
+    if report.unreadable > 0 {
+        eprintln!(
+            "warning: {} connector(s) whose secrets do not open keep values of fields now secret in their config; they are now in error: restore the keys (`connectors keys verify`) and import again",
+            report.unreadable
+        );
+    }
     eprintln!("{}", report.summary());
 }
 
 pub async fn seed(config: &Config) -> anyhow::Result<()> {
     let store = open_store(config, true).await?;
-    let report = catalog::seed(store.as_ref()).await?;
+    let load_keys = || load_keyring(config, store.backend());
+    let report = catalog::seed_sealing(store.as_ref(), &load_keys).await?;
     print_report(&report);
     Ok(())
 }
@@ -135,7 +148,8 @@ pub async fn run(config: &Config, cmd: CatalogCommand) -> anyhow::Result<()> {
         CatalogCommand::Import { paths, fields } => {
             let fields = fields.resolve()?;
             let store = open_store(config, true).await?;
-            let report = catalog::import_files(store.as_ref(), &paths, &fields).await?;
+            let load_keys = || load_keyring(config, store.backend());
+            let report = catalog::import_files(store.as_ref(), &paths, &fields, &load_keys).await?;
             print_report(&report);
         }
         CatalogCommand::List => {

@@ -8,6 +8,7 @@
 
 use crate::domain::check::{Check, Fields};
 use crate::domain::oauth::{AuthProperties, OAuth};
+use crate::domain::schema::model::{Kind, Node, ObjectSchema};
 use crate::domain::schema::{
     CatalogForms, SchemaIssue, SchemaRole, check_renderable, secret_schema,
 };
@@ -66,6 +67,12 @@ pub struct Manifest {
     /// An Airbyte spec's `advancedAuth`, kept as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advanced_auth: Option<Value>,
+    /// The config field that says what a connector is connected to (an
+    /// account handle, a site URL, a page URN): a dotted path to a
+    /// non-secret string property of `default_config_schema`, through
+    /// nested objects and `oneOf` branches (`author.urn`). Cards show it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_field: Option<String>,
 }
 
 fn empty_object() -> Value {
@@ -256,7 +263,11 @@ impl Manifest {
             }
         }
         // Every secret, at any depth, has a name of its own.
-        self.forms().map_err(|issue| fail(src, issue.to_string()))?;
+        let forms = self.forms().map_err(|issue| fail(src, issue.to_string()))?;
+        if let Some(field) = &self.identity_field {
+            check_identity_field(&forms.config.root, field)
+                .map_err(|reason| fail(src, format!("/identity_field: `{field}` {reason}")))?;
+        }
         Ok(())
     }
 
@@ -319,6 +330,71 @@ impl Manifest {
     pub fn can_publish(&self) -> bool {
         self.capabilities.get("publish") == Some(&Value::Bool(true))
     }
+}
+
+/// Checks that `field` (a manifest's `identity_field`) names a string
+/// property of the config that is not a secret, wherever it sits: every
+/// `oneOf` branch that has the property must agree. The error is the
+/// reason, for the caller to prefix.
+fn check_identity_field(root: &ObjectSchema, field: &str) -> Result<(), String> {
+    let path: Vec<&str> = field.split('.').collect();
+    if path.iter().any(|p| p.is_empty()) {
+        return Err(
+            "must be a dotted path of property names, such as `site_url` or `author.urn`".into(),
+        );
+    }
+    let mut found = Vec::new();
+    nodes_at(root, &path, &mut found);
+    if found.is_empty() {
+        return Err("is not a property of `default_config_schema`".into());
+    }
+    for node in found {
+        if node.secret {
+            return Err(
+                "is a secret; the identity is shown on cards, so it must not be one".into(),
+            );
+        }
+        if !matches!(node.kind, Kind::String(_)) {
+            return Err("must be a string property".into());
+        }
+    }
+    Ok(())
+}
+
+/// Every node at `path` below `obj`, looking into each `oneOf` branch.
+fn nodes_at<'a>(obj: &'a ObjectSchema, path: &[&str], out: &mut Vec<&'a Node>) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    let Some(prop) = obj.get(first) else {
+        return;
+    };
+    if rest.is_empty() {
+        out.push(&prop.node);
+        return;
+    }
+    match &prop.node.kind {
+        Kind::Object(o) => nodes_at(o, rest, out),
+        Kind::OneOf(choice) => {
+            if let Some(o) = &choice.object {
+                nodes_at(o, rest, out);
+            }
+            for b in &choice.branches {
+                nodes_at(&b.object, rest, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The text a config holds at a dotted path (`author.urn`), if it is a
+/// non-empty string.
+pub fn text_at<'a>(config: &'a Value, field: &str) -> Option<&'a str> {
+    field
+        .split('.')
+        .try_fold(config, |v, name| v.get(name))?
+        .as_str()
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// Whether a schema marks a secret anywhere inside it (`writeOnly` or
@@ -446,6 +522,48 @@ mod tests {
             assert!(err.starts_with("x.json: "), "{err}");
             assert!(err.contains(needle), "{needle} not in {err}");
         }
+    }
+
+    #[test]
+    fn identity_field_names_a_string_setting_that_is_no_secret() {
+        let doc = |field: &str| {
+            format!(
+                r#"{{"key": "demo", "name": "Demo", "category": "test", "auth_type": "api_key",
+                "identity_field": "{field}",
+                "default_config_schema": {{"type": "object", "properties": {{
+                    "site": {{"type": "string"}}, "count": {{"type": "integer"}},
+                    "pass": {{"type": "string", "writeOnly": true}},
+                    "author": {{"type": "object", "oneOf": [
+                        {{"type": "object", "properties": {{"kind": {{"const": "a"}}, "urn": {{"type": "string"}}}}}},
+                        {{"type": "object", "properties": {{"kind": {{"const": "b"}}, "urn": {{"type": "string"}}}}}}
+                    ]}}
+                }}}},
+                "auth_schema": {{"type": "object", "properties": {{"token": {{"type": "string"}}}}}}}}"#
+            )
+        };
+        for ok in ["site", "author.urn"] {
+            let m = Manifest::parse(&doc(ok), Format::Json, "d.json").unwrap();
+            assert_eq!(m.identity_field.as_deref(), Some(ok));
+            assert!(m.to_document().contains("\"identity_field\""));
+        }
+        for (bad, needle) in [
+            ("nope", "is not a property"),
+            ("count", "must be a string property"),
+            ("pass", "is a secret"),
+            ("author", "must be a string property"),
+            ("author..urn", "dotted path"),
+            ("token", "is not a property"),
+        ] {
+            let err = Manifest::parse(&doc(bad), Format::Json, "d.json")
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("d.json: /identity_field: "), "{err}");
+            assert!(err.contains(needle), "{needle} not in {err}");
+        }
+        let config = serde_json::json!({"site": "https://x.example", "author": {"urn": ""}});
+        assert_eq!(text_at(&config, "site"), Some("https://x.example"));
+        assert_eq!(text_at(&config, "author.urn"), None);
+        assert_eq!(text_at(&config, "missing.deep"), None);
     }
 
     #[test]

@@ -4,7 +4,12 @@
 use super::{ServiceError, ServiceResult};
 use crate::domain::airbyte::{self, CatalogFields};
 use crate::domain::catalog::{Format, Manifest, read_document};
+use crate::domain::ids::{ConnectorId, TenantId};
 use crate::domain::schema::CatalogForms;
+use crate::domain::schema::secrets::secret_places;
+use crate::domain::secrets::KeyRing;
+use crate::domain::time;
+use crate::service::connectors::{holds_clear_secrets, mark_unreadable, seal_config_values};
 use crate::storage::{CatalogRow, CatalogWrite, Store, UpsertOutcome};
 use chrono::{DateTime, Utc};
 use rust_embed::RustEmbed;
@@ -45,6 +50,12 @@ pub struct UpsertReport {
     /// Keywords ignored as annotations, one line each: the file, the
     /// keyword and its JSON pointer.
     pub warnings: Vec<String>,
+    /// Per entry whose schema made secret a field that connectors held in
+    /// clear: the key and how many connectors had their values sealed.
+    pub sealed: Vec<(String, u64)>,
+    /// Connectors whose values could not be sealed because their secrets
+    /// do not open (each is now `error`, its value still in its config).
+    pub unreadable: u64,
 }
 
 impl UpsertReport {
@@ -93,9 +104,115 @@ pub async fn upsert_all(store: &dyn Store, manifests: &[Manifest]) -> ServiceRes
     Ok(report)
 }
 
+/// How many connectors a page of the sealing of clear values reads.
+pub const SEAL_BATCH: i64 = 100;
+
+/// After an import or a seed: the connectors of each entry of `manifests`
+/// whose stored config holds a value at a place the entry's schema now
+/// marks secret (`writeOnly`/`airbyte_secret`) have those values moved
+/// into their sealed secrets and out of the config, in batches, tenant by
+/// tenant. Each row is replaced only if unchanged since it was read, so a
+/// run is safe beside a serving replica and safe to repeat (a repeat finds
+/// nothing to move). The key ring is loaded (by `load_keys`) only when a
+/// value has to move. A secret the schema no longer marks stays sealed
+/// where it is (see the README's manifest section).
+pub async fn seal_clear_values(
+    store: &dyn Store,
+    manifests: &[Manifest],
+    load_keys: &(dyn Fn() -> ServiceResult<KeyRing> + Sync),
+    report: &mut UpsertReport,
+) -> ServiceResult<()> {
+    let mut keys: Option<KeyRing> = None;
+    let mut moved_any = false;
+    for m in manifests {
+        let forms = m
+            .forms()
+            .map_err(|e| ServiceError::Invalid(format!("{}: {e}", m.key)))?;
+        if secret_places(&forms.config).is_empty() {
+            continue;
+        }
+        let Some(row) = store.catalog_get(&m.key).await? else {
+            continue;
+        };
+        let mut moved = 0;
+        let mut after: Option<(TenantId, ConnectorId)> = None;
+        loop {
+            let batch = store
+                .config_secrets_page(&row.id, after.as_ref(), SEAL_BATCH)
+                .await?;
+            let Some(last) = batch.last() else { break };
+            after = Some((last.tenant_id.clone(), last.id.clone()));
+            for c in batch {
+                let holds = serde_json::from_str::<Value>(&c.config)
+                    .is_ok_and(|config| holds_clear_secrets(&forms.config, &config));
+                if !holds {
+                    continue;
+                }
+                if keys.is_none() {
+                    let ring = load_keys()?;
+                    super::keys::verify_keyring(store, &ring).await?;
+                    keys = Some(ring);
+                }
+                let Some(ring) = keys.as_ref() else { continue };
+                match seal_config_values(ring, &forms.config, &c, &time::format(&time::now())) {
+                    Ok(Some(sealed)) => {
+                        if store
+                            .config_secrets_reseal(
+                                &c.tenant_id,
+                                &c.id,
+                                &c,
+                                &sealed.config,
+                                &sealed.auth,
+                                &sealed.states,
+                            )
+                            .await?
+                        {
+                            moved += 1;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        report.unreadable += 1;
+                        mark_unreadable(
+                            store,
+                            None,
+                            &c.tenant_id,
+                            &c.id,
+                            &c.auth,
+                            "sealing values of fields made secret",
+                            &e,
+                        )
+                        .await?;
+                    }
+                }
+            }
+        }
+        if moved > 0 {
+            moved_any = true;
+            report.sealed.push((m.key.clone(), moved));
+        }
+    }
+    if moved_any {
+        store.release_freed_pages().await?;
+    }
+    Ok(())
+}
+
 /// Seeds the built-in catalog. Idempotent.
 pub async fn seed(store: &dyn Store) -> ServiceResult<UpsertReport> {
     upsert_all(store, &builtin_manifests()?).await
+}
+
+/// Seeds the built-in catalog, then seals the clear values of fields its
+/// schemas made secret (see [`seal_clear_values`]).
+pub async fn seed_sealing(
+    store: &dyn Store,
+    load_keys: &(dyn Fn() -> ServiceResult<KeyRing> + Sync),
+) -> ServiceResult<UpsertReport> {
+    let manifests = builtin_manifests()?;
+    let mut report = upsert_all(store, &manifests).await?;
+    seal_clear_values(store, &manifests, load_keys, &mut report).await?;
+    Ok(report)
 }
 
 fn one_spec() -> ServiceError {
@@ -107,11 +224,14 @@ fn one_spec() -> ServiceError {
 /// Reads, checks and upserts manifest files. Every file is checked before
 /// anything is written, so one bad file writes nothing. A file may also
 /// be an Airbyte spec, made a manifest with `fields` (which name one
-/// connector, so they go with one spec file).
+/// connector, so they go with one spec file). Then the clear values of
+/// fields the imported schemas made secret are sealed (see
+/// [`seal_clear_values`]).
 pub async fn import_files(
     store: &dyn Store,
     paths: &[impl AsRef<Path>],
     fields: &CatalogFields,
+    load_keys: &(dyn Fn() -> ServiceResult<KeyRing> + Sync),
 ) -> ServiceResult<UpsertReport> {
     if paths.is_empty() {
         return Err(ServiceError::Invalid("no manifest files given".into()));
@@ -136,7 +256,9 @@ pub async fn import_files(
             if specs > 1 && !fields.is_empty() {
                 return Err(one_spec());
             }
-            airbyte::manifest(&doc, fields, &shown)?
+            let (m, repairs) = airbyte::manifest_with_repairs(&doc, fields, &shown)?;
+            warnings.extend(repairs.iter().map(|r| format!("{shown}: {r}")));
+            m
         } else {
             Manifest::from_value(doc, &shown)?
         };
@@ -160,6 +282,7 @@ pub async fn import_files(
     }
     let mut report = upsert_all(store, &manifests).await?;
     report.warnings = warnings;
+    seal_clear_values(store, &manifests, load_keys, &mut report).await?;
     Ok(report)
 }
 
@@ -196,6 +319,11 @@ pub struct CatalogEntry {
     #[serde(skip)]
     #[schema(ignore)]
     pub forms: std::sync::Arc<CatalogForms>,
+    /// The manifest's `identity_field`: the config field cards show as what
+    /// a connector is connected to.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub identity_field: Option<String>,
 }
 
 pub(crate) fn ser_time<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
@@ -221,6 +349,7 @@ impl CatalogEntry {
             capabilities: m.capabilities,
             default_config_schema: m.default_config_schema,
             auth_schema: m.auth_schema,
+            identity_field: m.identity_field,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -230,7 +359,7 @@ impl CatalogEntry {
 /// Filters for the catalog list.
 #[derive(Debug, Default, Clone)]
 pub struct CatalogFilter {
-    /// Case-insensitive substring of name or description.
+    /// Case-insensitive substring of name, description or category.
     pub q: Option<String>,
     /// Exact category (case-insensitive).
     pub category: Option<String>,
@@ -247,7 +376,8 @@ pub async fn list(store: &dyn Store, filter: &CatalogFilter) -> ServiceResult<Ve
     Ok(filter_entries(&all, filter))
 }
 
-/// `q`: case-insensitive substring of name or description; `category`:
+/// `q`: case-insensitive substring of name, description or category
+/// ("blog" finds the blogging connectors); `category`:
 /// exact, case-insensitive.
 fn filter_entries(all: &[CatalogEntry], filter: &CatalogFilter) -> Vec<CatalogEntry> {
     let q = filter
@@ -271,6 +401,7 @@ fn filter_entries(all: &[CatalogEntry], filter: &CatalogFilter) -> Vec<CatalogEn
         .filter(|e| {
             q.as_ref().is_none_or(|q| {
                 e.name.to_lowercase().contains(q)
+                    || e.category.to_lowercase().contains(q)
                     || e.description
                         .as_deref()
                         .is_some_and(|d| d.to_lowercase().contains(q))

@@ -158,6 +158,12 @@ pub async fn authenticate_token(
     Ok(store.token_principal(&identity::hash_token(token)).await?)
 }
 
+/// Whether the sign-in page may point at the bootstrap owner: some user
+/// still has the password the first start gave them.
+pub async fn bootstrap_password_in_use(store: &dyn Store) -> ServiceResult<bool> {
+    Ok(store.bootstrap_password_in_use().await?)
+}
+
 /// What start-up did about the first owner.
 pub enum BootstrapOutcome {
     /// Users already exist.

@@ -33,10 +33,11 @@ pub use error::{StoreError, StoreResult};
 pub use location::{DatabaseLocation, open};
 pub use rows::{
     AuditRow, AuditWrite, AuthWrite, Bootstrap, CatalogRow, CatalogWrite, CheckRecord,
-    CheckTransition, ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, DueCheck,
-    LoginLimit, LoginUser, MemberWrite, MembershipOutcome, MigrationState, NewTokenRow,
-    OAuthAppRow, OAuthAppWrite, PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter,
-    SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
+    CheckTransition, ConfigSecretsRow, ConnectorFilter, ConnectorInsert, ConnectorRow,
+    ConnectorUpdate, DueCheck, LoginLimit, LoginUser, MemberWrite, MembershipOutcome,
+    MigrationState, NewTokenRow, OAuthAppRow, OAuthAppWrite, PublishTargetRow, RevokeOutcome,
+    SealedSecrets, SecretFilter, SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome,
+    UpsertOutcome,
 };
 pub use traits::{
     AdminStore, AuditStore, Backend, CatalogStore, CheckStore, ConnectorStore, DynStore,

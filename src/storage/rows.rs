@@ -259,6 +259,17 @@ pub struct SecretRow {
     pub states: Option<String>,
 }
 
+/// A connector's stored config beside its sealed secrets: what moves the
+/// values of fields a re-imported schema made secret out of the config.
+#[derive(Debug, Clone)]
+pub struct ConfigSecretsRow {
+    pub id: ConnectorId,
+    pub tenant_id: TenantId,
+    pub config: String,
+    pub auth: String,
+    pub states: Option<String>,
+}
+
 /// Which rows a page of sealed secrets holds (key rotation, the states
 /// backfill, `keys verify`).
 #[derive(Debug, Clone)]

@@ -14,11 +14,11 @@
 
 use super::error::StoreResult;
 use super::rows::{
-    AuditRow, AuditWrite, Bootstrap, CatalogRow, CatalogWrite, CheckRecord, ConnectorFilter,
-    ConnectorInsert, ConnectorRow, ConnectorUpdate, DueCheck, LoginLimit, LoginUser, MemberWrite,
-    MigrationState, NewTokenRow, OAuthAppRow, OAuthAppWrite, PublishTargetRow, RevokeOutcome,
-    SealedSecrets, SecretFilter, SecretRow, SessionRow, SessionWrite, TokenRow, UpdateOutcome,
-    UpsertOutcome,
+    AuditRow, AuditWrite, Bootstrap, CatalogRow, CatalogWrite, CheckRecord, ConfigSecretsRow,
+    ConnectorFilter, ConnectorInsert, ConnectorRow, ConnectorUpdate, DueCheck, LoginLimit,
+    LoginUser, MemberWrite, MigrationState, NewTokenRow, OAuthAppRow, OAuthAppWrite,
+    PublishTargetRow, RevokeOutcome, SealedSecrets, SecretFilter, SecretRow, SessionRow,
+    SessionWrite, TokenRow, UpdateOutcome, UpsertOutcome,
 };
 use crate::domain::identity::{Principal, Role, Tenant, User};
 use crate::domain::ids::{ConnectorId, TenantId};
@@ -89,6 +89,9 @@ pub trait IdentityStore: Send + Sync {
     /// Creates the bootstrap tenant and owner if, inside one transaction,
     /// the database has no user. Returns whether it did.
     async fn bootstrap(&self, b: &Bootstrap) -> StoreResult<bool>;
+    /// Global: whether a user still signs in with the password the
+    /// bootstrap gave them (a new password ends that).
+    async fn bootstrap_password_in_use(&self) -> StoreResult<bool>;
     /// Operator command: a new tenant; a taken slug is a `Conflict`.
     async fn tenant_create(&self, slug: &str, name: &str) -> StoreResult<Tenant>;
     /// Operator command: the tenant named by its slug.
@@ -329,6 +332,32 @@ pub trait KeyStore: Send + Sync {
         new_auth: &str,
         new_states: &str,
     ) -> StoreResult<bool>;
+    /// Up to `limit` connectors of every tenant installed from the catalog
+    /// entry `catalog_id`, tenant by tenant: in (tenant id, id) order after
+    /// `after`, with their stored config and sealed secrets.
+    async fn config_secrets_page(
+        &self,
+        catalog_id: &str,
+        after: Option<&(TenantId, ConnectorId)>,
+        limit: i64,
+    ) -> StoreResult<Vec<ConfigSecretsRow>>;
+    /// Replaces a connector's stored config and its envelope and states
+    /// (version + 1) if both config and envelope are still the ones read;
+    /// only the row of `tenant_id` is written.
+    async fn config_secrets_reseal(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+        old: &ConfigSecretsRow,
+        new_config: &str,
+        new_auth: &str,
+        new_states: &str,
+    ) -> StoreResult<bool>;
+    /// Lets go of the pages that held values now sealed: on SQLite, a full
+    /// checkpoint that empties the write-ahead log (freed space is zeroed,
+    /// `secure_delete`); on PostgreSQL, nothing (old row versions are
+    /// vacuumed as usual).
+    async fn release_freed_pages(&self) -> StoreResult<()>;
 }
 
 /// The operator's OAuth apps, one per catalog entry: global configuration

@@ -53,6 +53,10 @@ pub fn icon_url(icon: Option<&str>) -> String {
 pub struct AssetUrls {
     pub css: String,
     pub app: String,
+    /// The cards' and pages' behaviours (`assets/cards.js`).
+    pub cards: String,
+    /// The Add and Configure dialogs' script.
+    pub forms: String,
     pub htmx: String,
     pub logo: String,
     pub favicon: String,
@@ -62,6 +66,8 @@ pub fn urls() -> AssetUrls {
     AssetUrls {
         css: url("app.css"),
         app: url("app.js"),
+        cards: url("cards.js"),
+        forms: url("forms.js"),
         htmx: url("vendor/htmx-2.0.11.min.js"),
         logo: url("icons/logo.svg"),
         favicon: url("icons/logo.svg"),

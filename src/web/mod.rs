@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         tracing::error!("a request handler panicked");
         AppError::internal().into_response()
     }))
+    .layer(middleware::from_fn(pages::html_errors))
     .layer(DefaultBodyLimit::max(max_body))
     .layer(middleware::from_fn_with_state(
         max_body,

@@ -24,8 +24,15 @@ pub const INSTALLED: &str = "/features/connectors/installed";
 pub const FORM_NEW: &str = "/features/connectors/forms/new/{key}";
 /// The "Configure" dialog of an installed connector, and its post.
 pub const FORM_EDIT: &str = "/features/connectors/forms/{id}/edit";
+/// "Test connection" in the "Add" dialog: the form's values, unsaved (POST).
+pub const FORM_NEW_CHECK: &str = "/features/connectors/forms/new/{key}/check";
+/// "Test connection" in the "Configure" dialog: the connector as the form
+/// would leave it, unsaved (POST).
+pub const FORM_EDIT_CHECK: &str = "/features/connectors/forms/{id}/edit/check";
 /// Activating or deactivating an installed connector (POST).
 pub const FORM_STATUS: &str = "/features/connectors/forms/{id}/status";
+/// "Test connection" on an installed connector's card (POST).
+pub const FORM_CHECK: &str = "/features/connectors/forms/{id}/check";
 /// An installed connector, as the page deletes it (DELETE).
 pub const FORM: &str = "/features/connectors/forms/{id}";
 
@@ -44,9 +51,24 @@ pub fn form_edit(id: &str) -> String {
     fill(FORM_EDIT, "{id}", id)
 }
 
+/// Where the "Add" dialog of `key` tests its values.
+pub fn form_new_check(key: &str) -> String {
+    fill(FORM_NEW_CHECK, "{key}", key)
+}
+
+/// Where the "Configure" dialog of connector `id` tests its values.
+pub fn form_edit_check(id: &str) -> String {
+    fill(FORM_EDIT_CHECK, "{id}", id)
+}
+
 /// The status action of connector `id`.
 pub fn form_status(id: &str) -> String {
     fill(FORM_STATUS, "{id}", id)
+}
+
+/// The card's connection check of connector `id`.
+pub fn form_check(id: &str) -> String {
+    fill(FORM_CHECK, "{id}", id)
 }
 
 /// Connector `id`, as the page deletes it.
@@ -84,7 +106,9 @@ mod tests {
         assert!(form_edit("c1").ends_with("/forms/c1/edit"));
         assert!(form_status("c1").ends_with("/forms/c1/status"));
         assert!(form("c1").ends_with("/forms/c1"));
+        assert!(form_check("c1").ends_with("/forms/c1/check"));
         for url in [
+            form_check("c1"),
             form_new("wp"),
             form_edit("c1"),
             form_status("c1"),

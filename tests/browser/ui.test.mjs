@@ -5,155 +5,19 @@
 // are saved on every run (see `screenshots` below).
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import net from "node:net";
-import http from "node:http";
-import { chromium } from "playwright-core";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..", "..");
-const bin = process.env.CONNECTORS_BIN || join(root, "target", "debug", "connectors");
-const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const pgAdmin = process.env.CONNECTORS_TEST_PG_URL || "postgres://postgres@127.0.0.1:5432/postgres";
-// Screenshots go to tests/browser/artifacts; with UPDATE_SCREENSHOTS=1 they
-// replace the ones the README shows.
-const screenshots = process.env.UPDATE_SCREENSHOTS === "1" ? join(root, "docs", "screenshots") : join(here, "artifacts");
-const axeSource = readFileSync(join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
-const PASSWORD = "browser-test-password";
-const MEMBER_PASSWORD = "member-test-password";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-function cleanEnv(extra) {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith("CONNECTORS_") && k !== "RUST_LOG") env[k] = v;
-  }
-  return { ...env, ...extra };
-}
-
-// Every connection check the server runs goes to this stand-in on
-// 127.0.0.2, which answers each built-in's check with success; nothing
-// leaves the machine.
-let standinBase = null;
-function providerStandin() {
-  if (standinBase) return Promise.resolve(standinBase);
-  return new Promise((resolve, reject) => {
-    const srv = http.createServer((req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ data: { id: "u1", username: "acme_news", name: "Acme" }, name: "Acme", capabilities: { publish_posts: true } }));
-    });
-    srv.listen(0, "127.0.0.2", () => {
-      srv.unref();
-      standinBase = `http://127.0.0.2:${srv.address().port}`;
-      resolve(standinBase);
-    });
-    srv.on("error", reject);
-  });
-}
-
-/** Starts the real binary on a fresh database; returns helpers. */
-async function startServer(kind) {
-  const standin = await providerStandin();
-  const dir = mkdtempSync(join(tmpdir(), "connectors-ui-"));
-  const port = await freePort();
-  const env = {
-    CONNECTORS_BIND: `127.0.0.1:${port}`,
-    CONNECTORS_DATA_DIR: dir,
-    CONNECTORS_BOOTSTRAP_PASSWORD: PASSWORD,
-    CONNECTORS_LOG_LEVEL: "warn",
-    CONNECTORS_CHECK_ALLOW_NETWORKS: "127.0.0.2/32",
-    CONNECTORS_PROVIDER_URLS: ["wordpress", "medium", "twitter", "linkedin"].map((k) => `${k}=${standin}`).join(","),
-  };
-  let pgName = null;
-  if (kind === "postgres") {
-    pgName = `ui_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-    execFileSync("psql", [pgAdmin, "-q", "-c", `CREATE DATABASE ${pgName}`]);
-    env.CONNECTORS_DATABASE_URL = pgAdmin.replace(/\/[^/]*$/, `/${pgName}`);
-    env.CONNECTORS_ENCRYPTION_KEYS = execFileSync(bin, ["keys", "generate"], { env: cleanEnv({}) }).toString().trim();
-  }
-  const child = spawn(bin, ["serve"], { env: cleanEnv(env), stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    try {
-      const r = await fetch(`${base}/readyz`);
-      if (r.ok) break;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline || child.exitCode !== null) {
-      throw new Error(`server did not start: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const cli = (args, input) =>
-    execFileSync(bin, args, { env: cleanEnv(env), input, stdio: ["pipe", "pipe", "pipe"] }).toString().trim();
-  return {
-    base,
-    cli,
-    async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-      if (pgName) execFileSync("psql", [pgAdmin, "-q", "-c", `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function launch() {
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-}
-
-async function signIn(page, base, email, password) {
-  await page.goto(`${base}/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${base}/features/connectors/catalog`);
-}
-
-async function axeCheck(page, label) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
-  });
-  const bad = result.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(bad, [], `${label}: serious or critical accessibility violations`);
-}
-
-async function expectToast(page, text) {
-  await page.locator("#toasts .toast", { hasText: text }).first().waitFor({ state: "visible", timeout: 10000 });
-}
+import { join } from "node:path";
+import {
+  MEMBER_PASSWORD,
+  PASSWORD,
+  axeCheck,
+  expectToast,
+  launch,
+  screenshots,
+  signIn,
+  startServer,
+} from "./harness.mjs";
 
 describe("web UI on SQLite", () => {
   let server;
@@ -239,14 +103,14 @@ describe("web UI on SQLite", () => {
     await error.waitFor({ state: "visible" });
     assert.match(await error.textContent(), /must/);
     assert.equal(await page.locator('[name="config.site_url"]').getAttribute("aria-invalid"), "true");
-    // The secret was not echoed back into the form.
-    assert.equal(await page.locator('[name="auth.application_password"]').inputValue(), "");
+    // The browser keeps the secret it holds (the server sends none back).
+    assert.equal(await page.locator('[name="auth.application_password"]').inputValue(), "abcd EFGH ijkl MNOP qrst UVWX");
     await page.locator('[name="config.site_url"]').fill("https://blog.example.com");
     await page.locator('[name="auth.application_password"]').fill("abcd EFGH ijkl MNOP qrst UVWX");
     await page.getByRole("button", { name: "Add connector" }).click();
     await expectToast(page, "Added “Company blog”.");
     await dialog.waitFor({ state: "hidden" });
-    await page.getByRole("link", { name: "Installed" }).click();
+    await page.getByRole("link", { name: "Installed", exact: true }).click();
     await page.waitForURL(`${server.base}/features/connectors/installed`);
     const card = page.locator(".installed-card", { hasText: "Company blog" });
     await card.waitFor();
@@ -282,7 +146,7 @@ describe("web UI on SQLite", () => {
     assert.ok(await secretInput.isHidden(), "a set secret is not an input until asked");
     await page.locator('[data-reveal="f-auth-api_key"]').click();
     await secretInput.fill("ZZZZZZZZZZZZZZZZZZZZZZZZZ");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await expectToast(page, "Saved");
     const creds = await (await fetch(`${server.base}/features/connectors/api/connectors/${id}/credentials`, {
       headers: { authorization: `Bearer ${reader}` },
@@ -305,12 +169,13 @@ describe("web UI on SQLite", () => {
 
   test("delete asks for confirmation", async () => {
     const card = page.locator(".installed-card", { hasText: "Company blog" });
-    page.once("dialog", (d) => d.dismiss());
+    const confirm = page.locator("dialog#confirm-delete");
     await card.getByRole("button", { name: /Delete/ }).click();
-    await page.waitForTimeout(300);
+    await confirm.getByRole("button", { name: "Cancel" }).click();
+    await confirm.waitFor({ state: "hidden" });
     assert.equal(await page.locator(".installed-card", { hasText: "Company blog" }).count(), 1, "kept when dismissed");
-    page.once("dialog", (d) => d.accept());
     await card.getByRole("button", { name: /Delete/ }).click();
+    await confirm.getByRole("button", { name: /^Delete/ }).click();
     await expectToast(page, "Deleted");
     await page.waitForFunction(() => ![...document.querySelectorAll(".installed-card")].some((c) => c.textContent.includes("Company blog")));
   });
@@ -367,7 +232,7 @@ describe("web UI on SQLite", () => {
     await signIn(mp, server.base, "member@localhost", MEMBER_PASSWORD);
     await mp.locator(".catalog-card").first().waitFor();
     assert.equal(await mp.getByRole("button", { name: /^Add/ }).count(), 0);
-    await mp.getByRole("link", { name: "Installed" }).click();
+    await mp.getByRole("link", { name: "Installed", exact: true }).click();
     await mp.locator(".installed-card").first().waitFor();
     for (const name of [/Configure/, /Activate/, /Deactivate/, /Delete/]) {
       assert.equal(await mp.getByRole("button", { name }).count(), 0, String(name));
@@ -489,7 +354,7 @@ describe("secrets inside the config (SQLite)", () => {
     await axeCheck(page, "edit form with nested secrets");
     await page.locator(`[data-reveal="${await secret.getAttribute("id")}"]`).click();
     await secret.fill("client-secret-two");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await expectToast(page, "Saved");
     const creds = await credentials();
     assert.equal(creds.config.credentials.client_secret, "client-secret-two");
@@ -505,7 +370,7 @@ describe("secrets inside the config (SQLite)", () => {
     await token.waitFor({ state: "visible" });
     assert.ok(await page.locator('[name="config.credentials.client_secret"]').isHidden());
     await token.fill("personal-token-one");
-    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("button", { name: "Save", exact: true }).click();
     await expectToast(page, "Saved");
     const creds = await credentials();
     assert.deepEqual(creds.config.credentials, { auth_type: "token", token: "personal-token-one" });
@@ -542,11 +407,11 @@ describe("web UI on PostgreSQL (smoke)", () => {
     await page.locator('[name="auth.integration_token"]').fill("abcdefghijklmnopqrstuvwxyz0123456789");
     await page.getByRole("button", { name: "Add connector" }).click();
     await expectToast(page, "Added");
-    await page.getByRole("link", { name: "Installed" }).click();
+    await page.getByRole("link", { name: "Installed", exact: true }).click();
     const card = page.locator(".installed-card", { hasText: "Stories" });
     await card.waitFor();
-    page.once("dialog", (d) => d.accept());
     await card.getByRole("button", { name: /Delete/ }).click();
+    await page.locator("dialog#confirm-delete").getByRole("button", { name: /^Delete/ }).click();
     await expectToast(page, "Deleted");
     await page.locator(".empty").waitFor();
   });

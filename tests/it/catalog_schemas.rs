@@ -131,7 +131,7 @@ both_databases!(airbyte_keywords_shape_the_form, |db: TestDb| async move {
         r#"<fieldset class="nested"><legend>Connection</legend>"#,
         r#"placeholder="db.example.com""#,
         r#"<textarea id="f-config-query" name="config.query" rows="4">"#,
-        r#"<details class="optional"><summary>Optional fields</summary>"#,
+        r#"<details class="optional"><summary>Optional settings</summary>"#,
         r#"name="config.note""#,
         r#"<input type="radio" id="f-config-auth-method-1" name="config.auth.method" value="key" checked>"#,
         r#"name="config.auth.key_id""#,

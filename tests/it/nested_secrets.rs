@@ -352,7 +352,7 @@ both_databases!(
         let html = res.text().await.unwrap();
         assert_no_secret("the edit form", &html);
         assert!(
-            html.contains(r#"name="config.credentials.token" type="password" autocomplete="new-password" hidden disabled"#),
+            html.contains(r#"name="config.credentials.token" type="password" autocomplete="new-password" data-secret-input hidden disabled"#),
             "a set nested secret is behind Update secret: {html}"
         );
         assert!(html.contains("Update secret"));
@@ -524,7 +524,7 @@ both_databases!(
 );
 
 both_databases!(
-    a_field_marked_secret_later_is_never_shown_and_moves_on_update,
+    a_field_marked_secret_later_is_sealed_by_the_import,
     |db: TestDb| async move {
         let dir = db.data_dir().to_path_buf();
         let schema = |secret: bool| {
@@ -551,20 +551,30 @@ both_databases!(
                           "config": {"db": {"user": "u", "password": PRIVATE_KEY}}});
         let id = id_of(&app.create_ok(&admin, &body).await);
 
-        // The operator marks the field a secret: the value stored in the
-        // config before is no longer shown, and is not set as a secret.
+        // The operator marks the field a secret: the import (which needs
+        // the keys for it) seals the value stored in the config before,
+        // and it is no longer shown.
         let file = write_file(&dir, "legacy.json", &schema(true));
-        app.db()
-            .cli(&["catalog", "import", file.to_str().unwrap()])
-            .assert_ok();
+        let out = app
+            .db()
+            .command(&["catalog", "import", file.to_str().unwrap()])
+            .env("CONNECTORS_ENCRYPTION_KEYS", &app.db().keys)
+            .output()
+            .unwrap();
+        out.assert_ok();
+        assert!(out.stdout_text().contains("sealed     legacy"));
         let got: Value = app.fetch(&admin, &id).await.json().await.unwrap();
         assert_eq!(got["config"], json!({"db": {"user": "u"}}), "{got}");
-        assert_eq!(got["secrets"]["config.db.password"], json!({"set": false}));
+        assert_eq!(got["secrets"]["config.db.password"]["set"], true, "{got}");
         let list = app.get_json(&admin, "/installed?catalog_key=legacy").await;
         assert_no_secret("the list", &list.to_string());
+        let creds: Value = app.credentials(&reader, &id).await.json().await.unwrap();
+        assert_eq!(
+            creds["config"],
+            json!({"db": {"user": "u", "password": PRIVATE_KEY}})
+        );
 
-        // Sending the config again seals the value and drops it from the
-        // config in clear.
+        // A new value sent in place replaces the sealed one.
         let res = app
             .patch(
                 &admin,

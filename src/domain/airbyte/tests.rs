@@ -127,3 +127,68 @@ fn the_command_line_wins_over_the_side_file() {
     assert_eq!(both.name.as_deref(), Some("From the command line"));
     assert_eq!(both.key.as_deref(), Some("k"));
 }
+
+#[test]
+fn slips_real_specs_carry_are_repaired_and_noted() {
+    let doc: Value = serde_json::from_str(
+        r#"{"connectionSpecification": {
+            "type": "object",
+            "required": ["key", "key", "start"],
+            "properties": {
+                "key": {"type": "string", "airbyte_secret": "true"},
+                "start": {"type": "string", "format": "date", "pattern": "^[0-9]{2}-[0-9]{2}-[0-9]{4}$"},
+                "level": {"type": "string", "items": {"enum": ["a", "b"]}, "always_show": "false"},
+                "tls": {"type": "object", "oneOf": [
+                    {"required": ["mode", "store"], "properties": {"mode": {"const": "on"}}}
+                ]}
+            }
+        }}"#,
+    )
+    .unwrap();
+    let (m, notes) = manifest_with_repairs(&doc, &fields("slips"), "spec.json").unwrap();
+    // The secret written as text is a secret, listed once in `required`.
+    assert_eq!(m.auth_schema["properties"]["key"]["airbyte_secret"], true);
+    assert_eq!(m.auth_schema["required"], json!(["key"]));
+    assert_eq!(m.default_config_schema["required"], json!(["start"]));
+    let props = &m.default_config_schema["properties"];
+    assert!(props["start"].get("format").is_none());
+    assert!(props["start"].get("pattern").is_some());
+    assert!(props["level"].get("items").is_none());
+    assert_eq!(props["level"]["always_show"], false);
+    assert_eq!(
+        props["tls"]["oneOf"][0]["required"],
+        json!(["mode"]),
+        "a name the branch does not define is dropped"
+    );
+    let text = notes.join("\n");
+    for (keyword, at) in [
+        (
+            "airbyte_secret",
+            "/connectionSpecification/properties/key/airbyte_secret",
+        ),
+        ("format", "/connectionSpecification/properties/start/format"),
+        ("items", "/connectionSpecification/properties/level/items"),
+        (
+            "always_show",
+            "/connectionSpecification/properties/level/always_show",
+        ),
+        ("required", "/connectionSpecification/required"),
+        (
+            "required",
+            "/connectionSpecification/properties/tls/oneOf/0/required",
+        ),
+    ] {
+        assert!(
+            text.contains(&format!("keyword `{keyword}` at {at}")),
+            "{keyword} at {at}: {text}"
+        );
+    }
+    // A spec without slips is not changed.
+    let clean: Value = serde_json::from_str(SPEC_JSON).unwrap();
+    assert!(
+        manifest_with_repairs(&clean, &fields("shop"), "spec.json")
+            .unwrap()
+            .1
+            .is_empty()
+    );
+}

@@ -21,6 +21,9 @@ struct Walker<'a> {
     warnings: Vec<SchemaIssue>,
 }
 
+/// The labels of an `enum`'s values, for forms.
+const ENUM_NAMES: &str = "x-enumNames";
+
 fn flag(obj: &Map<String, Value>, key: &str) -> bool {
     obj.get(key) == Some(&Value::Bool(true))
 }
@@ -369,6 +372,21 @@ impl<'a> Walker<'a> {
             (None, Some("array")) => array_kind.unwrap_or(Kind::Untyped),
             (None, _) => Kind::Untyped,
         };
+        let option_labels = self.option_labels(obj, path)?;
+        if obj.get("x-masked").is_some_and(|v| !v.is_boolean()) {
+            return Err(issue(
+                "x-masked",
+                self.at(&format!("{path}/x-masked")),
+                "must be true or false",
+            ));
+        }
+        if obj.get("x-after").is_some_and(|v| !v.is_string()) {
+            return Err(issue(
+                "x-after",
+                self.at(&format!("{path}/x-after")),
+                "must be the name of a top-level property of default_config_schema",
+            ));
+        }
         let secret = marks_secret(obj);
         if secret {
             self.secret_shape(obj, &kind, path)?;
@@ -386,9 +404,45 @@ impl<'a> Walker<'a> {
                 example: example(obj),
                 constant: branch_tag(node).cloned(),
                 options: obj.get("enum").and_then(Value::as_array).cloned(),
+                option_labels,
+                after: text(obj.get("x-after")),
+                masked: obj.get("x-masked") != Some(&Value::Bool(false)),
                 kind,
             },
         ))
+    }
+
+    /// `x-enumNames`: one label per value of the node's `enum`, in its
+    /// order, shown in place of the raw values.
+    fn option_labels(
+        &self,
+        obj: &Map<String, Value>,
+        path: &str,
+    ) -> Result<Option<Vec<String>>, SchemaIssue> {
+        let Some(names) = obj.get(ENUM_NAMES) else {
+            return Ok(None);
+        };
+        let at = self.at(&format!("{path}/{ENUM_NAMES}"));
+        let Some(values) = obj.get("enum").and_then(Value::as_array) else {
+            return Err(issue(ENUM_NAMES, at, "needs an `enum` beside it to label"));
+        };
+        let labels: Option<Vec<String>> = names.as_array().and_then(|a| {
+            a.iter()
+                .map(|n| {
+                    n.as_str()
+                        .map(str::to_string)
+                        .filter(|t| !t.trim().is_empty())
+                })
+                .collect()
+        });
+        match labels {
+            Some(l) if l.len() == values.len() => Ok(Some(l)),
+            _ => Err(issue(
+                ENUM_NAMES,
+                at,
+                "must be an array of non-empty strings, one per value of `enum`",
+            )),
+        }
     }
 
     fn warn(&mut self, keyword: &str, path: String, reason: &str) {

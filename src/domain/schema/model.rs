@@ -63,6 +63,18 @@ impl CatalogForms {
             .map(|p| p.name.clone())
             .collect();
         secrets::check_places(&forms.config, &auth_names, "/default_config_schema")?;
+        for p in &forms.auth.root.properties {
+            let Some(after) = &p.node.after else {
+                continue;
+            };
+            if forms.config.root.get(after).is_none() {
+                return Err(super::issue(
+                    "x-after",
+                    format!("/auth_schema/properties/{}/x-after", super::escape(&p.name)),
+                    "must name a top-level property of default_config_schema",
+                ));
+            }
+        }
         Ok(forms)
     }
 }
@@ -103,6 +115,15 @@ pub struct Node {
     pub constant: Option<Value>,
     /// `enum`: the values a select offers.
     pub options: Option<Vec<Value>>,
+    /// `x-enumNames`: a label per value of `options`, in the same order.
+    pub option_labels: Option<Vec<String>>,
+    /// `x-after` on a secret of `auth_schema`: the top-level config
+    /// property the secret pairs with; forms show it right after that
+    /// field.
+    pub after: Option<String>,
+    /// `x-masked: false` on a secret: an identifier typed in a plain text
+    /// input, still stored sealed and never shown again.
+    pub masked: bool,
     pub kind: Kind,
 }
 
@@ -196,6 +217,9 @@ impl Node {
             example: None,
             constant: None,
             options: None,
+            option_labels: None,
+            after: None,
+            masked: true,
             kind,
         }
     }

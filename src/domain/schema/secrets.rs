@@ -322,5 +322,30 @@ pub fn merge<'a>(
     }
 }
 
+/// Puts back each held config secret whose place the schema no longer
+/// marks secret (an entry re-imported without the mark), at the place its
+/// key names (`config.a.b` at `a.b`), where the config holds no value of
+/// its own: the credentials read of a value kept sealed since.
+pub fn merge_unmarked<'a>(
+    schema: &FormSchema,
+    config: &mut Value,
+    held: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    let places: Vec<String> = secret_places(schema).into_iter().map(|p| p.key).collect();
+    for (key, value) in held {
+        let Some(path) = key.strip_prefix("config.") else {
+            continue;
+        };
+        if places.iter().any(|p| p == key) {
+            continue;
+        }
+        let segments: Vec<String> = path.split('.').map(str::to_string).collect();
+        let pointer: String = segments.iter().map(|s| format!("/{s}")).collect();
+        if config.pointer(&pointer).is_none() {
+            put(config, &segments, Value::String(value.to_string()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -105,6 +105,21 @@ fn refuses_structural_keywords_naming_keyword_and_path() {
             "oneOf",
             "/default_config_schema/properties/o/oneOf",
         ),
+        (
+            json!({"type": "object", "properties": {"e": {"type": "string", "enum": ["a", "b"], "x-enumNames": ["A"]}}}),
+            "x-enumNames",
+            "/default_config_schema/properties/e/x-enumNames",
+        ),
+        (
+            json!({"type": "object", "properties": {"e": {"type": "string", "enum": ["a"], "x-enumNames": [1]}}}),
+            "x-enumNames",
+            "/default_config_schema/properties/e/x-enumNames",
+        ),
+        (
+            json!({"type": "object", "properties": {"e": {"type": "string", "x-enumNames": ["A"]}}}),
+            "x-enumNames",
+            "/default_config_schema/properties/e/x-enumNames",
+        ),
     ];
     for (schema, keyword, path) in cases {
         let err = check(schema.clone()).unwrap_err();
@@ -504,4 +519,29 @@ fn arrays_of_objects_are_rows_with_their_limits() {
         "type": "object", "oneOf": [{"type": "object", "properties": {"k": {"const": "a"}}}]}}}});
     let err = check(choice).unwrap_err();
     assert_eq!(err.path, "/default_config_schema/properties/l/items");
+}
+
+#[test]
+fn a_secret_pairs_with_a_config_field_it_names_and_may_be_unmasked() {
+    let config = json!({"type": "object", "properties": {"username": {"type": "string"}}});
+    let auth = json!({"type": "object", "properties": {
+        "password": {"type": "string", "x-after": "username"},
+        "client_id": {"type": "string", "x-masked": false}
+    }});
+    let forms = model::CatalogForms::build(&config, &auth).unwrap();
+    let password = forms.auth.root.get("password").unwrap();
+    assert_eq!(password.node.after.as_deref(), Some("username"));
+    assert!(password.node.masked);
+    assert!(!forms.auth.root.get("client_id").unwrap().node.masked);
+
+    let wrong = json!({"type": "object", "properties": {"password": {"type": "string", "x-after": "nobody"}}});
+    let err = model::CatalogForms::build(&config, &wrong).unwrap_err();
+    assert_eq!(
+        (err.keyword.as_str(), err.path.as_str()),
+        ("x-after", "/auth_schema/properties/password/x-after")
+    );
+    let wrong =
+        json!({"type": "object", "properties": {"id": {"type": "string", "x-masked": "no"}}});
+    let err = model::CatalogForms::build(&config, &wrong).unwrap_err();
+    assert_eq!(err.keyword, "x-masked");
 }

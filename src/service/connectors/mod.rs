@@ -24,7 +24,9 @@ pub use input::{
     MAX_TAGS, StatusMessage, ValidateConfig,
 };
 pub use secrets::{SecretStates, SecretUpdate, SecretUpdates, UNREADABLE, seal_new_secrets};
-pub(crate) use secrets::{mark_unreadable, open_secrets, reseal};
+pub(crate) use secrets::{
+    holds_clear_secrets, mark_unreadable, open_secrets, reseal, seal_config_values,
+};
 pub use view::{
     AuditView, ConnectorView, DEFAULT_LIMIT, MAX_LIMIT, Page, PublishTarget, decode_cursor,
 };
@@ -34,7 +36,7 @@ use super::checks::Checks;
 use crate::config::CheckSettings;
 use crate::domain::identity::{Principal, SCOPE_CREDENTIALS_READ, TenantId};
 use crate::domain::ids::ConnectorId;
-use crate::domain::schema::secrets::merge;
+use crate::domain::schema::secrets::{merge, merge_unmarked};
 use crate::domain::secrets::KeyRing;
 use crate::domain::time;
 use crate::domain::validation::{FieldErrors, push};
@@ -304,18 +306,27 @@ impl Connectors {
         );
         self.store.audit_insert(&caller.tenant_id, &audit).await?;
         let entry = self.entry_for(&row).await?;
+        // Config secrets sealed while the schema marked them stay sealed
+        // after a re-import drops the mark, and come back at their places.
+        let sealed_config = payload.v.keys().any(|k| k.starts_with("config."));
+        let with_config = entry.config_secrets || sealed_config;
         let mut out: Map<String, Value> = payload
             .v
             .iter()
-            .filter(|(k, _)| !entry.config_secrets || !k.starts_with("config."))
+            .filter(|(k, _)| !with_config || !k.starts_with("config."))
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
             .collect();
-        if entry.config_secrets {
+        if with_config {
             let mut config: Value =
                 serde_json::from_str(&row.config).map_err(|e| corrupt(&row, e))?;
             merge(&entry.forms.config, &mut config, |k| {
                 payload.v.get(k).map(String::as_str)
             });
+            merge_unmarked(
+                &entry.forms.config,
+                &mut config,
+                payload.v.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
             out.insert("config".into(), config);
         }
         Ok(out)

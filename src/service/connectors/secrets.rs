@@ -7,10 +7,14 @@
 use super::{ConnectorError, ConnectorResult, Connectors, audit};
 use crate::domain::identity::Principal;
 use crate::domain::ids::{ConnectorId, TenantId};
+use crate::domain::schema::FormSchema;
+use crate::domain::schema::secrets::{Said, split};
 use crate::domain::secrets::{Envelope, KeyRing, SecretsError, connector_aad};
 use crate::domain::time;
 use crate::service::catalog::CompiledEntry;
-use crate::storage::{ConnectorRow, SealedSecrets, SecretRow, Store, StoreResult};
+use crate::storage::{
+    ConfigSecretsRow, ConnectorRow, SealedSecrets, SecretRow, Store, StoreResult,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -162,6 +166,62 @@ pub fn seal_new_secrets(
             .collect(),
     };
     seal_secrets(keys, tenant_id, id, &payload)
+}
+
+/// What moving a stored config's values at secret places into its sealed
+/// secrets gives: the config without them, the envelope and the states.
+pub(crate) struct SealedConfig {
+    pub config: String,
+    pub auth: String,
+    pub states: String,
+}
+
+/// Whether a stored config holds a value at a secret place of `schema`
+/// (read without opening anything).
+pub(crate) fn holds_clear_secrets(schema: &FormSchema, config: &Value) -> bool {
+    split(schema, config).config != *config
+}
+
+/// Moves the values a stored config holds at the secret places of
+/// `schema` (a schema re-imported with fields made secret) into the
+/// connector's sealed secrets, each set at `now`, and seals them again
+/// under the primary key. A place the sealed secrets already hold keeps
+/// its sealed value; values at the places of a branch the config does not
+/// choose are dropped, as an update drops them. `None` when the config
+/// holds no such value.
+pub(crate) fn seal_config_values(
+    keys: &KeyRing,
+    schema: &FormSchema,
+    row: &ConfigSecretsRow,
+    now: &str,
+) -> Result<Option<SealedConfig>, SecretsError> {
+    let config: Value = serde_json::from_str(&row.config).map_err(|_| SecretsError::Malformed)?;
+    let parts = split(schema, &config);
+    if parts.config == config {
+        return Ok(None);
+    }
+    let mut payload = open_secrets(
+        keys,
+        row.tenant_id.as_str(),
+        row.id.as_str(),
+        &row.auth,
+        row.states.as_deref(),
+    )?;
+    for (key, said) in parts.said {
+        if let Said::Set(mut value) = said {
+            if !payload.v.contains_key(&key) {
+                payload.v.insert(key.clone(), value.clone());
+                payload.t.insert(key, now.to_string());
+            }
+            value.zeroize();
+        }
+    }
+    let (auth, states) = seal_secrets(keys, row.tenant_id.as_str(), row.id.as_str(), &payload)?;
+    Ok(Some(SealedConfig {
+        config: parts.config.to_string(),
+        auth,
+        states,
+    }))
 }
 
 /// Opens and seals again under the primary key, with states: what key

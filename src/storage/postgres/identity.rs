@@ -121,6 +121,18 @@ impl IdentityStore for PgStore {
         col(&row, 0)
     }
 
+    async fn bootstrap_password_in_use(&self) -> StoreResult<bool> {
+        let c = self.client().await?;
+        let row = c
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE bootstrap_password)",
+                &[],
+            )
+            .await
+            .map_err(map_err)?;
+        col(&row, 0)
+    }
+
     async fn bootstrap(&self, b: &Bootstrap) -> StoreResult<bool> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(map_err)?;
@@ -147,6 +159,12 @@ impl IdentityStore for PgStore {
             None => insert_tenant(&tx, &b.tenant_slug, &b.tenant_name).await?,
         };
         let user = insert_user(&tx, &b.email, &b.display_name, Some(&b.password_hash)).await?;
+        tx.execute(
+            "UPDATE users SET bootstrap_password = TRUE WHERE id = $1",
+            &[&user.id],
+        )
+        .await
+        .map_err(map_err)?;
         tx.execute(
             "INSERT INTO memberships (tenant_id, user_id, role, created_at)
              VALUES ($1, $2, 'owner', $3)",
@@ -201,7 +219,7 @@ impl IdentityStore for PgStore {
                 let u = user_from_row(&r)?;
                 if let Some(h) = password_hash {
                     tx.execute(
-                        "UPDATE users SET password_hash = $2 WHERE id = $1",
+                        "UPDATE users SET password_hash = $2, bootstrap_password = FALSE WHERE id = $1",
                         &[&u.id, &h],
                     )
                     .await

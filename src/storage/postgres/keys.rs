@@ -3,10 +3,10 @@
 
 use super::connection::{col, json_param, map_err};
 use super::store::PgStore;
-use crate::domain::ids::ConnectorId;
+use crate::domain::ids::{ConnectorId, TenantId};
 use crate::domain::time;
 use crate::storage::error::StoreResult;
-use crate::storage::rows::{SecretFilter, SecretRow};
+use crate::storage::rows::{ConfigSecretsRow, SecretFilter, SecretRow};
 use crate::storage::traits::KeyStore;
 use async_trait::async_trait;
 
@@ -112,5 +112,80 @@ impl KeyStore for PgStore {
             .await
             .map_err(map_err)?;
         Ok(n == 1)
+    }
+
+    async fn config_secrets_page(
+        &self,
+        catalog_id: &str,
+        after: Option<&(TenantId, ConnectorId)>,
+        limit: i64,
+    ) -> StoreResult<Vec<ConfigSecretsRow>> {
+        let (after_tenant, after_id) = match after {
+            Some((t, i)) => (Some(t.clone()), Some(i.clone())),
+            None => (None, None),
+        };
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached(
+                "SELECT id, tenant_id, config::text, auth::text, secret_states FROM connectors
+                 WHERE catalog_id = $1
+                   AND ($2::text IS NULL OR tenant_id > $2 OR (tenant_id = $2 AND id > $3))
+                 ORDER BY tenant_id, id LIMIT $4",
+            )
+            .await
+            .map_err(map_err)?;
+        let rows = c
+            .query(&stmt, &[&catalog_id, &after_tenant, &after_id, &limit])
+            .await
+            .map_err(map_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConfigSecretsRow {
+                    id: col(r, 0)?,
+                    tenant_id: col(r, 1)?,
+                    config: col(r, 2)?,
+                    auth: col(r, 3)?,
+                    states: col(r, 4)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn config_secrets_reseal(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+        old: &ConfigSecretsRow,
+        new_config: &str,
+        new_auth: &str,
+        new_states: &str,
+    ) -> StoreResult<bool> {
+        let old_config = json_param("connector config", &old.config)?;
+        let old_auth = json_param("old secrets envelope", &old.auth)?;
+        let config = json_param("connector config", new_config)?;
+        let auth = json_param("new secrets envelope", new_auth)?;
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE connectors SET config = $5::jsonb, auth = $6::jsonb, secret_states = $7,
+                     version = version + 1
+                 WHERE tenant_id = $1 AND id = $2 AND config = $3::jsonb AND auth = $4::jsonb",
+                &[
+                    &tenant_id,
+                    &id,
+                    &old_config,
+                    &old_auth,
+                    &config,
+                    &auth,
+                    &new_states,
+                ],
+            )
+            .await
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    async fn release_freed_pages(&self) -> StoreResult<()> {
+        Ok(())
     }
 }

@@ -45,7 +45,9 @@ pub(crate) fn map_err(e: rusqlite::Error) -> StoreError {
 
 /// Opens one connection with the service's settings: a busy timeout,
 /// foreign keys, `synchronous = NORMAL` (with WAL: durable at checkpoints,
-/// never corrupt), temporary tables in memory, reads of the database file
+/// never corrupt), temporary tables in memory, `secure_delete` (the space a
+/// changed or deleted row leaves is zeroed, so a value moved out of a
+/// config into the sealed secrets does not linger in the file), reads of the database file
 /// through a memory map of up to 256 MiB (shared by every connection
 /// through the kernel's page cache, instead of a `read` call per page that
 /// misses each connection's own small cache), and the query planner
@@ -66,7 +68,7 @@ pub fn open_conn(path: &Path, create: bool) -> StoreResult<Connection> {
         .map_err(map_err)?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
-         PRAGMA mmap_size = 268435456;",
+         PRAGMA mmap_size = 268435456; PRAGMA secure_delete = ON;",
     )
     .map_err(map_err)?;
     conn.set_db_config(

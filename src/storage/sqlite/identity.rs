@@ -70,6 +70,18 @@ impl IdentityStore for SqliteStore {
         .await
     }
 
+    async fn bootstrap_password_in_use(&self) -> StoreResult<bool> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE bootstrap_password = 1)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(map_err)
+        })
+        .await
+    }
+
     async fn bootstrap(&self, b: &Bootstrap) -> StoreResult<bool> {
         let b = b.clone();
         self.write(move |tx| {
@@ -92,6 +104,11 @@ impl IdentityStore for SqliteStore {
                 None => insert_tenant(tx, &b.tenant_slug, &b.tenant_name)?,
             };
             let user = insert_user(tx, &b.email, &b.display_name, Some(&b.password_hash))?;
+            tx.execute(
+                "UPDATE users SET bootstrap_password = 1 WHERE id = ?1",
+                [&user.id],
+            )
+            .map_err(map_err)?;
             tx.execute(
                 "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', ?3)",
                 params![tenant.id, user.id, ts(&time::now())],
@@ -154,7 +171,7 @@ impl IdentityStore for SqliteStore {
                 Some(u) => {
                     if let Some(h) = &hash {
                         tx.execute(
-                            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                            "UPDATE users SET password_hash = ?2, bootstrap_password = 0 WHERE id = ?1",
                             params![u.id, h],
                         )
                         .map_err(map_err)?;

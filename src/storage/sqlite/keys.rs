@@ -3,10 +3,10 @@
 
 use super::connection::{map_err, ts};
 use super::store::SqliteStore;
-use crate::domain::ids::ConnectorId;
+use crate::domain::ids::{ConnectorId, TenantId};
 use crate::domain::time;
 use crate::storage::error::StoreResult;
-use crate::storage::rows::{SecretFilter, SecretRow};
+use crate::storage::rows::{ConfigSecretsRow, SecretFilter, SecretRow};
 use crate::storage::traits::KeyStore;
 use async_trait::async_trait;
 use rusqlite::params;
@@ -122,6 +122,82 @@ impl KeyStore for SqliteStore {
                 )
                 .map_err(map_err)?;
             Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn config_secrets_page(
+        &self,
+        catalog_id: &str,
+        after: Option<&(TenantId, ConnectorId)>,
+        limit: i64,
+    ) -> StoreResult<Vec<ConfigSecretsRow>> {
+        let catalog_id = catalog_id.to_string();
+        let (after_tenant, after_id) = match after {
+            Some((t, i)) => (Some(t.clone()), Some(i.clone())),
+            None => (None, None),
+        };
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT id, tenant_id, config, auth, secret_states FROM connectors
+                     WHERE catalog_id = ?1
+                       AND (?2 IS NULL OR tenant_id > ?2 OR (tenant_id = ?2 AND id > ?3))
+                     ORDER BY tenant_id, id LIMIT ?4",
+                )
+                .map_err(map_err)?;
+            let rows = stmt
+                .query_map(params![catalog_id, after_tenant, after_id, limit], |r| {
+                    Ok(ConfigSecretsRow {
+                        id: r.get(0)?,
+                        tenant_id: r.get(1)?,
+                        config: r.get(2)?,
+                        auth: r.get(3)?,
+                        states: r.get(4)?,
+                    })
+                })
+                .map_err(map_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(map_err)?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn config_secrets_reseal(
+        &self,
+        tenant_id: &TenantId,
+        id: &ConnectorId,
+        old: &ConfigSecretsRow,
+        new_config: &str,
+        new_auth: &str,
+        new_states: &str,
+    ) -> StoreResult<bool> {
+        let (tenant_id, id) = (tenant_id.clone(), id.clone());
+        let (old_config, old_auth) = (old.config.clone(), old.auth.clone());
+        let (config, auth, states) = (
+            new_config.to_string(),
+            new_auth.to_string(),
+            new_states.to_string(),
+        );
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE connectors SET config = ?5, auth = ?6, secret_states = ?7,
+                         version = version + 1
+                     WHERE tenant_id = ?1 AND id = ?2 AND config = ?3 AND auth = ?4",
+                    params![tenant_id, id, old_config, old_auth, config, auth, states],
+                )
+                .map_err(map_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn release_freed_pages(&self) -> StoreResult<()> {
+        self.read(|c| {
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(map_err)
         })
         .await
     }

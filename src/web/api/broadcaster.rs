@@ -70,7 +70,7 @@ pub(super) async fn publish_targets(
     params(("id" = uuid::Uuid, Path, description = "Connector id", example = json!(CONNECTOR_ID))),
     security(("bearer" = ["credentials:read"])),
     responses(
-        (status = 200, description = "Secret name to value (`auth_schema`'s; a secret that is not set is left out); when the config holds secrets of its own, also `config`: the config with them at their places",
+        (status = 200, description = "Secret name to value (`auth_schema`'s; a secret that is not set is left out); when the config holds secrets of its own (or sealed values of fields a re-imported schema no longer marks secret), also `config`: the config with them at their places",
             body = BTreeMap<String, serde_json::Value>, example = json!(examples::credentials())),
         (status = 401, response = crate::web::openapi::Unauthorized),
         (status = 403, response = crate::web::openapi::Forbidden),

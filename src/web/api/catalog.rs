@@ -15,7 +15,7 @@ use utoipa::IntoParams;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CatalogQuery {
-    /// Case-insensitive text to find in the name or description
+    /// Case-insensitive text to find in the name, description or category
     q: Option<String>,
     /// Exact category (case-insensitive), e.g. blogging
     category: Option<String>,

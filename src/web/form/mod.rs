@@ -49,6 +49,8 @@ pub enum Kind {
     Secret {
         set: bool,
         updated_at: Option<String>,
+        /// `false` for an identifier (`x-masked: false`): a text input.
+        masked: bool,
     },
 }
 
@@ -77,6 +79,14 @@ pub struct Field {
     pub disabled: bool,
     /// Focused when the form is shown again (after a row action).
     pub autofocus: bool,
+    /// A required secret: a connector may be saved without it, but not
+    /// activated.
+    pub activation: bool,
+    /// A set secret whose new value was refused: shown open, with its
+    /// error, instead of folded back to "Set".
+    pub open: bool,
+    /// A set secret that is optional: it can be removed.
+    pub removable: bool,
 }
 
 impl Field {
@@ -101,6 +111,7 @@ impl Field {
             Kind::Email => "email",
             Kind::Number { .. } => "number",
             Kind::Checkbox => "checkbox",
+            Kind::Secret { masked: false, .. } => "text",
             Kind::Secret { .. } => "password",
             _ => "text",
         }
@@ -186,6 +197,8 @@ pub enum Item {
     /// (`minItems`…) at the top.
     RowsStart {
         id: String,
+        /// The array's dotted path, the key of its own errors.
+        name: String,
         legend: String,
         help: Option<String>,
         errors: Vec<String>,

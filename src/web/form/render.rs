@@ -32,8 +32,41 @@ impl Builder<'_> {
         }
     }
 
+    /// The message shown under a field: one per mistake (the first the
+    /// validator gives for the value), none inside a branch that is not
+    /// chosen (its inputs are not sent, so the errors are another
+    /// branch's).
     fn errors_for(&self, name: &str) -> Vec<String> {
-        self.errors.get(name).cloned().unwrap_or_default()
+        if self.disabled {
+            return Vec::new();
+        }
+        self.errors
+            .get(name)
+            .and_then(|m| m.first())
+            .map(|m| vec![m.clone()])
+            .unwrap_or_default()
+    }
+
+    /// The errors of a list's items (`NAME.0`, `NAME.1`…), each named by
+    /// its line, under the list's own field.
+    fn item_errors(&self, name: &str) -> Vec<String> {
+        if self.disabled {
+            return Vec::new();
+        }
+        let prefix = format!("{name}.");
+        let mut items: Vec<(usize, &String)> = self
+            .errors
+            .iter()
+            .filter_map(|(k, msgs)| {
+                let index = k.strip_prefix(&prefix)?.parse::<usize>().ok()?;
+                Some((index, msgs.first()?))
+            })
+            .collect();
+        items.sort_by_key(|(i, _)| *i);
+        items
+            .into_iter()
+            .map(|(i, m)| format!("Line {}: {m}", i + 1))
+            .collect()
     }
 
     fn field(
@@ -48,10 +81,16 @@ impl Builder<'_> {
         let value = value.or(node.default.as_ref());
         let kind = if let Some(opts) = &node.options {
             let mut options: Vec<(String, String)> = Vec::new();
-            if !required || value.is_none() {
+            // A blank choice only where leaving the field empty means
+            // something: no default stands in for it.
+            if node.default.is_none() && (!required || value.is_none()) {
                 options.push((String::new(), "—".to_string()));
             }
-            options.extend(opts.iter().map(|o| (scalar_text(o), scalar_text(o))));
+            let labels = node.option_labels.as_deref().unwrap_or_default();
+            options.extend(opts.iter().enumerate().map(|(i, o)| {
+                let label = labels.get(i).cloned().unwrap_or_else(|| scalar_text(o));
+                (scalar_text(o), label)
+            }));
             Kind::Select { options }
         } else {
             match &node.kind {
@@ -86,6 +125,16 @@ impl Builder<'_> {
             model::Kind::String(s) => Some(s),
             _ => None,
         };
+        let mut errors = self.errors_for(name);
+        if kind == Kind::List {
+            errors.extend(self.item_errors(name));
+        }
+        let pattern_help = rules
+            .filter(|s| s.pattern.is_some())
+            .and_then(|s| s.pattern_description.as_deref())
+            .map(capitalize)
+            // Not repeated word for word when it is the error itself.
+            .filter(|p| !errors.iter().any(|e| e.eq_ignore_ascii_case(p)));
         Field {
             id: format!("{}{}", html_id(name), self.id_suffix),
             name: name.to_string(),
@@ -101,12 +150,12 @@ impl Builder<'_> {
             max,
             minlength: rules.and_then(|s| s.min_length),
             maxlength: rules.and_then(|s| s.max_length),
-            pattern_help: rules
-                .filter(|s| s.pattern.is_some())
-                .and_then(|s| s.pattern_description.as_deref())
-                .map(capitalize),
-            errors: self.errors_for(name),
+            pattern_help,
+            errors,
             autofocus: false,
+            activation: false,
+            open: false,
+            removable: false,
         }
     }
 
@@ -197,9 +246,15 @@ impl Builder<'_> {
                 .and_then(|s| s.get("updated_at"))
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            masked: node.masked,
         };
         f.value = String::new();
         f.placeholder = None;
+        // Installing without a secret is allowed; activating is not.
+        f.activation = required;
+        f.required = false;
+        // A refused new value stays open, with its error.
+        f.open = f.secret_is_set() && !f.errors.is_empty();
         f
     }
 
@@ -232,6 +287,7 @@ impl Builder<'_> {
         let can_remove = count > min;
         self.items.push(Item::RowsStart {
             id: format!("{}{}", html_id(name), self.id_suffix),
+            name: name.to_string(),
             legend: label.clone(),
             help: node.description.as_deref().map(description_html),
             errors: self.errors_for(name),
@@ -307,6 +363,9 @@ impl Builder<'_> {
             errors: self.errors_for(&disc_name),
             disabled: self.disabled,
             autofocus: false,
+            activation: false,
+            open: false,
+            removable: false,
         };
         self.items.push(Item::ChoiceStart {
             field: Box::new(field),
@@ -405,7 +464,10 @@ pub(super) fn secret_fields(
         .iter()
         .map(|prop| {
             let key = prop.name.as_str();
-            b.secret(&format!("auth.{key}"), key, &prop.node, prop.required)
+            let mut f = b.secret(&format!("auth.{key}"), key, &prop.node, prop.required);
+            // An optional secret that is set can be removed.
+            f.removable = f.secret_is_set() && !prop.required;
+            f
         })
         .collect()
 }

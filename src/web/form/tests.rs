@@ -135,12 +135,34 @@ struct WholeForm {
     title: String,
     icon_url: String,
     action: String,
+    check_action: String,
     submit_label: &'static str,
     version: Option<i64>,
     general_errors: Vec<String>,
+    summary: Vec<SummaryLine>,
+    status: Option<StatusLine>,
     basics: Vec<Field>,
     config: Vec<Item>,
     secrets: Vec<Field>,
+}
+
+/// What the page's error summary holds.
+struct SummaryLine {
+    id: String,
+    text: String,
+}
+
+/// What the page says of a connector that is not active.
+struct StatusLine {
+    status: &'static str,
+    message: Option<String>,
+    activate_label: &'static str,
+}
+
+impl WholeForm {
+    fn summary_title(&self) -> String {
+        format!("{} problems", self.summary.len())
+    }
 }
 
 fn built_in(key: &str) -> crate::domain::schema::CatalogForms {
@@ -159,9 +181,12 @@ fn render_form(config: Vec<Item>, secrets: Vec<Field>) -> String {
         title: "Add".into(),
         icon_url: "/icon.svg".into(),
         action: "/features/connectors/forms/new/x".into(),
+        check_action: "/features/connectors/forms/new/x/check".into(),
         submit_label: "Add connector",
         version: None,
         general_errors: Vec::new(),
+        summary: Vec::new(),
+        status: None,
         basics: Vec::new(),
         config,
         secrets,
@@ -196,17 +221,20 @@ fn the_wordpress_add_form_renders_every_input_with_its_label() {
             r#"<p class="help" id="f-config-site_url-pattern">Must start with http:// or https:// and contain no spaces</p>"#,
             r#"<input id="f-config-username" name="config.username" type="text" value="" required"#,
             r#"<select id="f-config-default_status" name="config.default_status""#,
-            r#"<option value="">—</option>"#,
-            r#"<option value="draft" selected>draft</option>"#,
-            r#"<option value="publish">publish</option>"#,
+            r#"<option value="draft" selected>Draft</option>"#,
+            r#"<option value="publish">Published</option>"#,
             r#"<label for="f-config-default_category">Default category</label>"#,
             r#"<textarea id="f-config-default_tags" name="config.default_tags" rows="3""#,
             r#"<input id="f-config-sticky" name="config.sticky" type="checkbox" value="true""#,
             r#"<label for="f-config-sticky">Stick to the front page</label>"#,
-            r#"<label for="f-auth-application_password">Application password <span class="req" aria-hidden="true">*</span>"#,
-            r#"<input id="f-auth-application_password" name="auth.application_password" type="password" autocomplete="new-password" required"#,
+            r#"<label for="f-auth-application_password">Application password <span class="needed">needed to activate</span></label>"#,
+            r#"<input id="f-auth-application_password" name="auth.application_password" type="password" autocomplete="new-password" data-secret-input maxlength="29" aria-describedby"#,
+            r##"<button type="button" class="secondary" hx-post="/features/connectors/forms/new/x/check" hx-target="#check-result""##,
+            r#"<div id="check-result" aria-live="polite"></div>"#,
         ],
     );
+    // A default stands in for an empty choice.
+    assert!(!html.contains(">—</option>"));
     // Fields in the manifest's `order`; optional ones carry no mark.
     let at = |n: &str| html.find(&format!("name=\"{n}\"")).unwrap();
     assert!(at("config.site_url") < at("config.username"));
@@ -238,9 +266,10 @@ fn a_set_secret_shows_as_set_with_an_update_control() {
     assert_in(
         &html,
         &[
-            r#"<p class="secret-state">Set <span class="muted">(updated 2026-01-02T03:04:05Z)</span>"#,
+            r#"<p class="secret-set">Set <span class="muted">(updated 2026-01-02T03:04:05Z)</span>"#,
             r#"data-reveal="f-auth-application_password""#,
-            r#"<input id="f-auth-application_password" name="auth.application_password" type="password" autocomplete="new-password" hidden disabled"#,
+            r#"data-unreveal="f-auth-application_password" aria-controls="f-auth-application_password" hidden>Keep the current secret</button>"#,
+            r#"<input id="f-auth-application_password" name="auth.application_password" type="password" autocomplete="new-password" data-secret-input hidden disabled"#,
             "This connector has no settings.",
         ],
     );
@@ -263,7 +292,8 @@ fn the_linkedin_add_form_offers_the_one_of_choice() {
             r#"<input id="f-config-author-urn--person" name="config.author.urn" type="text" value="" required maxlength="200""#,
             r#"<input id="f-config-author-urn--organization" name="config.author.urn" type="text" value="" required disabled maxlength="200""#,
             r#"<input id="f-config-api_version" name="config.api_version" type="text" value="202607""#,
-            r#"<option value="PUBLIC" selected>PUBLIC</option>"#,
+            r#"<option value="PUBLIC" selected>Public</option>"#,
+            r#"<option value="LOGGED_IN">Signed-in LinkedIn members</option>"#,
             r#"name="auth.access_token" type="password""#,
         ],
     );
@@ -402,10 +432,10 @@ fn a_nested_secret_renders_like_one_of_auth_and_a_closed_one_keeps() {
     assert_in(
         &html,
         &[
-            r#"<p class="secret-state">Set <span class="muted">(updated 2026-01-02T03:04:05Z)</span>"#,
+            r#"<p class="secret-set">Set <span class="muted">(updated 2026-01-02T03:04:05Z)</span>"#,
             r#"data-reveal="f-config-credentials-client_secret--oauth""#,
-            r#"<input id="f-config-credentials-client_secret--oauth" name="config.credentials.client_secret" type="password" autocomplete="new-password" hidden disabled>"#,
-            r#"name="config.credentials.token" type="password" autocomplete="new-password" disabled>"#,
+            r#"<input id="f-config-credentials-client_secret--oauth" name="config.credentials.client_secret" type="password" autocomplete="new-password" data-secret-input hidden disabled>"#,
+            r#"name="config.credentials.token" type="password" autocomplete="new-password" data-secret-input disabled>"#,
         ],
     );
     // Posted with the secret left closed, the config leaves it out.
@@ -422,6 +452,120 @@ fn a_nested_secret_renders_like_one_of_auth_and_a_closed_one_keeps() {
         decode_config(&schema, &sent),
         json!({"credentials": {"kind": "oauth", "client_secret": "new-one"}})
     );
+}
+
+#[test]
+fn errors_show_once_next_to_the_visible_field_and_list_items_by_line() {
+    let forms = built_in("linkedin");
+    let mut errors = FieldErrors::new();
+    // The URN of a company page: both branches name the same input.
+    errors.insert(
+        "config.author.urn".into(),
+        vec![
+            "must be urn:li:organization: followed by the numeric organization id".into(),
+            "must be at most 200 characters".into(),
+        ],
+    );
+    let values = json!({"author": {"type": "organization", "urn": "bad"}});
+    let items = config_items(&forms.config, Some(&values), &Map::new(), &errors);
+    let urns: Vec<&Field> = items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Field(f) if f.name == "config.author.urn" => Some(f.as_ref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(urns.len(), 2);
+    let (person, org) = (urns[0], urns[1]);
+    assert!(person.disabled && person.errors.is_empty());
+    assert_eq!(
+        org.errors,
+        ["must be urn:li:organization: followed by the numeric organization id"]
+    );
+    // The pattern's help line is not repeated under its own error.
+    assert_eq!(org.pattern_help, None);
+    assert!(person.pattern_help.is_some());
+
+    let forms = built_in("twitter");
+    let mut errors = FieldErrors::new();
+    errors.insert(
+        "config.append_hashtags.1".into(),
+        vec!["must be a single word without the leading # and without spaces".into()],
+    );
+    let values = json!({"append_hashtags": ["ok", "#bad"]});
+    let items = config_items(&forms.config, Some(&values), &Map::new(), &errors);
+    let tags = items
+        .iter()
+        .find_map(|i| match i {
+            Item::Field(f) if f.name == "config.append_hashtags" => Some(f),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        tags.errors,
+        ["Line 2: must be a single word without the leading # and without spaces"]
+    );
+}
+
+#[test]
+fn enum_names_label_the_options() {
+    let schema = config_model(&json!({
+        "type": "object",
+        "properties": {
+            "who": {"type": "string", "enum": ["everyone", "mentionedUsers"], "x-enumNames": ["Everyone", "Mentioned accounts"]},
+            "plain": {"type": "string", "enum": ["a", "b"]}
+        },
+        "required": ["who"]
+    }));
+    let html = render_form(
+        config_items(&schema, None, &Map::new(), &FieldErrors::new()),
+        Vec::new(),
+    );
+    assert_in(
+        &html,
+        &[
+            r#"<option value="mentionedUsers">Mentioned accounts</option>"#,
+            r#"<option value="everyone">Everyone</option>"#,
+            r#"<option value="a">a</option>"#,
+        ],
+    );
+    // No default: an optional select offers an empty choice.
+    assert!(
+        html.contains(r#"<option value="" selected>—</option>"#),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_refused_secret_update_stays_open_and_an_optional_one_can_be_removed() {
+    let forms = built_in("linkedin");
+    let mut set = Map::new();
+    for k in ["access_token", "refresh_token"] {
+        set.insert(
+            k.into(),
+            json!({"set": true, "updated_at": "2026-01-02T03:04:05Z"}),
+        );
+    }
+    let mut errors = FieldErrors::new();
+    errors.insert(
+        "auth.access_token".into(),
+        vec!["must be at least 20 characters".into()],
+    );
+    let fields = secret_fields(&forms.auth, &set, &errors);
+    let access = &fields[0];
+    assert!(access.open && access.activation && !access.removable);
+    let refresh = &fields[1];
+    assert!(!refresh.open && refresh.removable && !refresh.activation);
+    let html = render_form(Vec::new(), fields);
+    assert_in(
+        &html,
+        &[
+            r#"<input id="f-auth-access_token" name="auth.access_token" type="password" autocomplete="new-password" data-secret-input aria-invalid="true""#,
+            r#"data-remove-secret="f-auth-refresh_token""#,
+            r#"<input type="hidden" name="_clear" value="auth.refresh_token" id="f-auth-refresh_token-clear" disabled>"#,
+        ],
+    );
+    assert!(!html.contains(r#"data-remove-secret="f-auth-access_token""#));
 }
 
 mod airbyte;

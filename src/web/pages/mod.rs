@@ -3,18 +3,23 @@
 //! Form submissions go through the same service calls as the JSON API.
 //!
 //! One module per surface: [`signin`] (sign-in, sign-out, tenant switch),
-//! [`catalog`], [`installed`] (the grid and its card actions) and
+//! [`catalog`], [`installed`] (the grid and its card actions, the cards
+//! themselves in [`cards`], their times in words in [`when`]) and
 //! [`connector_form`] (the "Add" and "Configure" dialogs); [`page`] holds
 //! what they share. Every URL comes from [`urls`], htmx's headers from
 //! [`htmx`](crate::web::htmx).
 
+mod cards;
 mod catalog;
 mod connector_form;
+mod error_page;
 mod installed;
 mod page;
 mod signin;
+mod when;
 
-pub use installed::InstalledCard;
+pub use cards::InstalledCard;
+pub use error_page::html_errors;
 pub use page::{Layout, PageAdmin, PageUser};
 
 use super::AppState;
@@ -45,7 +50,10 @@ pub fn routes() -> Router<AppState> {
             urls::FORM_EDIT,
             get(connector_form::edit_form).post(connector_form::edit_submit),
         )
+        .route(urls::FORM_NEW_CHECK, post(connector_form::new_check))
+        .route(urls::FORM_EDIT_CHECK, post(connector_form::edit_check))
         .route(urls::FORM_STATUS, post(installed::status_submit))
+        .route(urls::FORM_CHECK, post(installed::check_submit))
         .route(urls::FORM, delete(installed::delete_submit))
         .layer(SetResponseHeaderLayer::overriding(
             CACHE_CONTROL,

@@ -4,6 +4,7 @@
 //! signing out clears the session cookie.
 
 use super::page::{render, to_login};
+use crate::service::identity;
 use crate::service::sessions::{self, COOKIE_NAME, LoginError};
 use crate::web::AppState;
 use crate::web::assets::{self, AssetUrls};
@@ -46,11 +47,14 @@ struct LoginPage {
     login_token: String,
     error: Option<String>,
     email: String,
+    /// Whether to point at `admin@localhost` and its one-time password:
+    /// only while that password is unchanged.
+    bootstrap_hint: bool,
 }
 
 /// The sign-in page, with the form bound to the pre-session cookie the
 /// browser sent (while it is young enough) or to a new one it is given.
-fn login_response(
+async fn login_response(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
@@ -61,6 +65,10 @@ fn login_response(
         &state.connectors.keys,
         cookies::get(headers, sessions::LOGIN_COOKIE_NAME),
     );
+    // A database that cannot answer hides the hint; the form still works.
+    let bootstrap_hint = identity::bootstrap_password_in_use(state.store.as_ref())
+        .await
+        .unwrap_or(false);
     let mut res = render(&LoginPage {
         assets: assets::urls(),
         csrf_token: None,
@@ -68,6 +76,7 @@ fn login_response(
         login_token: form.token,
         error: error.map(str::to_string),
         email: email.to_string(),
+        bootstrap_hint,
     });
     *res.status_mut() = status;
     if form.new_cookie {
@@ -87,7 +96,7 @@ pub(super) async fn login_page(State(state): State<AppState>, headers: HeaderMap
     if let Ok(Some(_)) = session_from(&headers, &state).await {
         return Redirect::to(urls::CATALOG).into_response();
     }
-    login_response(&state, &headers, StatusCode::OK, None, "")
+    login_response(&state, &headers, StatusCode::OK, None, "").await
 }
 
 #[derive(Deserialize)]
@@ -106,15 +115,16 @@ pub(super) async fn login_submit(
     headers: HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {
-    let page = |status: StatusCode, message: &str, email: &str| {
-        login_response(&state, &headers, status, Some(message), email)
+    let page = async |status: StatusCode, message: &str, email: &str| {
+        login_response(&state, &headers, status, Some(message), email).await
     };
     if !same_origin(&headers) {
         return page(
             StatusCode::FORBIDDEN,
             "This sign-in form must be sent from this site.",
             "",
-        );
+        )
+        .await;
     }
     // The email as typed is shown again in the form, less anything that
     // cannot be part of an address.
@@ -133,7 +143,7 @@ pub(super) async fn login_submit(
             StatusCode::FORBIDDEN,
             "This sign-in form has expired or was not sent from this site. Reload the page and sign in again.",
             &email,
-        );
+        ).await;
     }
     let password = SecretString::from(form.password);
     match sessions::login(
@@ -161,22 +171,29 @@ pub(super) async fn login_submit(
             );
             res
         }
-        Err(LoginError::Invalid) => page(
-            StatusCode::UNAUTHORIZED,
-            "Invalid email or password.",
-            &email,
-        ),
-        Err(LoginError::Throttled) => page(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed sign-ins. Wait a few minutes and try again.",
-            &email,
-        ),
+        Err(LoginError::Invalid) => {
+            page(
+                StatusCode::UNAUTHORIZED,
+                "Invalid email or password.",
+                &email,
+            )
+            .await
+        }
+        Err(LoginError::Throttled) => {
+            page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed sign-ins. Wait a few minutes and try again.",
+                &email,
+            )
+            .await
+        }
         Err(LoginError::Busy) => {
             let mut res = page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Sign-in is busy right now. Try again in a moment.",
                 &email,
-            );
+            )
+            .await;
             res.headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from_static("2"));
             res

@@ -15,6 +15,7 @@ mod browser;
 mod cli;
 mod parallel;
 mod requests;
+pub mod samples;
 mod server;
 mod standin;
 

@@ -157,7 +157,7 @@ fn the_whole_form_renders_radios_text_areas_and_the_disclosure() {
         &html,
         &[
             r#"<input type="hidden" name="config.marker" value="kept">"#,
-            r#"<details class="optional"><summary>Optional fields</summary>"#,
+            r#"<details class="optional"><summary>Optional settings</summary>"#,
             r#"<fieldset class="nested"><legend>Connection</legend>"#,
             r#"<input type="radio" id="f-config-auth-method-1" name="config.auth.method" value="key" checked>"#,
             r#"<label for="f-config-auth-method-2">None</label>"#,
@@ -220,7 +220,7 @@ fn rows_are_named_by_index_with_add_and_remove_within_the_limits() {
     assert_in(
         &html,
         &[
-            r#"<fieldset class="nested rows" id="f-config-reports"><legend>Reports</legend>"#,
+            r#"<fieldset class="nested rows" id="f-config-reports" data-name="config.reports"><legend>Reports</legend>"#,
             r#"<fieldset class="row"><legend>Reports 2</legend>"#,
             r#"name="config.reports.1.days" type="number" value="3""#,
             r#"<button type="submit" class="secondary small" name="_row" value="remove:config.reports.0" formnovalidate>Remove Reports 1</button>"#,

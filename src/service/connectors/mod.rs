@@ -27,6 +27,7 @@ pub use secrets::{SecretStates, SecretUpdate, SecretUpdates, UNREADABLE, seal_ne
 pub(crate) use secrets::{mark_unreadable, open_secrets, reseal};
 pub use view::{
     AuditView, ConnectorView, DEFAULT_LIMIT, MAX_LIMIT, Page, PublishTarget, decode_cursor,
+    write_page_json,
 };
 
 use super::catalog::{CatalogCache, CompiledEntry};

@@ -16,6 +16,8 @@
 #   BENCH_CHECKS (10000) due connectors for the scheduled-checks run
 #     against a stand-in answering after BENCH_CHECK_DELAY_MS (50) ms
 #     (0 skips it);
+#   BENCH_PARTS ("main scale checks"): which parts run (a part left out
+#     leaves its figures empty in the report);
 #   BENCH_RESULTS_DIR: where to keep the raw results (no secrets in them),
 #     to render the report again with bench/report.py RESULTS_DIR/results.tsv
 #     RESULTS_DIR docs.
@@ -28,6 +30,7 @@ SECS="${BENCH_SECONDS:-10}"
 RATE_SECS="${BENCH_RATE_SECONDS:-$SECS}"
 SCALE_TENANTS="${BENCH_SCALE_TENANTS:-2000}"
 CHECKS="${BENCH_CHECKS:-10000}"
+PARTS=" ${BENCH_PARTS:-main scale checks} "
 CHECK_DELAY_MS="${BENCH_CHECK_DELAY_MS:-50}"
 PG_ADMIN="${CONNECTORS_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 API=/features/connectors/api
@@ -397,6 +400,7 @@ checks_db() { # db
   "$helper" seed --database-url "$url" --keys "$keys" --tenants $(( (CHECKS + PER - 1) / PER )) --per "$PER"
   local due; due="$("$helper" make-due --database-url "$url" --count "$CHECKS")"
   [ "$due" = "$CHECKS" ] || { echo "make-due left $due connectors due, not $CHECKS" >&2; exit 1; }
+  rm -f "$work/standin.port"
   "$helper" standin --delay-ms "$CHECK_DELAY_MS" > "$work/standin.port" &
   standin=$!
   local i=0
@@ -437,14 +441,17 @@ record - loadavg_start - "$(cut -d' ' -f1 /proc/loadavg)"
 record - dataset_tenants - "$TENANTS"
 record - dataset_per - "$PER"
 record - scale_tenants - "$SCALE_TENANTS"
-bench_db sqlite
-bench_db postgres
-if [ "$SCALE_TENANTS" != 0 ]; then
+part() { [[ "$PARTS" == *" $1 "* ]]; }
+if part main; then
+  bench_db sqlite
+  bench_db postgres
+fi
+if [ "$SCALE_TENANTS" != 0 ] && part scale; then
   scale_db sqlite
   scale_db postgres
 fi
 record - checks_delay_ms - "$CHECK_DELAY_MS"
-if [ "$CHECKS" != 0 ]; then
+if [ "$CHECKS" != 0 ] && part checks; then
   checks_db sqlite
   checks_db postgres
 fi

@@ -369,6 +369,24 @@ for db in DBS:
     if p:
         out.append(f"\nQuery plan of the list query on {DB_NAMES[db]}: `{p}`")
 
+if any(get(db, "checks_due") for db in DBS):
+    out.append("\n## Scheduled checks\n")
+    out.append(f"The connectors of a fresh dataset of the same mix made active and due for a check "
+               f"(`connectors-bench make-due`), every catalog entry's check sent to a stand-in on "
+               f"127.0.0.2 that answers each request after {fmt(get('-', 'checks_delay_ms'))} ms "
+               "(`connectors-bench standin`, through `CONNECTORS_PROVIDER_URLS` and "
+               "`CONNECTORS_CHECK_ALLOW_NETWORKS=127.0.0.2/32`), and a fresh service process whose "
+               "scheduler checks them at its default concurrency with an interval of 10 minutes "
+               "(so none is due again during the run). Timed from the process's start until "
+               "`connectors_checks_total` in `/metrics` counts every due connector.\n")
+    out.append("| | SQLite | PostgreSQL |")
+    out.append("|---|---:|---:|")
+    out.append(f"| due connectors | {fmt(get('sqlite', 'checks_due'))} | {fmt(get('postgres', 'checks_due'))} |")
+    out.append(f"| checks per second | {fmt(get('sqlite', 'checks_per_s'), 1)} | {fmt(get('postgres', 'checks_per_s'), 1)} |")
+    out.append(f"| seconds until all were checked | {fmt(get('sqlite', 'checks_seconds'), 1)} | {fmt(get('postgres', 'checks_seconds'), 1)} |")
+    out.append(f"| checks answered ok | {fmt(get('sqlite', 'checks_ok'))} | {fmt(get('postgres', 'checks_ok'))} |")
+    out.append(f"| peak memory while they ran, MB | {fmt(get('sqlite', 'checks_rss_mb'), 1)} | {fmt(get('postgres', 'checks_rss_mb'), 1)} |")
+
 profile_runs = [("list", "list of 50, mixed data"),
                 ("scale_list", f"list of 50, scale run ({scale_tenants * per:,} rows)")]
 profiles = [line for name, title in profile_runs for db in DBS for line in profile_section(db, name, title)]

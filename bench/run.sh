@@ -13,6 +13,11 @@
 #     service (0 skips it);
 #   BENCH_PROFILE (1 when perf can sample, else 0): perf profiles of the
 #     service under the list load;
+#   BENCH_CHECKS (10000) due connectors for the scheduled-checks run
+#     against a stand-in answering after BENCH_CHECK_DELAY_MS (50) ms
+#     (0 skips it);
+#   BENCH_PARTS ("main scale checks"): which parts run (a part left out
+#     leaves its figures empty in the report);
 #   BENCH_RESULTS_DIR: where to keep the raw results (no secrets in them),
 #     to render the report again with bench/report.py RESULTS_DIR/results.tsv
 #     RESULTS_DIR docs.
@@ -24,6 +29,9 @@ PER="${BENCH_PER:-50}"
 SECS="${BENCH_SECONDS:-10}"
 RATE_SECS="${BENCH_RATE_SECONDS:-$SECS}"
 SCALE_TENANTS="${BENCH_SCALE_TENANTS:-2000}"
+CHECKS="${BENCH_CHECKS:-10000}"
+PARTS=" ${BENCH_PARTS:-main scale checks} "
+CHECK_DELAY_MS="${BENCH_CHECK_DELAY_MS:-50}"
 PG_ADMIN="${CONNECTORS_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 API=/features/connectors/api
 work="$(mktemp -d)"
@@ -38,6 +46,7 @@ record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$results"; }   # db
 
 cleanup() {
   [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  [ -n "${standin:-}" ] && kill "$standin" 2>/dev/null && wait "$standin" 2>/dev/null || true
   for d in ${pg_dbs:-}; do psql "$PG_ADMIN" -q -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
@@ -91,14 +100,18 @@ new_db() { # db label
 }
 cli() { env -u CONNECTORS_DATABASE_URL CONNECTORS_DATA_DIR="$data" CONNECTORS_ENCRYPTION_KEYS="$keys" "$bin" --database-url "$url" "$@"; }
 
-# A fresh service process on the current database: sets server, port, base.
-serve() { # log-name
+# A fresh service process on the current database: sets server, port, base
+# and start_ns. Scheduled checks are off unless the extra NAME=VALUE
+# settings turn them on.
+serve() { # log-name [NAME=VALUE...]
+  local name="$1"; shift
   port="$(free_port)"
-  local start_ns ready_ns
+  local ready_ns
   start_ns="$(date +%s%N)"
   # Started directly (not through a shell function) so that $! is the server.
   env -u CONNECTORS_DATABASE_URL CONNECTORS_DATA_DIR="$data" CONNECTORS_ENCRYPTION_KEYS="$keys" \
-    CONNECTORS_BIND="127.0.0.1:$port" CONNECTORS_LOG_LEVEL=warn CONNECTORS_CHECK_INTERVAL=off "$bin" --database-url "$url" serve >"$work/$1.log" 2>&1 &
+    CONNECTORS_BIND="127.0.0.1:$port" CONNECTORS_LOG_LEVEL=warn CONNECTORS_CHECK_INTERVAL=off "$@" \
+    "$bin" --database-url "$url" serve >"$work/$name.log" 2>&1 &
   server=$!
   until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.005; done
   ready_ns="$(date +%s%N)"
@@ -374,17 +387,73 @@ scale_db() { # db
   fi
 }
 
+# Scheduled checks: CHECKS connectors of the mixed dataset made active and
+# due, every catalog key's check sent to a stand-in on 127.0.0.2 that
+# answers after CHECK_DELAY_MS, and a fresh service whose scheduler checks
+# them (its default concurrency, an interval of 10 minutes, so that none is
+# due again during the run). Measured from the process's start until the
+# checks counted in /metrics reach CHECKS, and the server's peak memory.
+checks_db() { # db
+  local db="$1"
+  new_db "$db" checks
+  log "$db: scheduled checks, $CHECKS due connectors, a stand-in answering after $CHECK_DELAY_MS ms"
+  "$helper" seed --database-url "$url" --keys "$keys" --tenants $(( (CHECKS + PER - 1) / PER )) --per "$PER"
+  local due; due="$("$helper" make-due --database-url "$url" --count "$CHECKS")"
+  [ "$due" = "$CHECKS" ] || { echo "make-due left $due connectors due, not $CHECKS" >&2; exit 1; }
+  rm -f "$work/standin.port"
+  "$helper" standin --delay-ms "$CHECK_DELAY_MS" > "$work/standin.port" &
+  standin=$!
+  local i=0
+  until [ -s "$work/standin.port" ]; do
+    i=$((i + 1)); [ "$i" -le 500 ] || { echo "the stand-in did not start" >&2; exit 1; }
+    sleep 0.01
+  done
+  local s; s="http://127.0.0.2:$(head -1 "$work/standin.port")"
+  serve "checks-$db" CONNECTORS_CHECK_INTERVAL=10m CONNECTORS_CHECK_ALLOW_NETWORKS=127.0.0.2/32 \
+    CONNECTORS_PROVIDER_URLS="wordpress=$s,medium=$s,twitter=$s,linkedin=$s"
+  # Bounded: at most 20 minutes of polling every 0.2 s.
+  local done_ns="" n=0 checked=0
+  while [ "$n" -lt 6000 ]; do
+    checked="$(curl -sf "$base/metrics" | awk '/^connectors_checks_total\{/ {s += $NF} END {printf "%d", s}')"
+    if [ "$checked" -ge "$CHECKS" ]; then done_ns="$(date +%s%N)"; break; fi
+    n=$((n + 1)); sleep 0.2
+  done
+  local ok; ok="$(curl -sf "$base/metrics" | awk '/^connectors_checks_total\{/ && /code="ok"/ {s += $NF} END {printf "%d", s}')"
+  record "$db" checks_rss_mb - "$(awk '/VmHWM/ {printf "%.1f", $2/1024}' /proc/$server/status)"
+  stop_server
+  kill "$standin"; wait "$standin" 2>/dev/null || true; standin=""
+  record "$db" checks_due - "$CHECKS"
+  record "$db" checks_ok - "$ok"
+  if [ -z "$done_ns" ]; then
+    echo "INVALID scheduled-checks run on $db: $checked of $CHECKS checked in 20 minutes" >&2
+    record "$db" checks_per_s - invalid
+    return
+  fi
+  [ "$ok" = "$CHECKS" ] || echo "scheduled checks on $db: $ok of $CHECKS answered ok" >&2
+  local secs; secs="$(awk -v d=$((done_ns - start_ns)) 'BEGIN {printf "%.2f", d / 1e9}')"
+  record "$db" checks_seconds - "$secs"
+  record "$db" checks_per_s - "$(awk -v n="$CHECKS" -v s="$secs" 'BEGIN {printf "%.1f", n / s}')"
+}
+
 # Other work on the machine shares its cores with the run: the 1-minute
 # load average before the run starts says how much there was.
 record - loadavg_start - "$(cut -d' ' -f1 /proc/loadavg)"
 record - dataset_tenants - "$TENANTS"
 record - dataset_per - "$PER"
 record - scale_tenants - "$SCALE_TENANTS"
-bench_db sqlite
-bench_db postgres
-if [ "$SCALE_TENANTS" != 0 ]; then
+part() { [[ "$PARTS" == *" $1 "* ]]; }
+if part main; then
+  bench_db sqlite
+  bench_db postgres
+fi
+if [ "$SCALE_TENANTS" != 0 ] && part scale; then
   scale_db sqlite
   scale_db postgres
+fi
+record - checks_delay_ms - "$CHECK_DELAY_MS"
+if [ "$CHECKS" != 0 ] && part checks; then
+  checks_db sqlite
+  checks_db postgres
 fi
 record - binary_mb - "$(du -m "$bin" | cut -f1)"
 record - bench_minutes - "$(awk -v s=$(( $(date +%s) - began )) 'BEGIN {printf "%.1f", s / 60}')"

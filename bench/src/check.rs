@@ -53,7 +53,7 @@ pub(crate) async fn check_dataset(
         let shown: HashMap<&str, _> = page
             .items
             .iter()
-            .map(|v| (v.id.as_str(), v.secrets.as_map()))
+            .map(|v| (v.id.as_str(), v.secrets.to_map()))
             .collect();
         anyhow::ensure!(
             shown.len() == rows.len(),

@@ -1,10 +1,13 @@
 //! The benchmark's helper: seeding the mixed dataset, the principals that
 //! read it, a check of the dataset against the service's own validation,
 //! the raw SQLite loops, the SQL that pgbench runs, and an open-loop load
-//! generator at a fixed request rate. Driven by `bench/run.sh`
-//! (`make bench`); every address it talks to is 127.0.0.1.
+//! generator at a fixed request rate, and the stand-in provider of the
+//! scheduled-checks figure. Driven by `bench/run.sh` (`make bench`);
+//! every address it talks to is 127.0.0.1, and the stand-in listens on
+//! 127.0.0.2.
 
 mod check;
+mod checks;
 mod dataset;
 mod rate;
 mod raw;
@@ -126,6 +129,23 @@ enum Cmd {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// A stand-in provider for the scheduled-checks figure: listens on
+    /// 127.0.0.2 (its port printed on the first line) and answers every
+    /// request 200, with what each built-in's check reads as a success,
+    /// after DELAY_MS milliseconds; runs until stopped
+    Standin {
+        #[arg(long, default_value_t = 50)]
+        delay_ms: u64,
+    },
+    /// Make COUNT connectors (the first by id) active and due for a
+    /// scheduled check, with no result yet, and every other one inactive;
+    /// prints how many are due
+    MakeDue {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long)]
+        count: usize,
+    },
     /// GET requests at a fixed rate (open loop) for SECONDS after WARMUP
     /// seconds at the same rate whose answers are checked but not timed;
     /// with TARGETS, request i goes as the token of line i of that file and
@@ -222,6 +242,13 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Cmd::Standin { delay_ms } => {
+            rt.block_on(checks::standin(std::time::Duration::from_millis(delay_ms)))
+        }
+        Cmd::MakeDue {
+            database_url,
+            count,
+        } => rt.block_on(checks::make_due(&database_url, count)),
         Cmd::Rate {
             url,
             rps,

@@ -13,30 +13,61 @@ pub fn now() -> DateTime<Utc> {
 /// RFC 3339 in UTC with microseconds and a `Z`, e.g.
 /// `2026-11-25T10:00:00.000000Z`. Fixed width, so text order is time order.
 pub fn format(t: &DateTime<Utc>) -> String {
+    match fixed(t) {
+        Some(b) => b.iter().map(|&c| char::from(c)).collect(),
+        // Years outside four digits and leap seconds: chrono's general form.
+        None => t.to_rfc3339_opts(SecondsFormat::Micros, true),
+    }
+}
+
+/// The text [`format`] writes, written where it is displayed or
+/// serialised (into an answer being written) without a string of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formatted(pub DateTime<Utc>);
+
+impl std::fmt::Display for Formatted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match fixed(&self.0) {
+            // Only ASCII digits and separators.
+            Some(b) => f.write_str(std::str::from_utf8(&b).map_err(|_| std::fmt::Error)?),
+            None => f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Micros, true)),
+        }
+    }
+}
+
+impl serde::Serialize for Formatted {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The fixed-width form of [`format`] as bytes; `None` for a year outside
+/// four digits or a leap second.
+fn fixed(t: &DateTime<Utc>) -> Option<[u8; WIDTH]> {
     let n = t.naive_utc();
     let (date, clock) = (n.date(), n.time());
     let micros = clock.nanosecond() / 1_000;
     if !(0..=9999).contains(&date.year()) || micros >= 1_000_000 {
-        // Years outside four digits and leap seconds: chrono's general form.
-        return t.to_rfc3339_opts(SecondsFormat::Micros, true);
+        return None;
     }
-    let mut out = String::with_capacity(WIDTH);
-    let mut put = |v: u32, digits: u32, after: Option<char>| {
+    let mut out = [0u8; WIDTH];
+    let mut at = 0;
+    let mut put = |v: u32, digits: u32, after: u8| {
         for i in (0..digits).rev() {
-            out.push(char::from(b'0' + ((v / 10u32.pow(i)) % 10) as u8));
+            out[at] = b'0' + ((v / 10u32.pow(i)) % 10) as u8;
+            at += 1;
         }
-        if let Some(c) = after {
-            out.push(c);
-        }
+        out[at] = after;
+        at += 1;
     };
-    put(date.year() as u32, 4, Some('-'));
-    put(date.month(), 2, Some('-'));
-    put(date.day(), 2, Some('T'));
-    put(clock.hour(), 2, Some(':'));
-    put(clock.minute(), 2, Some(':'));
-    put(clock.second(), 2, Some('.'));
-    put(micros, 6, Some('Z'));
-    out
+    put(date.year() as u32, 4, b'-');
+    put(date.month(), 2, b'-');
+    put(date.day(), 2, b'T');
+    put(clock.hour(), 2, b':');
+    put(clock.minute(), 2, b':');
+    put(clock.second(), 2, b'.');
+    put(micros, 6, b'Z');
+    Some(out)
 }
 
 /// The length of what [`format`] writes.
@@ -103,6 +134,11 @@ mod tests {
             let t = DateTime::from_timestamp_micros(micros).unwrap();
             let s = format(&t);
             assert_eq!(s, t.to_rfc3339_opts(SecondsFormat::Micros, true));
+            assert_eq!(Formatted(t).to_string(), s);
+            assert_eq!(
+                serde_json::to_string(&Formatted(t)).unwrap(),
+                format!("\"{s}\"")
+            );
             assert_eq!(parse_fixed(&s), Some(t));
             assert_eq!(parse(&s), Some(t));
         }
@@ -112,6 +148,8 @@ mod tests {
     fn other_rfc3339_forms_still_parse() {
         let t = parse("2026-11-25T11:00:00+01:00").unwrap();
         assert_eq!(format(&t), "2026-11-25T10:00:00.000000Z");
+        let far = DateTime::from_timestamp(253_402_300_800, 0).unwrap();
+        assert_eq!(Formatted(far).to_string(), format(&far));
         assert_eq!(parse("2026-11-25T10:00:00Z"), Some(t));
         for bad in [
             "",

@@ -29,6 +29,7 @@ pub(crate) use secrets::{
 };
 pub use view::{
     AuditView, ConnectorView, DEFAULT_LIMIT, MAX_LIMIT, Page, PublishTarget, decode_cursor,
+    write_page_json,
 };
 
 use super::catalog::{CatalogCache, CompiledEntry};

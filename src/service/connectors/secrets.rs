@@ -4,6 +4,7 @@
 //! three-way change a request makes, and what happens to a ciphertext that
 //! fails to open when it is used.
 
+use super::view::json_str;
 use super::{ConnectorError, ConnectorResult, Connectors, audit};
 use crate::domain::identity::Principal;
 use crate::domain::ids::{ConnectorId, TenantId};
@@ -17,7 +18,9 @@ use crate::storage::{
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use zeroize::Zeroize;
 
@@ -299,29 +302,20 @@ pub(super) fn held_names(row: &ConnectorRow) -> Vec<String> {
 }
 
 /// Per secret of a catalog entry, whether it is set and when: what the API
-/// shows of a connector's secrets.
-#[derive(Debug, Clone)]
-pub struct SecretStates(Map<String, Value>);
+/// shows of a connector's secrets, held as the JSON text it is written as
+/// (`{"name": {"set": true, "updated_at": …}, "other": {"set": false}}`,
+/// in the entry's order of secrets), written straight from the stored
+/// states without building JSON values.
+#[derive(Debug)]
+pub struct SecretStates(String);
 
 impl SecretStates {
-    /// The entry's secrets as `times` has them.
+    /// The entry's secrets as `time_of` has them.
     fn of_times<'a>(
         entry: &CompiledEntry,
         time_of: impl Fn(&str) -> Option<&'a str>,
     ) -> SecretStates {
-        SecretStates(
-            entry
-                .secret_names
-                .iter()
-                .map(|name| {
-                    let v = match time_of(name) {
-                        Some(at) => json!({"set": true, "updated_at": at}),
-                        None => json!({"set": false}),
-                    };
-                    (name.clone(), v)
-                })
-                .collect(),
-        )
+        SecretStates(write_states(&entry.secret_names, time_of))
     }
 
     /// What `payload` holds of each of the entry's secrets.
@@ -341,14 +335,120 @@ impl SecretStates {
         Self::of_times(entry, |_| None)
     }
 
-    pub fn as_map(&self) -> &Map<String, Value> {
+    /// States from their JSON text, for tests.
+    #[cfg(test)]
+    pub(super) fn for_test(json: &str) -> SecretStates {
+        SecretStates(json.to_string())
+    }
+
+    /// The JSON text of the states.
+    pub fn json(&self) -> &str {
         &self.0
+    }
+
+    /// The states as JSON values (for the forms, which mark set secrets).
+    pub fn to_map(&self) -> Map<String, Value> {
+        serde_json::from_str(&self.0).unwrap_or_default()
     }
 }
 
 impl Serialize for SecretStates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        RawValue::from_string(self.0.clone())
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
+}
+
+/// The JSON of [`SecretStates`]: each of `names` with its state,
+/// `{"set": true, "updated_at": …}` or `{"set": false}`.
+fn write_states<'a>(names: &[String], time_of: impl Fn(&str) -> Option<&'a str>) -> String {
+    let mut out = Vec::with_capacity(2 + names.len() * 64);
+    out.push(b'{');
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(&mut out, name);
+        match time_of(name) {
+            Some(at) => {
+                out.extend_from_slice(br#":{"set":true,"updated_at":"#);
+                json_str(&mut out, at);
+                out.push(b'}');
+            }
+            None => out.extend_from_slice(br#":{"set":false}"#),
+        }
+    }
+    out.push(b'}');
+    // Only whole strings and ASCII were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A stored states column read in place: each name with its time,
+/// borrowed from the text unless JSON escapes had to be undone. The same
+/// text [`parse_states`] accepts, with the same answer for a name given
+/// twice (the last one).
+struct StatesText<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'a> StatesText<'a> {
+    fn parse(text: &'a str) -> Result<StatesText<'a>, SecretsError> {
+        serde_json::from_str(text).map_err(|_| SecretsError::Malformed)
+    }
+
+    fn time_of(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, at)| at.as_ref())
+    }
+}
+
+/// A JSON string, borrowed from the input when it holds no escape.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for StatesText<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = StatesText<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of secret names and times")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<StatesText<'de>, M::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(4));
+                while let Some((Text(name), Text(at))) = m.next_entry()? {
+                    out.push((name, at));
+                }
+                Ok(StatesText(out))
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
@@ -363,10 +463,8 @@ impl Connectors {
     ) -> Result<SecretStates, SecretsError> {
         match (&row.secret_states, &row.legacy_auth) {
             (Some(text), _) => {
-                let times = parse_states(text)?;
-                Ok(SecretStates::of_times(entry, |name| {
-                    times.get(name).map(String::as_str)
-                }))
+                let times = StatesText::parse(text)?;
+                Ok(SecretStates::of_times(entry, |name| times.time_of(name)))
             }
             (None, Some(auth)) => {
                 let payload = open_secrets(
@@ -442,6 +540,53 @@ mod tests {
 
     fn set(v: &str) -> SecretUpdate {
         SecretUpdate::Set(SecretString::from(v))
+    }
+
+    #[test]
+    fn states_read_in_place_agree_with_the_parsed_map() {
+        let texts = [
+            r#"{}"#,
+            r#"{"api_key":"2026-01-02T03:04:05.000006Z","token":"2026-02-03T00:00:00.000000Z"}"#,
+            r#"{"config.a\u002eb":"t\"1","x":"a","x":"b"}"#,
+            r#" { "k" : "v" } "#,
+        ];
+        for text in texts {
+            let map = parse_states(text).unwrap();
+            let read = StatesText::parse(text).unwrap();
+            for name in map.keys().map(String::as_str).chain(["missing"]) {
+                assert_eq!(
+                    read.time_of(name),
+                    map.get(name).map(String::as_str),
+                    "{text}"
+                );
+            }
+        }
+        for bad in [r#"[]"#, r#"{"k":1}"#, r#"{"k":"v""#, "", r#"{"k":null}"#] {
+            assert!(
+                parse_states(bad).is_err() && StatesText::parse(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn states_are_written_as_the_json_values_were() {
+        let names: Vec<String> = ["b", "a\"q", "c", "ü\n"].map(String::from).into();
+        let at = |n: &str| (n != "c").then_some("2026-01-01T00:00:00.000000Z");
+        let values: Map<String, Value> = names
+            .iter()
+            .map(|name| {
+                let v = match at(name) {
+                    Some(at) => serde_json::json!({"set": true, "updated_at": at}),
+                    None => serde_json::json!({"set": false}),
+                };
+                (name.clone(), v)
+            })
+            .collect();
+        let text = write_states(&names, at);
+        assert_eq!(text, serde_json::to_string(&values).unwrap());
+        assert_eq!(SecretStates(text).to_map(), values);
+        assert_eq!(write_states(&[], at), "{}");
     }
 
     #[test]

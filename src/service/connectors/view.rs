@@ -43,10 +43,10 @@ pub struct ConnectorView {
     /// Starts at 1, +1 on every change; the `ETag` holds it
     #[schema(minimum = 1)]
     pub version: i64,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    #[schema(format = DateTime)]
-    pub updated_at: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: time::Formatted,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: time::Formatted,
     /// The user who installed it; null once that user is gone
     #[schema(value_type = Option<uuid::Uuid>, required = true)]
     pub created_by: Option<String>,
@@ -60,6 +60,122 @@ pub struct ConnectorView {
     /// The last connection check: ok, code, message, identity, checked_at
     #[schema(value_type = Option<crate::service::checks::report::LastCheck>, required = true)]
     pub last_check: Option<Box<RawValue>>,
+}
+
+impl ConnectorView {
+    /// Writes the view as JSON, the same text its `Serialize` derive
+    /// writes (a test holds them equal), with less work per field: the
+    /// keys are written as they are, and text that needs no escape (ids,
+    /// times, most names) is copied rather than escaped byte by byte.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"id\":");
+        json_str(out, self.id.as_str());
+        out.extend_from_slice(b",\"tenant_id\":");
+        json_str(out, self.tenant_id.as_str());
+        out.extend_from_slice(b",\"catalog_id\":");
+        json_str(out, &self.catalog_id);
+        out.extend_from_slice(b",\"catalog_key\":");
+        json_str(out, &self.catalog_key);
+        out.extend_from_slice(b",\"name\":");
+        json_str(out, &self.name);
+        out.extend_from_slice(b",\"status\":");
+        json_str(out, self.status.as_str());
+        out.extend_from_slice(b",\"status_message\":");
+        json_opt_str(out, self.status_message.as_deref());
+        out.extend_from_slice(b",\"config\":");
+        out.extend_from_slice(self.config.get().as_bytes());
+        out.extend_from_slice(b",\"secrets\":");
+        out.extend_from_slice(self.secrets.json().as_bytes());
+        out.extend_from_slice(b",\"tags\":");
+        out.extend_from_slice(self.tags.get().as_bytes());
+        out.extend_from_slice(b",\"version\":");
+        out.extend_from_slice(itoa_i64(self.version, &mut [0u8; 20]));
+        out.extend_from_slice(b",\"created_at\":");
+        json_time(out, self.created_at);
+        out.extend_from_slice(b",\"updated_at\":");
+        json_time(out, self.updated_at);
+        out.extend_from_slice(b",\"created_by\":");
+        json_opt_str(out, self.created_by.as_deref());
+        out.extend_from_slice(b",\"updated_by\":");
+        json_opt_str(out, self.updated_by.as_deref());
+        out.extend_from_slice(b",\"created_by_name\":");
+        json_opt_str(out, self.created_by_name.as_deref());
+        out.extend_from_slice(b",\"updated_by_name\":");
+        json_opt_str(out, self.updated_by_name.as_deref());
+        out.extend_from_slice(b",\"last_check\":");
+        match &self.last_check {
+            Some(raw) => out.extend_from_slice(raw.get().as_bytes()),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b'}');
+    }
+}
+
+/// Writes a page of connectors as JSON (`{"items": […], "next_cursor": …}`),
+/// the same text the derived `Serialize` of the API's page writes.
+pub fn write_page_json(items: &[ConnectorView], next_cursor: Option<&str>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"items\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item.write_json(out);
+    }
+    out.extend_from_slice(b"],\"next_cursor\":");
+    json_opt_str(out, next_cursor);
+    out.push(b'}');
+}
+
+/// A JSON string: copied between quotes when no byte of it needs an
+/// escape (a control character, `"` or `\\`: what serde_json escapes),
+/// else written by serde_json. The check has no early exit, so that it
+/// runs over many bytes at once.
+pub(super) fn json_str(out: &mut Vec<u8>, s: &str) {
+    let plain = s
+        .bytes()
+        .fold(true, |ok, b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+}
+
+fn json_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => json_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A time as [`time::Formatted`] writes it: digits and separators only.
+fn json_time(out: &mut Vec<u8>, t: time::Formatted) {
+    use std::io::Write;
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "\"{t}\"");
+}
+
+/// The decimal digits of `v`, written into `buf`.
+fn itoa_i64(v: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut n = v.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    &buf[at..]
 }
 
 /// A connector the content broadcaster can publish to.
@@ -223,8 +339,8 @@ impl Connectors {
             status_message,
             secrets,
             version: row.version,
-            created_at: time::format(&row.created_at),
-            updated_at: time::format(&row.updated_at),
+            created_at: time::Formatted(row.created_at),
+            updated_at: time::Formatted(row.updated_at),
             created_by: row.created_by,
             updated_by: row.updated_by,
             created_by_name: row.created_by_name,
@@ -236,6 +352,82 @@ impl Connectors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[expect(clippy::disallowed_methods, reason = "a view made up for the test")]
+    fn a_view(name: &str, text: Option<&str>, version: i64) -> ConnectorView {
+        let at = chrono::DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap();
+        ConnectorView {
+            id: ConnectorId::from(Uuid::now_v7().to_string()),
+            tenant_id: TenantId::from_stored(Uuid::now_v7().to_string()),
+            catalog_id: Uuid::now_v7().to_string(),
+            catalog_key: "wordpress".into(),
+            name: name.into(),
+            status: ConnectorStatus::Error,
+            status_message: text.map(str::to_string),
+            config: RawValue::from_string(
+                r#"{"site_url": "https://a.example", "n": [1, 2.5e3]}"#.into(),
+            )
+            .unwrap(),
+            secrets: SecretStates::for_test(
+                r#"{"k":{"set":true,"updated_at":"2026-01-01T00:00:00.000000Z"},"x":{"set":false}}"#,
+            ),
+            tags: RawValue::from_string(r#"["a", "b\"c"]"#.into()).unwrap(),
+            version,
+            created_at: time::Formatted(at),
+            updated_at: time::Formatted(at + chrono::Duration::days(400_000 * 10)),
+            created_by: text.map(str::to_string),
+            updated_by: None,
+            created_by_name: Some(name.to_string()),
+            updated_by_name: text.map(str::to_string),
+            last_check: text.map(|_| RawValue::from_string(r#"{"ok": true}"#.into()).unwrap()),
+        }
+    }
+
+    #[test]
+    fn pages_written_by_hand_are_what_the_derive_writes() {
+        let names = [
+            "plain",
+            "",
+            "quote \" and backslash \\",
+            "control \u{1} \n \t \u{1f} del \u{7f}",
+            "ünïcödé ✓ 🚀",
+        ];
+        let texts = [None, Some("why: \"broken\"\r\n"), Some("")];
+        let mut items = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            for (j, text) in texts.iter().enumerate() {
+                let version = [1, 0, -1, i64::MAX, i64::MIN, 1234567890][(i + j) % 6];
+                let view = a_view(name, *text, version);
+                let mut one = Vec::new();
+                view.write_json(&mut one);
+                assert_eq!(
+                    String::from_utf8(one).unwrap(),
+                    serde_json::to_string(&view).unwrap()
+                );
+                items.push(view);
+            }
+        }
+        #[derive(Serialize)]
+        struct Derived<'a> {
+            items: &'a [ConnectorView],
+            next_cursor: Option<&'a str>,
+        }
+        for cursor in [None, Some("Y3Vyc29y")] {
+            let mut page = Vec::new();
+            write_page_json(&items, cursor, &mut page);
+            let derived = Derived {
+                items: &items,
+                next_cursor: cursor,
+            };
+            assert_eq!(
+                String::from_utf8(page).unwrap(),
+                serde_json::to_string(&derived).unwrap()
+            );
+        }
+        let mut empty = Vec::new();
+        write_page_json(&[], None, &mut empty);
+        assert_eq!(empty, br#"{"items":[],"next_cursor":null}"#);
+    }
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {

@@ -14,12 +14,10 @@ mod connectors;
 mod examples;
 
 use super::AppState;
-use super::error::AppError;
 use crate::service::catalog::CatalogEntry;
 use crate::service::connectors::{AuditView, ConnectorView, PublishTarget};
 use axum::http::HeaderValue;
 use axum::http::header::CACHE_CONTROL;
-use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::ToSchema;
@@ -90,31 +88,6 @@ page!(
     AuditView,
     "A page of audit events, newest first."
 );
-
-/// A JSON answer written into a buffer of the given size reserved up front,
-/// so that a page of connectors is not copied over and over as the buffer
-/// grows.
-struct SizedJson<T>(T, usize);
-
-impl<T: Serialize> IntoResponse for SizedJson<T> {
-    fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(self.1);
-        match serde_json::to_writer(&mut body, &self.0) {
-            Ok(()) => (
-                [(
-                    axum::http::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response(),
-            Err(e) => {
-                tracing::error!(error = %e, "an answer could not be written as JSON");
-                AppError::internal().into_response()
-            }
-        }
-    }
-}
 
 /// Answer of a successful `POST /validate-config`.
 #[derive(Debug, Serialize, ToSchema)]

@@ -236,7 +236,7 @@ pub fn card(view: &ConnectorView, catalog: &[CatalogEntry], now: DateTime<Utc>) 
             value.to_string(),
         ))
     });
-    let states = view.secrets.as_map();
+    let states = view.secrets.to_map();
     let missing = entry
         .map(|e| {
             e.forms
@@ -281,7 +281,7 @@ pub fn card(view: &ConnectorView, catalog: &[CatalogEntry], now: DateTime<Utc>) 
         identity,
         missing,
         last_check,
-        changed: When::of(&view.updated_at, now),
+        changed: When::of(&view.updated_at.to_string(), now),
         changed_by: view.updated_by_name.clone(),
         refusal: None,
         settings: shown,

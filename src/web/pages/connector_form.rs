@@ -430,7 +430,7 @@ fn edit_state<'a>(
         name,
         tags,
         config,
-        secrets: view.secrets.as_map().clone(),
+        secrets: view.secrets.to_map(),
         errors: FieldErrors::new(),
         general: Vec::new(),
         version,
@@ -454,7 +454,7 @@ fn saved(message: &str) -> Response {
 
 /// The labels of the secrets activation still needs (required, not set).
 fn missing_secrets(entry: &CatalogEntry, view: &ConnectorView) -> Vec<String> {
-    let states = view.secrets.as_map();
+    let states = view.secrets.to_map();
     entry
         .forms
         .auth

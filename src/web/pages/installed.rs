@@ -230,7 +230,7 @@ fn refusal_words(
         .partition(|path| {
             path.starts_with("auth.")
                 || (errors[*path].iter().any(|m| m.contains("required"))
-                    && view.secrets.as_map().contains_key(path.as_str()))
+                    && view.secrets.to_map().contains_key(path.as_str()))
         });
     let titles = |paths: &[&String]| -> Vec<String> {
         paths

@@ -59,6 +59,10 @@ fn provider(profile: &str) -> Provider {
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("the ready line");
+    assert!(
+        !line.trim().is_empty(),
+        "the OAuth test server printed no ready line (are its packages installed? make oidc-deps)"
+    );
     let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
     let base = ready["base"].as_str().expect("base").to_string();
     assert!(base.starts_with("http://127.0.0.2:"), "{base}");

@@ -20,7 +20,7 @@ test-oidc: oidc-deps
 
 test-rust: oidc-deps
 	$(CARGO) test --workspace --all-targets
-	$(CARGO) test --test it -- --ignored --test-threads=1
+	$(CARGO) test --test it -- --ignored --exact --test-threads=1 faults::postgres_restarted_under_load
 
 ## End-to-end tests in headless Chromium (needs /usr/bin/chromium)
 test-browser: browser-deps oidc-deps

@@ -348,7 +348,7 @@ async fn a_full_sqlite_disk_answers_503_without_corruption() {
 
 /// The real thing: the PostgreSQL server itself stopped and started under
 /// load. It stops the shared cluster, so it is `#[ignore]`d in the parallel
-/// suite and run on its own by `make test` (`--ignored --test-threads=1`).
+/// suite and run on its own by `make test` (`--ignored --exact`, by name).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "stops the shared PostgreSQL cluster; make test runs it alone"]
 async fn postgres_restarted_under_load() {

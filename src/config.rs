@@ -7,7 +7,7 @@
 //! `[REDACTED]` instead of them.
 
 use crate::domain::address::AllowList;
-use crate::domain::provider_urls::ProviderUrls;
+use crate::domain::provider_urls::{ProviderUrls, parse_origin};
 use clap::Args;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -452,26 +452,10 @@ impl Config {
 /// The public URL is an origin: `http(s)://host[:port]`, with no user
 /// name, path, query or fragment (the routes sit at the root).
 fn parse_public_url(text: &str) -> Result<Url, ConfigError> {
-    let bad = |why: &str| ConfigError::Invalid {
+    parse_origin(text, "like https://connectors.example.com").map_err(|why| ConfigError::Invalid {
         name: "PUBLIC_URL",
         reason: format!("'{text}' {why}"),
-    };
-    let url = Url::parse(text).map_err(|e| bad(&format!("is not a URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("must start with https:// (or http://)"));
-    }
-    if url.host().is_none() {
-        return Err(bad("has no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("must not carry a user name or password"));
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(bad(
-            "must be only a scheme, host and port, like https://connectors.example.com",
-        ));
-    }
-    Ok(url)
+    })
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {

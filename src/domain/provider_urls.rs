@@ -46,23 +46,8 @@ impl ProviderUrls {
     }
 
     fn parse_base(key: &str, value: &str) -> Result<Url, ProviderUrlsError> {
-        let bad = |why: &str| ProviderUrlsError(format!("{key}: '{value}' {why}"));
-        let url = Url::parse(value).map_err(|e| bad(&format!("is not a URL ({e})")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(bad("must start with http:// or https://"));
-        }
-        if url.host().is_none() {
-            return Err(bad("has no host"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad("must not carry a user name or password"));
-        }
-        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-            return Err(bad(
-                "must be only a scheme, host and port (the entry's path is kept)",
-            ));
-        }
-        Ok(url)
+        parse_origin(value, "the entry's path is kept")
+            .map_err(|why| ProviderUrlsError(format!("{key}: '{value}' {why}")))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -94,6 +79,25 @@ impl fmt::Display for ProviderUrls {
             .collect();
         f.write_str(&parts.join(","))
     }
+}
+
+/// An origin, `http(s)://host[:port]`, with no user name, path, query or
+/// fragment; the error says why not (`hint` ends the message about a path).
+pub fn parse_origin(text: &str, hint: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("is not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("must start with https:// or http://".into());
+    }
+    if url.host().is_none() {
+        return Err("has no host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry a user name or password".into());
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("must be only a scheme, host and port ({hint})"));
+    }
+    Ok(url)
 }
 
 #[cfg(test)]

@@ -43,22 +43,7 @@ impl KeyStore for SqliteStore {
     }
 
     async fn key_usage(&self) -> StoreResult<Vec<(String, i64)>> {
-        self.read(|c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT json_extract(auth, '$.kid') AS kid, COUNT(*) FROM connectors
-                     WHERE json_valid(auth) AND json_extract(auth, '$.kid') IS NOT NULL
-                     GROUP BY kid ORDER BY kid",
-                )
-                .map_err(map_err)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(map_err)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(map_err)?;
-            Ok(rows)
-        })
-        .await
+        self.read(|c| kid_usage(c, "connectors", "auth")).await
     }
 
     async fn secrets_page(
@@ -201,4 +186,27 @@ impl KeyStore for SqliteStore {
         })
         .await
     }
+}
+
+/// How many envelopes in `column` of `table` each key id sealed (the
+/// connectors' secrets, the OAuth apps' client secrets). Both names are
+/// the store's own constants, never input.
+pub(super) fn kid_usage(
+    c: &rusqlite::Connection,
+    table: &'static str,
+    column: &'static str,
+) -> StoreResult<Vec<(String, i64)>> {
+    let mut stmt = c
+        .prepare(&format!(
+            "SELECT json_extract({column}, '$.kid') AS kid, COUNT(*) FROM {table}
+             WHERE json_valid({column}) AND json_extract({column}, '$.kid') IS NOT NULL
+             GROUP BY kid ORDER BY kid"
+        ))
+        .map_err(map_err)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(map_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(map_err)?;
+    Ok(rows)
 }

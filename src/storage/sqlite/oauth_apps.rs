@@ -87,22 +87,8 @@ impl OAuthAppStore for SqliteStore {
     }
 
     async fn oauth_app_key_usage(&self) -> StoreResult<Vec<(String, i64)>> {
-        self.read(|c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT json_extract(client_secret, '$.kid') AS kid, COUNT(*) FROM oauth_apps
-                     WHERE json_valid(client_secret) AND json_extract(client_secret, '$.kid') IS NOT NULL
-                     GROUP BY kid ORDER BY kid",
-                )
-                .map_err(map_err)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(map_err)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(map_err)?;
-            Ok(rows)
-        })
-        .await
+        self.read(|c| super::keys::kid_usage(c, "oauth_apps", "client_secret"))
+            .await
     }
 
     async fn oauth_app_reseal(

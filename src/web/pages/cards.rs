@@ -281,7 +281,7 @@ pub fn card(view: &ConnectorView, catalog: &[CatalogEntry], now: DateTime<Utc>) 
         identity,
         missing,
         last_check,
-        changed: When::of(&view.updated_at.to_string(), now),
+        changed: Some(When::at(view.updated_at.0, now)),
         changed_by: view.updated_by_name.clone(),
         refusal: None,
         settings: shown,

@@ -223,6 +223,7 @@ fn refusal_words(
     goal: &str,
 ) -> String {
     let config: Value = serde_json::from_str(view.config.get()).unwrap_or(Value::Null);
+    let states = view.secrets.to_map();
     let (add, fix): (Vec<&String>, Vec<&String>) = errors
         .iter()
         .filter(|(path, _)| path.starts_with("auth.") || path.starts_with("config."))
@@ -230,7 +231,7 @@ fn refusal_words(
         .partition(|path| {
             path.starts_with("auth.")
                 || (errors[*path].iter().any(|m| m.contains("required"))
-                    && view.secrets.to_map().contains_key(path.as_str()))
+                    && states.contains_key(path.as_str()))
         });
     let titles = |paths: &[&String]| -> Vec<String> {
         paths

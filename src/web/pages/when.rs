@@ -18,12 +18,16 @@ pub struct When {
 impl When {
     /// A stored timestamp as of `now`; `None` when it does not parse.
     pub fn of(stored: &str, now: DateTime<Utc>) -> Option<When> {
-        let t = time::parse(stored)?;
-        Some(When {
+        Some(When::at(time::parse(stored)?, now))
+    }
+
+    /// A moment already read, as of `now`.
+    pub fn at(t: DateTime<Utc>, now: DateTime<Utc>) -> When {
+        When {
             iso: time::format(&t),
             exact: t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             ago: ago(t, now),
-        })
+        }
     }
 }
 
